@@ -1,0 +1,5 @@
+import sys
+
+from till.cli import main
+
+sys.exit(main())

@@ -1,0 +1,218 @@
+"""The `till` command: wires configuration, the Flash client and the sandbox together.
+
+Exit statuses: 0 success, 1 the operation failed (Flash unreachable, declined, ...),
+2 the configuration or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from till import __version__
+from till.config import ConfigError, Settings, default_config_path, load_settings
+from till.digits import group_digits
+from till.flash import FlashError
+from till.flash.models import OneVoucherPurchaseRequest
+from till.money import format_rands
+from till.runtime import open_flash_client
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+#: A store and till for the demo when no config file exists (training mode only).
+DEMO_FORCED: dict[str, dict[str, object]] = {"training": {"enabled": True}}
+DEMO_IDENTITY: dict[str, dict[str, object]] = {
+    "till": {"store_id": "DEMO01", "terminal_id": "TILL01", "store_name": "Demo Store"}
+}
+
+
+def _fail(message: str, status: int = EXIT_FAILED) -> int:
+    print(f"till: {message}", file=sys.stderr)
+    return status
+
+
+def _load(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+# -- till check -------------------------------------------------------------------------------
+
+
+async def _check(settings: Settings, config_file: str) -> int:
+    rows: list[tuple[str, str]] = [
+        ("config file", config_file),
+        ("mode", "TRAINING (built-in sandbox)" if settings.training.enabled else "live"),
+        ("store / till", f"{settings.till.store_id} / {settings.till.terminal_id}"),
+    ]
+    async with open_flash_client(settings) as client:
+        rows.append(("Flash", client.base_url))
+        rows.append(("account", client.account_number))
+        try:
+            started = time.perf_counter()
+            await client.token()
+            rows.append(("access token", f"ok ({(time.perf_counter() - started) * 1000:.0f} ms)"))
+            products = await client.list_products()
+        except FlashError as exc:
+            _print_table(rows)
+            return _fail(f"check failed: {exc}")
+    groups = Counter(str(getattr(p, "product_group", None) or "other") for p in products)
+    detail = ", ".join(f"{name} {count}" for name, count in sorted(groups.items()))
+    rows.append(("products", f"{len(products)}" + (f" ({detail})" if detail else "")))
+    rows.append(("result", "OK"))
+    _print_table(rows)
+    return EXIT_OK
+
+
+def _print_table(rows: Sequence[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {value}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _load(args)
+    path = args.config or default_config_path()
+    shown = str(path) if path.is_file() else f"{path} (none: defaults and environment)"
+    return asyncio.run(_check(settings, shown))
+
+
+# -- till demo --------------------------------------------------------------------------------
+
+
+async def _demo(settings: Settings) -> int:
+    print("TRAINING MODE: built-in Flash sandbox, nothing here is a real voucher.\n")
+    async with open_flash_client(settings) as client:
+        reference = f"{settings.till.store_id}{settings.till.terminal_id}-{time.time_ns()}"
+        request = OneVoucherPurchaseRequest(
+            reference=reference,
+            account_number=client.account_number,
+            amount=5000,
+            store_id=settings.till.store_id,
+            terminal_id=settings.till.terminal_id,
+        )
+        print(f"Selling a 1Voucher for {format_rands(request.amount)}  (reference {reference})")
+        try:
+            response = await client.purchase_1voucher(request)
+        except FlashError as exc:
+            return _fail(f"sale not completed: {exc}")
+    voucher = response.voucher
+    assert voucher is not None and voucher.pin is not None
+    print("\nAPPROVED")
+    print(f"  PIN          {group_digits(voucher.pin)}")
+    print(f"  amount       {format_rands(voucher.amount or request.amount)}")
+    print(f"  serial       {voucher.serial_number}")
+    print(f"  expires      {voucher.expiry_date}")
+    print(f"  Flash txn    {response.transaction_id}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The demo is always training: the store's own file (if any) supplies names, never money."""
+    settings = load_settings(args.config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
+    return asyncio.run(_demo(settings))
+
+
+# -- till sandbox -----------------------------------------------------------------------------
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from till.sandbox import DEFAULT_ACCOUNT, FaultPlan, Sandbox, serve
+
+    try:
+        plan = FaultPlan.parse(args.fault, delay_seconds=args.delay, seed=args.seed)
+    except ValueError as exc:
+        return _fail(f"--fault: {exc}", EXIT_USAGE)
+    sandbox = Sandbox(
+        api_key=args.api_key,
+        account_number=args.account or DEFAULT_ACCOUNT,
+        float_cents=round(args.float_rands * 100),
+        token_lifetime=args.token_lifetime,
+        products_shape=args.products_shape,
+        utility_shape=args.utility_shape,
+        seed=args.seed,
+    )
+    if args.fault:
+        sandbox.faults.plan = plan
+    print(
+        f"Flash sandbox on http://{args.host}:{args.port}  account {sandbox.account_number}"
+        f"  float {format_rands(sandbox.float_cents)}"
+        + (f"  faults {', '.join(args.fault)}" if args.fault else ""),
+        flush=True,
+    )
+    serve(sandbox, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+# -- argument parsing -------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from till.sandbox import DEFAULT_API_KEY
+
+    parser = argparse.ArgumentParser(
+        prog="till", description="Point-of-sale till for Flash products (Partner API v4)."
+    )
+    parser.add_argument("--version", action="version", version=f"till {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"config file (default: {default_config_path()})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="load config, fetch a token, list products")
+    check.set_defaults(func=cmd_check)
+
+    demo = sub.add_parser("demo", help="run a scripted training sale against the built-in sandbox")
+    demo.set_defaults(func=cmd_demo)
+
+    sandbox = sub.add_parser("sandbox", help="serve the Flash sandbox over HTTP")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8400)
+    sandbox.add_argument("--api-key", default=DEFAULT_API_KEY, help="the Basic key it accepts")
+    sandbox.add_argument("--account", default=None, help="merchant account number")
+    sandbox.add_argument(
+        "--float", dest="float_rands", type=float, default=1_000_000.0, help="float in rands"
+    )
+    sandbox.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
+    sandbox.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="inject a fault into that share of transactions, e.g. drop=0.05 (repeatable)",
+    )
+    sandbox.add_argument("--delay", type=float, default=5.0, help="seconds for delay faults")
+    sandbox.add_argument("--seed", type=int, default=None, help="seed for faults and PINs")
+    sandbox.add_argument("--products-shape", choices=["wrapped", "bare"], default="wrapped")
+    sandbox.add_argument("--utility-shape", choices=["v4", "rev3"], default="v4")
+    sandbox.set_defaults(func=cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        status: int = args.func(args)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

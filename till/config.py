@@ -1,0 +1,280 @@
+"""Till configuration: defaults < TOML file < `TILL_` environment variables.
+
+A store manager edits one TOML file per till; secrets come from the environment or a key file,
+never from the file itself if it can be avoided. Every mistake becomes a `ConfigError` that names
+the key and the file, so the CLI can print one clear line and exit 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+APP_NAME = "till"
+ENV_PREFIX = "TILL_"
+PRODUCTION_BASE_URL = "https://api.flashswitch.flash-group.com"
+_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class ConfigError(Exception):
+    """A configuration problem a store manager can fix; the text names the key and the file."""
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def _alnum(value: str, *, what: str) -> str:
+    if not _ALNUM.fullmatch(value):
+        raise ValueError(f"{what} must be letters and digits only (no spaces or symbols)")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(value: str, *, what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{what} must be a full URL such as https://host (got {value!r})")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"{what} must use https: plain http is only allowed to this machine (localhost)"
+        )
+    return value.rstrip("/")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class TillSection(_Section):
+    """Who this till is: printed on receipts and sent to Flash with every sale."""
+
+    store_id: str
+    terminal_id: str
+    store_name: str = ""
+    address_lines: list[str] = Field(default_factory=list)
+    vat_number: str = ""
+
+    @field_validator("store_id", "terminal_id")
+    @classmethod
+    def _ids_alnum(cls, value: str, info: ValidationInfo) -> str:
+        return _alnum(value, what=str(info.field_name))
+
+
+class FlashSection(_Section):
+    """Where Flash is and how this till proves who it is."""
+
+    base_url: str = PRODUCTION_BASE_URL
+    token_url: str = "/token"
+    account_number: str = ""
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+    connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    read_timeout: float = Field(default=30.0, gt=0, le=300)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _check_url(value, what="base_url")
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url(cls, value: str) -> str:
+        if value.startswith("/"):
+            return value
+        return _check_url(value, what="token_url")
+
+    @field_validator("account_number")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _alnum(value, what="account_number") if value else value
+
+    @model_validator(mode="after")
+    def _read_key_file(self) -> FlashSection:
+        if self.api_key is None and self.api_key_file is not None:
+            try:
+                key = self.api_key_file.expanduser().read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"api_key_file {str(self.api_key_file)!r} cannot be read ({exc.strerror})"
+                ) from None
+            if not key:
+                raise ValueError(f"api_key_file {str(self.api_key_file)!r} is empty")
+            self.api_key = SecretStr(key)
+        return self
+
+    def resolved_token_url(self) -> str:
+        """The document gives both /token and /v4/token, so a path is joined to base_url."""
+        if self.token_url.startswith("/"):
+            return self.base_url + self.token_url
+        return self.token_url
+
+
+class JournalSection(_Section):
+    path: Path | None = None
+
+    def resolved_path(self) -> Path:
+        return (self.path or default_data_dir() / "journal.sqlite3").expanduser()
+
+
+class PrinterSection(_Section):
+    """Placeholder until the receipts issue: where receipts go."""
+
+    kind: Literal["none", "preview"] = "preview"
+
+
+class TrainingSection(_Section):
+    enabled: bool = False
+
+
+class Settings(BaseSettings):
+    """The whole till configuration, validated before anything talks to Flash."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    till: TillSection
+    flash: FlashSection = Field(default_factory=FlashSection)
+    journal: JournalSection = Field(default_factory=JournalSection)
+    printer: PrinterSection = Field(default_factory=PrinterSection)
+    training: TrainingSection = Field(default_factory=TrainingSection)
+
+    # The parsed TOML file; set on a throwaway subclass by load_settings.
+    file_data: ClassVar[dict[str, Any]] = {}
+
+    @model_validator(mode="after")
+    def _live_needs_credentials(self) -> Settings:
+        if self.training.enabled:
+            return self
+        if not self.flash.account_number:
+            raise ValueError("flash.account_number is required unless [training] enabled = true")
+        if self.flash.api_key is None:
+            raise ValueError(
+                "flash.api_key is required unless [training] enabled = true: set "
+                "TILL_FLASH__API_KEY or flash.api_key_file"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_settings = InitSettingsSource(settings_cls, init_kwargs=cls.file_data)
+        return (init_settings, env_settings, file_settings)
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    """Turn one pydantic error into (dotted key, plain message)."""
+    loc = [str(part) for part in error["loc"]]
+    key = ".".join(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return key, "unknown key (check the spelling against config.example.toml)"
+    if kind == "missing":
+        return key, "is required"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if "api_key" not in key and isinstance(value, str | int | float | bool):
+        message = f"{message} (got {value!r})"
+    return key, message
+
+
+def _env_name(key: str) -> str:
+    return ENV_PREFIX + key.replace(".", "__").upper()
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    defaults: dict[str, dict[str, Any]] | None = None,
+    forced: dict[str, dict[str, Any]] | None = None,
+) -> Settings:
+    """Load settings from PATH (or the default file if it exists) and the environment.
+
+    `defaults` fill keys that neither the file nor the environment set (the demo's store name);
+    `forced` beat both (the demo is always training).
+    """
+    explicit = path is not None
+    file_path = (path or default_config_path()).expanduser()
+    if explicit and not file_path.is_file():
+        raise ConfigError(f"config file {file_path} does not exist")
+    use_file = file_path.is_file()
+    if use_file:
+        try:
+            file_data = tomllib.loads(file_path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"config file {file_path} cannot be read ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from None
+    else:
+        file_data = {}
+    where = str(file_path) if use_file else f"{file_path} (not present)"
+
+    init: dict[str, dict[str, Any]] = {}
+    for section, values in (defaults or {}).items():
+        present = file_data.get(section, {})
+        unset = {
+            k: v
+            for k, v in values.items()
+            if k not in present and _env_name(f"{section}.{k}") not in os.environ
+        }
+        if unset:
+            init[section] = unset
+    for section, values in (forced or {}).items():
+        init.setdefault(section, {}).update(values)
+
+    bound = type("BoundSettings", (Settings,), {"file_data": file_data})
+    try:
+        return bound(**init)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_url=False):
+            key, message = _describe(dict(error))
+            env = _env_name(key)
+            source = f" (from environment variable {env})" if env in os.environ else ""
+            lines.append(f"{key}: {message}{source}" if key else message)
+        raise ConfigError(f"config error in {where}:\n  " + "\n  ".join(lines)) from None

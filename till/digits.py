@@ -1,0 +1,14 @@
+"""Long digit strings (voucher PINs, STS tokens) grouped so a customer can read them aloud."""
+
+from __future__ import annotations
+
+
+def group_digits(value: str, size: int = 4, sep: str = " ") -> str:
+    """'1234567812345678' -> '1234 5678 1234 5678'."""
+    compact = "".join(value.split())
+    return sep.join(compact[i : i + size] for i in range(0, len(compact), size))
+
+
+def format_sts_token(token: str) -> str:
+    """A 20-digit STS token in the 4-4-4-4-4 groups printed on every prepaid slip."""
+    return group_digits(token, 4, "-")

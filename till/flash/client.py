@@ -1,0 +1,542 @@
+"""A thin async client for the Flash Partner API v4: one method per endpoint, typed outcomes.
+
+Approval returns the parsed response; everything else raises a `FlashError` subclass that says
+whether the outcome is definitive (`FlashDeclined`), unknown (`FlashInDoubt`: resend the same
+bytes) or never started (`FlashNotSent`). Transaction bodies are sent exactly as given, so a
+retry of a journaled request is byte-identical.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from till.flash import codes
+from till.flash.errors import FlashAuthError, FlashDeclined, FlashInDoubt, FlashNotSent
+from till.flash.models import (
+    CashOutPinCancelRequest,
+    CashOutPinLookupRequest,
+    CashOutPinPurchaseRequest,
+    CellularPinlessPurchaseRequest,
+    EeziVoucherPurchaseRequest,
+    FlashRequest,
+    FlashResponse,
+    GiftVoucherPurchaseRequest,
+    OneVoucherDisburseRequest,
+    OneVoucherPurchaseRequest,
+    OneVoucherRedeemRequest,
+    OneVoucherRefundRequest,
+    PinlessResponse,
+    Product,
+    ProductDetail,
+    ProductList,
+    UtilityLookupRequest,
+    UtilityLookupResponse,
+    UtilityPurchaseRequest,
+    UtilityPurchaseResponse,
+    VoucherResponse,
+)
+
+log = logging.getLogger("till.flash")
+
+API_PREFIX = "/aggregation/4.0"
+#: Refresh the bearer token this long before Flash says it expires (capped at 10% of its life).
+TOKEN_REFRESH_MARGIN = 60.0
+#: HTTP statuses that say "the server may or may not have acted": resend to find out.
+_IN_DOUBT_STATUSES = frozenset({408, 425, 429})
+
+R = TypeVar("R", bound=FlashResponse)
+
+
+def _voucher_pin(response: FlashResponse) -> str | None:
+    voucher = getattr(response, "voucher", None)
+    if voucher is None or not voucher.pin:
+        return "the voucher PIN"
+    return None
+
+
+def _utility_tokens(response: FlashResponse) -> str | None:
+    tokens = getattr(response, "tokens", None) or []
+    if not tokens or any(not token.token for token in tokens):
+        return "the utility token"
+    return None
+
+
+def _meter_info(response: FlashResponse) -> str | None:
+    return "the meter details" if getattr(response, "meter_info", None) is None else None
+
+
+def _nothing(response: FlashResponse) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[R]):
+    """One transaction endpoint: where it lives, what it answers, what approval must carry."""
+
+    name: str
+    path: str
+    response: type[R]
+    #: Returns what an approved-looking answer lacks (then the outcome is in doubt), or None.
+    missing: Callable[[FlashResponse], str | None]
+
+
+# Redemptions carry a voucher only when they leave change; cancels and pinless carry none.
+ONE_VOUCHER_PURCHASE = Endpoint(
+    "1voucher.purchase", "/1voucher/purchase", VoucherResponse, _voucher_pin
+)
+ONE_VOUCHER_DISBURSE = Endpoint(
+    "1voucher.disburse", "/1voucher/disburse", VoucherResponse, _voucher_pin
+)
+ONE_VOUCHER_REDEEM = Endpoint("1voucher.redeem", "/1voucher/redeem", VoucherResponse, _nothing)
+ONE_VOUCHER_REFUND = Endpoint("1voucher.refund", "/1voucher/refund", VoucherResponse, _voucher_pin)
+GIFT_VOUCHER_PURCHASE = Endpoint(
+    "gift-voucher.purchase", "/gift-vouchers/purchase", VoucherResponse, _voucher_pin
+)
+CASH_OUT_PIN_PURCHASE = Endpoint(
+    "cash-out-pin.purchase", "/cash-out-pin/purchase", VoucherResponse, _voucher_pin
+)
+CASH_OUT_PIN_CANCEL = Endpoint(
+    "cash-out-pin.cancel", "/cash-out-pin/cancel", VoucherResponse, _nothing
+)
+CASH_OUT_PIN_LOOKUP = Endpoint(
+    "cash-out-pin.lookup", "/cash-out-pin/lookup", VoucherResponse, _nothing
+)
+PINLESS_PURCHASE = Endpoint(
+    "cellular.pinless.purchase", "/cellular/pinless/purchase", PinlessResponse, _nothing
+)
+EEZI_VOUCHER_PURCHASE = Endpoint(
+    "eezi-voucher.purchase", "/eezi-voucher/purchase", VoucherResponse, _voucher_pin
+)
+UTILITY_LOOKUP = Endpoint(
+    "prepaid-utilities.lookup", "/prepaid-utilities/lookup", UtilityLookupResponse, _meter_info
+)
+UTILITY_PURCHASE = Endpoint(
+    "prepaid-utilities.purchase",
+    "/prepaid-utilities/purchase",
+    UtilityPurchaseResponse,
+    _utility_tokens,
+)
+
+ENDPOINTS: dict[str, Endpoint[Any]] = {
+    endpoint.name: endpoint
+    for endpoint in (
+        ONE_VOUCHER_PURCHASE,
+        ONE_VOUCHER_DISBURSE,
+        ONE_VOUCHER_REDEEM,
+        ONE_VOUCHER_REFUND,
+        GIFT_VOUCHER_PURCHASE,
+        CASH_OUT_PIN_PURCHASE,
+        CASH_OUT_PIN_CANCEL,
+        CASH_OUT_PIN_LOOKUP,
+        PINLESS_PURCHASE,
+        EEZI_VOUCHER_PURCHASE,
+        UTILITY_LOOKUP,
+        UTILITY_PURCHASE,
+    )
+}
+
+
+class FlashClient:
+    """One `httpx.AsyncClient` and one shared bearer token for a till's calls to Flash."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        account_number: str,
+        token_url: str = "/token",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.account_number = account_number
+        self._token_url = self.base_url + token_url if token_url.startswith("/") else token_url
+        self._api_key = api_key
+        self._clock = clock
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._token_lock = asyncio.Lock()
+        self.token_fetches = 0
+        timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
+        # verify=True is httpx's default and is never switched off: the document's `curl -k`
+        # is not a model.
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=True,
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, flash: Any, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> FlashClient:
+        """Build from a `till.config.FlashSection` (typed loosely to keep flash free of config)."""
+        if flash.api_key is None:
+            raise FlashAuthError("no API key configured (set TILL_FLASH__API_KEY)")
+        return cls(
+            base_url=flash.base_url,
+            api_key=flash.api_key.get_secret_value(),
+            account_number=flash.account_number,
+            token_url=flash.token_url,
+            connect_timeout=flash.connect_timeout,
+            read_timeout=flash.read_timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"FlashClient(base_url={self.base_url!r}, account_number={self.account_number!r})"
+
+    async def __aenter__(self) -> FlashClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- token -------------------------------------------------------------------------------
+
+    def _token_valid(self) -> bool:
+        return self._token is not None and self._clock() < self._token_expires_at
+
+    async def token(self, *, stale: str | None = None) -> str:
+        """The current bearer token, fetched once for all concurrent callers.
+
+        `stale` names a token the server just refused: it is replaced unless another caller
+        already replaced it.
+        """
+        if self._token_valid() and self._token != stale:
+            assert self._token is not None
+            return self._token
+        async with self._token_lock:
+            if self._token_valid() and self._token != stale:
+                assert self._token is not None
+                return self._token
+            self._token = None
+            token, lifetime = await self._fetch_token()
+            margin = min(TOKEN_REFRESH_MARGIN, lifetime * 0.1)
+            self._token = token
+            self._token_expires_at = self._clock() + lifetime - margin
+            return token
+
+    async def _fetch_token(self) -> tuple[str, float]:
+        self.token_fetches += 1
+        try:
+            response = await self._http.post(
+                self._token_url,
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": f"Basic {self._api_key}"},
+            )
+        except httpx.HTTPError as exc:
+            raise FlashNotSent(
+                f"could not get an access token from Flash: {type(exc).__name__}",
+                endpoint="token",
+            ) from None
+        if response.status_code in (400, 401, 403):
+            raise FlashAuthError(
+                f"Flash refused the API key (HTTP {response.status_code}): check "
+                "flash.api_key and that it is for this environment (sandbox or production)",
+                endpoint="token",
+            )
+        if response.status_code != 200:
+            raise FlashNotSent(
+                f"Flash's token service answered HTTP {response.status_code}", endpoint="token"
+            )
+        try:
+            body = response.json()
+            token = str(body["access_token"])
+            lifetime = float(body.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise FlashNotSent(
+                "Flash's token service sent an unreadable answer", endpoint="token"
+            ) from None
+        if not token or lifetime <= 0:
+            raise FlashNotSent("Flash's token service sent an empty token", endpoint="token")
+        log.debug("access token fetched, valid for %.0f s", lifetime)
+        return token, lifetime
+
+    # -- transport ---------------------------------------------------------------------------
+
+    async def _request(
+        self, method: str, path: str, *, body: bytes | None, endpoint: str, reference: str | None
+    ) -> httpx.Response:
+        """Send with the shared token; on a 401 refresh it once and resend the same bytes."""
+        token = await self.token()
+        response = await self._send_once(method, path, body, token, endpoint, reference)
+        if response.status_code == 401:
+            log.debug("%s %s: 401, refreshing the access token once", endpoint, reference or "")
+            token = await self.token(stale=token)
+            response = await self._send_once(method, path, body, token, endpoint, reference)
+            if response.status_code == 401:
+                raise FlashAuthError(
+                    "Flash refused a fresh access token (HTTP 401)",
+                    endpoint=endpoint,
+                    reference=reference,
+                )
+        return response
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        token: str,
+        endpoint: str,
+        reference: str | None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(
+                method, API_PREFIX + path, content=body, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise FlashNotSent(
+                f"could not connect to Flash ({type(exc).__name__}); nothing was sent",
+                endpoint=endpoint,
+                reference=reference,
+            ) from None
+        except httpx.UnsupportedProtocol as exc:
+            raise FlashNotSent(
+                f"bad Flash URL ({exc}); nothing was sent", endpoint=endpoint, reference=reference
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise FlashInDoubt(
+                "Flash did not answer in time; the request may have been processed",
+                cause="timeout",
+                endpoint=endpoint,
+                reference=reference,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise FlashInDoubt(
+                f"the connection to Flash was lost ({type(exc).__name__}); the request may "
+                "have been processed",
+                cause="connection_lost",
+                endpoint=endpoint,
+                reference=reference,
+            ) from exc
+        log.debug(
+            "%s %s %s -> HTTP %d in %.0f ms",
+            method,
+            endpoint,
+            reference or "",
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    # -- outcome classification --------------------------------------------------------------
+
+    @staticmethod
+    def _classify(
+        response: httpx.Response, *, endpoint: str, reference: str | None
+    ) -> dict[str, Any] | list[Any]:
+        """Return the JSON body of an approval, or raise the typed outcome."""
+        status = response.status_code
+        where = {"endpoint": endpoint, "reference": reference}
+        try:
+            data: Any = json.loads(response.content)
+        except ValueError:
+            data = None
+        code = _response_code(data)
+        if status >= 500 or status in _IN_DOUBT_STATUSES:
+            cause = "rate_limited" if status == 429 else "server_error"
+            raise FlashInDoubt(
+                f"Flash answered HTTP {status}; the request may have been processed",
+                cause=cause,
+                code=code,
+                http_status=status,
+                **where,
+            )
+        if data is None:
+            if status == 200:
+                raise FlashInDoubt(
+                    "Flash's answer could not be read; the request may have been processed",
+                    cause="unreadable",
+                    http_status=status,
+                    **where,
+                )
+            raise FlashDeclined(
+                f"Flash refused the request (HTTP {status})", code=None, http_status=status, **where
+            )
+        if code is not None and codes.is_in_doubt(code):
+            raise FlashInDoubt(
+                _flash_message(data, code), cause=_in_doubt_cause(code), code=code,
+                http_status=status, **where,
+            )  # fmt: skip
+        if code is not None and code != codes.SUCCESS:
+            raise FlashDeclined(_flash_message(data, code), code=code, http_status=status, **where)
+        if status != 200:
+            if code is None:
+                raise FlashDeclined(
+                    f"Flash refused the request (HTTP {status})",
+                    code=None,
+                    http_status=status,
+                    **where,
+                )
+            raise FlashInDoubt(
+                f"Flash answered HTTP {status} with an approval code",
+                cause="unreadable",
+                code=code,
+                http_status=status,
+                **where,
+            )
+        if code is None and isinstance(data, dict):
+            raise FlashInDoubt(
+                "Flash's answer had no responseCode",
+                cause="unreadable",
+                http_status=status,
+                **where,
+            )
+        if not isinstance(data, dict | list):
+            raise FlashInDoubt("Flash's answer was not a JSON object", cause="unreadable", **where)
+        return data
+
+    # -- transactions ------------------------------------------------------------------------
+
+    async def send(self, endpoint: Endpoint[R], body: bytes, *, reference: str | None = None) -> R:
+        """POST these exact bytes to a transaction endpoint and return the approved response.
+
+        The journal's resolver calls this with the stored body to settle an in-doubt entry.
+        """
+        response = await self._request(
+            "POST", endpoint.path, body=body, endpoint=endpoint.name, reference=reference
+        )
+        data = self._classify(response, endpoint=endpoint.name, reference=reference)
+        try:
+            parsed = endpoint.response.model_validate(data)
+        except ValidationError:
+            raise FlashInDoubt(
+                "Flash's approval could not be read; the request may have been processed",
+                cause="unreadable",
+                endpoint=endpoint.name,
+                reference=reference,
+            ) from None
+        lacking = endpoint.missing(parsed)
+        if lacking is not None:
+            raise FlashInDoubt(
+                f"Flash approved but did not send {lacking}",
+                cause="incomplete",
+                code=codes.SUCCESS,
+                endpoint=endpoint.name,
+                reference=reference,
+            )
+        return parsed
+
+    async def _transact(self, endpoint: Endpoint[R], request: FlashRequest) -> R:
+        return await self.send(endpoint, request.to_wire(), reference=request.reference)
+
+    async def purchase_1voucher(self, request: OneVoucherPurchaseRequest) -> VoucherResponse:
+        return await self._transact(ONE_VOUCHER_PURCHASE, request)
+
+    async def disburse_1voucher(self, request: OneVoucherDisburseRequest) -> VoucherResponse:
+        return await self._transact(ONE_VOUCHER_DISBURSE, request)
+
+    async def redeem_1voucher(self, request: OneVoucherRedeemRequest) -> VoucherResponse:
+        return await self._transact(ONE_VOUCHER_REDEEM, request)
+
+    async def refund_1voucher(self, request: OneVoucherRefundRequest) -> VoucherResponse:
+        return await self._transact(ONE_VOUCHER_REFUND, request)
+
+    async def purchase_gift_voucher(self, request: GiftVoucherPurchaseRequest) -> VoucherResponse:
+        return await self._transact(GIFT_VOUCHER_PURCHASE, request)
+
+    async def purchase_cash_out_pin(self, request: CashOutPinPurchaseRequest) -> VoucherResponse:
+        return await self._transact(CASH_OUT_PIN_PURCHASE, request)
+
+    async def cancel_cash_out_pin(self, request: CashOutPinCancelRequest) -> VoucherResponse:
+        return await self._transact(CASH_OUT_PIN_CANCEL, request)
+
+    async def lookup_cash_out_pin(self, request: CashOutPinLookupRequest) -> VoucherResponse:
+        return await self._transact(CASH_OUT_PIN_LOOKUP, request)
+
+    async def purchase_pinless(self, request: CellularPinlessPurchaseRequest) -> PinlessResponse:
+        return await self._transact(PINLESS_PURCHASE, request)
+
+    async def purchase_eezi_voucher(self, request: EeziVoucherPurchaseRequest) -> VoucherResponse:
+        return await self._transact(EEZI_VOUCHER_PURCHASE, request)
+
+    async def lookup_meter(self, request: UtilityLookupRequest) -> UtilityLookupResponse:
+        return await self._transact(UTILITY_LOOKUP, request)
+
+    async def purchase_utility(self, request: UtilityPurchaseRequest) -> UtilityPurchaseResponse:
+        return await self._transact(UTILITY_PURCHASE, request)
+
+    # -- account queries ---------------------------------------------------------------------
+
+    async def list_products(self) -> list[Product]:
+        """The account's catalog, whether Flash sends a bare array or one wrapped in `products`."""
+        path = f"/accounts/{self.account_number}/products"
+        response = await self._request("GET", path, body=None, endpoint="products", reference=None)
+        data = self._classify(response, endpoint="products", reference=None)
+        try:
+            return ProductList.from_json(data).products
+        except ValidationError:
+            raise FlashInDoubt(
+                "Flash's product list could not be read", cause="unreadable", endpoint="products"
+            ) from None
+
+    async def lookup_product(self, product_code: int) -> ProductDetail:
+        if isinstance(product_code, bool) or not isinstance(product_code, int) or product_code < 1:
+            raise ValueError("productCode must be a positive integer")
+        path = f"/accounts/{self.account_number}/products/{product_code}"
+        response = await self._request("GET", path, body=None, endpoint="product", reference=None)
+        data = self._classify(response, endpoint="product", reference=None)
+        try:
+            return ProductDetail.model_validate(data)
+        except ValidationError:
+            raise FlashInDoubt(
+                "Flash's product details could not be read", cause="unreadable", endpoint="product"
+            ) from None
+
+
+def _response_code(data: Any) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("responseCode")
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        return int(raw)
+    return None
+
+
+def _flash_message(data: Any, code: int) -> str:
+    message = data.get("responseMessage") if isinstance(data, dict) else None
+    if isinstance(message, str) and message.strip():
+        return message.strip()
+    return codes.message_for(code)
+
+
+def _in_doubt_cause(code: int) -> str:
+    if code in codes.BUSY_CODES:
+        return "busy"
+    if code in codes.RATE_LIMIT_CODES:
+        return "rate_limited"
+    if code in codes.DUPLICATE_CODES:
+        return "duplicate"
+    if code in codes.RESUBMIT_CODES:
+        return "resubmit"
+    return "unavailable"
