@@ -1,0 +1,31 @@
+"""A faithful, stateful, local Flash Partner API v4 server for training mode, the demo and tests.
+
+An independent reading of the API document: it imports nothing from the rest of ``till``. Test
+data, fault controls and HTTP status choices are listed in ``till/sandbox/TESTDATA.md``; the
+Sandbox options and the idempotency rules are in ``till.sandbox.server``'s docstring.
+"""
+
+from .faults import Fault, FaultController, FaultPlan
+from .runner import running_sandbox, serve
+from .server import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_API_KEY,
+    DropConnection,
+    LedgerEntry,
+    Sandbox,
+    Voucher,
+)
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_API_KEY",
+    "DropConnection",
+    "Fault",
+    "FaultController",
+    "FaultPlan",
+    "LedgerEntry",
+    "Sandbox",
+    "Voucher",
+    "running_sandbox",
+    "serve",
+]
