@@ -349,9 +349,12 @@ class FlashClient:
 
     @staticmethod
     def _classify(
-        response: httpx.Response, *, endpoint: str, reference: str | None
+        response: httpx.Response, *, endpoint: str, reference: str | None, query: bool = False
     ) -> dict[str, Any] | list[Any]:
-        """Return the JSON body of an approval, or raise the typed outcome."""
+        """Return the JSON body of an approval, or raise the typed outcome.
+
+        Account queries (products) may answer without a responseCode, as the document shows.
+        """
         status = response.status_code
         where = {"endpoint": endpoint, "reference": reference}
         try:
@@ -401,7 +404,7 @@ class FlashClient:
                 http_status=status,
                 **where,
             )
-        if code is None and isinstance(data, dict):
+        if code is None and isinstance(data, dict) and not query:
             raise FlashInDoubt(
                 "Flash's answer had no responseCode",
                 cause="unreadable",
@@ -488,7 +491,7 @@ class FlashClient:
         """The account's catalog, whether Flash sends a bare array or one wrapped in `products`."""
         path = f"/accounts/{self.account_number}/products"
         response = await self._request("GET", path, body=None, endpoint="products", reference=None)
-        data = self._classify(response, endpoint="products", reference=None)
+        data = self._classify(response, endpoint="products", reference=None, query=True)
         try:
             return ProductList.from_json(data).products
         except ValidationError:
@@ -501,7 +504,7 @@ class FlashClient:
             raise ValueError("productCode must be a positive integer")
         path = f"/accounts/{self.account_number}/products/{product_code}"
         response = await self._request("GET", path, body=None, endpoint="product", reference=None)
-        data = self._classify(response, endpoint="product", reference=None)
+        data = self._classify(response, endpoint="product", reference=None, query=True)
         try:
             return ProductDetail.model_validate(data)
         except ValidationError:

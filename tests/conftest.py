@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh sandbox per test, a client wired to it, and a suite-wide log capture.
+
+Every log record of the whole run (DEBUG and up, every logger) is kept so the last test can prove
+that no API key, bearer token, PIN or utility token reached a log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.support import LOG_LINES, track_instances
+from till.flash import FlashClient
+from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+
+
+class _KeepEverything(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            LOG_LINES.append(self.format(record))
+        except Exception:  # pragma: no cover - a broken record must not break the suite
+            LOG_LINES.append(repr(record.__dict__))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    handler = _KeepEverything(level=logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    track_instances()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` audit what the rest of the suite did, so they run at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    sb = Sandbox(seed=1234)
+    yield sb
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[FlashClient]:
+    async with FlashClient(
+        base_url="http://sandbox.test",
+        api_key=sandbox.api_key,
+        account_number=DEFAULT_ACCOUNT,
+        transport=sandbox.transport(),
+    ) as flash:
+        yield flash
