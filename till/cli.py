@@ -38,10 +38,6 @@ def _fail(message: str, status: int = EXIT_FAILED) -> int:
     return status
 
 
-def _load(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config)
-
-
 # -- till check -------------------------------------------------------------------------------
 
 
@@ -54,20 +50,28 @@ async def _check(settings: Settings, config_file: str) -> int:
     async with open_flash_client(settings) as client:
         rows.append(("Flash", client.base_url))
         rows.append(("account", client.account_number))
+        started = time.perf_counter()
         try:
-            started = time.perf_counter()
             await client.token()
-            rows.append(("access token", f"ok ({(time.perf_counter() - started) * 1000:.0f} ms)"))
+        except FlashError as exc:
+            return _check_failed(rows, "access token", exc)
+        rows.append(("access token", f"ok ({(time.perf_counter() - started) * 1000:.0f} ms)"))
+        try:
             products = await client.list_products()
         except FlashError as exc:
-            _print_table(rows)
-            return _fail(f"check failed: {exc}")
+            return _check_failed(rows, "products", exc)
     groups = Counter(str(getattr(p, "product_group", None) or "other") for p in products)
     detail = ", ".join(f"{name} {count}" for name, count in sorted(groups.items()))
     rows.append(("products", f"{len(products)}" + (f" ({detail})" if detail else "")))
     rows.append(("result", "OK"))
     _print_table(rows)
     return EXIT_OK
+
+
+def _check_failed(rows: list[tuple[str, str]], step: str, exc: FlashError) -> int:
+    rows.append((step, "FAILED"))
+    _print_table(rows)
+    return _fail(f"check failed: {exc}")
 
 
 def _print_table(rows: Sequence[tuple[str, str]]) -> None:
@@ -77,7 +81,7 @@ def _print_table(rows: Sequence[tuple[str, str]]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    settings = _load(args)
+    settings = load_settings(args.config)
     path = args.config or default_config_path()
     shown = str(path) if path.is_file() else f"{path} (none: defaults and environment)"
     return asyncio.run(_check(settings, shown))
