@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 GROUP_1VOUCHER = "1Voucher"
@@ -164,7 +164,6 @@ class Meter:
     utility_address: str = "40 Heronmere Road, Reuven, Johannesburg, 2091"
     call_centre: str = "0860 562 874"
     vat_number: str = "4470101234"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def product(self) -> Product:
@@ -191,12 +190,6 @@ MAGIC_METER_PREFIX = "9999"  # "9999" + 4-digit code answers that code
 MAGIC_PIN_PREFIX = "999999999999"  # 1Voucher redeem: "999999999999" + 4-digit code
 MAGIC_MOBILE_PREFIX = "2799900"  # pinless: "2799900" + 4-digit code
 
-_WATER = {
-    "utility_name": "Johannesburg Water",
-    "utility_address": "1 Perth Road, Westdene, Johannesburg, 2092",
-    "call_centre": "0860 562 874",
-    "vat_number": "4470207777",
-}
 
 METERS: dict[str, Meter] = {
     m.number: m
@@ -224,7 +217,9 @@ METERS: dict[str, Meter] = {
         ),
         Meter(
             "07070707070", "water", "Lerato Molefe", "19 Dube St, Tembisa",
-            supply_group_code=200, **_WATER,
+            supply_group_code=200, utility_name="Johannesburg Water",
+            utility_address="1 Perth Road, Westdene, Johannesburg, 2092",
+            call_centre="0860 562 874", vat_number="4470207777",
         ),
     )
 }  # fmt: skip

@@ -25,6 +25,7 @@ stored). Checking a reference and registering it happen with no await in between
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -476,9 +477,9 @@ class Sandbox:
             if delay:
                 await asyncio.sleep(delay)
             if not rec.done:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(rec.event.wait(), self.inflight_wait)
-                except TimeoutError:
+                if not rec.done:  # still running, or the first one failed without an answer
                     return 200, _dumps(_error(2220, reference, self._next_tx(), path))
             return rec.status, rec.body
         invalid = validate(kind, data)
