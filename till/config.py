@@ -269,7 +269,8 @@ def load_settings(
 
     bound = type("BoundSettings", (Settings,), {"file_data": file_data})
     try:
-        return bound(**init)
+        settings: Settings = bound(**init)
+        return settings
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_url=False):

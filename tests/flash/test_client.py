@@ -12,6 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from till.flash import FlashAuthError, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
 from till.flash.client import ONE_VOUCHER_PURCHASE
@@ -463,3 +466,50 @@ async def test_over_socket_commit_then_lose_answer(fault: str, cause: str) -> No
             assert len(committed) == 1
             pin = await resend_settles(client, sb, request)
             assert pin == committed[0].pin
+
+
+async def test_refund_by_sms_approves_without_pin(client: FlashClient, sandbox: Sandbox) -> None:
+    request = OneVoucherRefundRequest(
+        reference=ref(), account_number=ACC, amount=1500, mobile_number="27821234567"
+    )
+    response = await client.refund_1voucher(request)
+    assert response.voucher is not None and response.voucher.pin is None
+    assert response.mobile_number == "27821234567"
+    assert len(sandbox.sales_for(request.reference)) == 1
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(["amount", "pin", "mobile_number", "reference", "metadata"]),
+    data=st.data(),
+)
+async def test_invalid_input_sends_nothing(
+    client: FlashClient, sandbox: Sandbox, field: str, data: st.DataObject
+) -> None:
+    bad = {
+        "amount": st.one_of(st.integers(max_value=-1), st.floats(), st.text(max_size=3)),
+        "pin": st.text(alphabet="0123456789 x", max_size=20).filter(
+            lambda p: not (len(p) == 16 and p.isdigit())
+        ),
+        "mobile_number": st.from_regex(r"0[0-9]{9}|27[0-9]{0,8}|[a-z]{11}", fullmatch=True),
+        "reference": st.from_regex(r"[A-Za-z0-9]{1,10}[ #/_+][A-Za-z0-9]{0,10}", fullmatch=True),
+        "metadata": st.dictionaries(
+            st.text(min_size=11, max_size=15), st.text(max_size=5), min_size=1, max_size=3
+        ),
+    }[field]
+    fields: dict[str, Any] = {
+        "reference": ref(),
+        "account_number": ACC,
+        "pin": "1111111111111111",
+        "amount": 0,
+    }
+    fields[field] = data.draw(bad)
+    seen: list[str] = []
+    sandbox.on_request = lambda path, body: seen.append(path)
+    with pytest.raises(ValidationError) as caught:
+        await client.redeem_1voucher(OneVoucherRedeemRequest(**fields))
+    assert field in str(caught.value)
+    assert seen == []
+    assert sandbox.ledger == []

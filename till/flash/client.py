@@ -63,6 +63,13 @@ def _voucher_pin(response: FlashResponse) -> str | None:
     return None
 
 
+def _voucher_pin_unless_sms(response: FlashResponse) -> str | None:
+    """A refund's new voucher comes with its PIN, unless Flash sent the PIN by SMS instead."""
+    if getattr(response, "mobile_number", None):
+        return "the voucher" if getattr(response, "voucher", None) is None else None
+    return _voucher_pin(response)
+
+
 def _utility_tokens(response: FlashResponse) -> str | None:
     tokens = getattr(response, "tokens", None) or []
     if not tokens or any(not token.token for token in tokens):
@@ -97,7 +104,9 @@ ONE_VOUCHER_DISBURSE = Endpoint(
     "1voucher.disburse", "/1voucher/disburse", VoucherResponse, _voucher_pin
 )
 ONE_VOUCHER_REDEEM = Endpoint("1voucher.redeem", "/1voucher/redeem", VoucherResponse, _nothing)
-ONE_VOUCHER_REFUND = Endpoint("1voucher.refund", "/1voucher/refund", VoucherResponse, _voucher_pin)
+ONE_VOUCHER_REFUND = Endpoint(
+    "1voucher.refund", "/1voucher/refund", VoucherResponse, _voucher_pin_unless_sms
+)
 GIFT_VOUCHER_PURCHASE = Endpoint(
     "gift-voucher.purchase", "/gift-vouchers/purchase", VoucherResponse, _voucher_pin
 )
@@ -356,63 +365,47 @@ class FlashClient:
         Account queries (products) may answer without a responseCode, as the document shows.
         """
         status = response.status_code
-        where = {"endpoint": endpoint, "reference": reference}
         try:
             data: Any = json.loads(response.content)
         except ValueError:
             data = None
         code = _response_code(data)
-        if status >= 500 or status in _IN_DOUBT_STATUSES:
-            cause = "rate_limited" if status == 429 else "server_error"
-            raise FlashInDoubt(
-                f"Flash answered HTTP {status}; the request may have been processed",
+
+        def in_doubt(message: str, cause: str) -> FlashInDoubt:
+            return FlashInDoubt(
+                message,
                 cause=cause,
                 code=code,
                 http_status=status,
-                **where,
+                endpoint=endpoint,
+                reference=reference,
             )
-        if data is None:
-            if status == 200:
-                raise FlashInDoubt(
-                    "Flash's answer could not be read; the request may have been processed",
-                    cause="unreadable",
-                    http_status=status,
-                    **where,
-                )
-            raise FlashDeclined(
-                f"Flash refused the request (HTTP {status})", code=None, http_status=status, **where
+
+        def declined(message: str) -> FlashDeclined:
+            return FlashDeclined(
+                message, code=code, http_status=status, endpoint=endpoint, reference=reference
+            )
+
+        if status >= 500 or status in _IN_DOUBT_STATUSES:
+            cause = "rate_limited" if status == 429 else "server_error"
+            raise in_doubt(
+                f"Flash answered HTTP {status}; the request may have been processed", cause
             )
         if code is not None and codes.is_in_doubt(code):
-            raise FlashInDoubt(
-                _flash_message(data, code), cause=_in_doubt_cause(code), code=code,
-                http_status=status, **where,
-            )  # fmt: skip
+            raise in_doubt(_flash_message(data, code), _in_doubt_cause(code))
         if code is not None and code != codes.SUCCESS:
-            raise FlashDeclined(_flash_message(data, code), code=code, http_status=status, **where)
+            raise declined(_flash_message(data, code))
         if status != 200:
             if code is None:
-                raise FlashDeclined(
-                    f"Flash refused the request (HTTP {status})",
-                    code=None,
-                    http_status=status,
-                    **where,
-                )
-            raise FlashInDoubt(
-                f"Flash answered HTTP {status} with an approval code",
-                cause="unreadable",
-                code=code,
-                http_status=status,
-                **where,
-            )
-        if code is None and isinstance(data, dict) and not query:
-            raise FlashInDoubt(
-                "Flash's answer had no responseCode",
-                cause="unreadable",
-                http_status=status,
-                **where,
-            )
+                raise declined(f"Flash refused the request (HTTP {status})")
+            raise in_doubt(f"Flash answered HTTP {status} with an approval code", "unreadable")
         if not isinstance(data, dict | list):
-            raise FlashInDoubt("Flash's answer was not a JSON object", cause="unreadable", **where)
+            raise in_doubt(
+                "Flash's answer could not be read; the request may have been processed",
+                "unreadable",
+            )
+        if code is None and not query:
+            raise in_doubt("Flash's answer had no responseCode", "unreadable")
         return data
 
     # -- transactions ------------------------------------------------------------------------

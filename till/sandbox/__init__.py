@@ -1,7 +1,7 @@
 """A faithful, stateful, local Flash Partner API v4 server for training mode, the demo and tests.
 
 An independent reading of the API document: it imports nothing from the rest of ``till``. Test
-data, fault controls and HTTP status choices are listed in ``till/sandbox/TESTDATA.md``; the
+data, fault controls and HTTP status choices are listed in the README ("The Flash sandbox"); the
 Sandbox options and the idempotency rules are in ``till.sandbox.server``'s docstring.
 """
 

@@ -1,4 +1,4 @@
-"""Fixed test data: product catalog, test meters and training vouchers (listed in TESTDATA.md)."""
+"""Fixed test data: product catalog, test meters and training vouchers (listed in the README)."""
 
 from __future__ import annotations
 
