@@ -82,10 +82,14 @@ class _Section(BaseModel):
 
 
 class TillSection(_Section):
-    """Who this till is: printed on receipts and sent to Flash with every sale."""
+    """Who this till is: printed on receipts and sent to Flash with every sale.
 
-    store_id: str
-    terminal_id: str
+    The ids are capped so that a reference (store-terminal-epoch-sequence) stays within the 43
+    characters a metadata value may hold, which is how refunds and cancels name what they undo.
+    """
+
+    store_id: str = Field(max_length=16)
+    terminal_id: str = Field(max_length=12)
     store_name: str = ""
     address_lines: list[str] = Field(default_factory=list)
     vat_number: str = ""
