@@ -1,0 +1,399 @@
+"""The till's write-ahead journal: one SQLite file, every transaction written before it is sent.
+
+Durability settings are deliberate: WAL with `synchronous=FULL` so a committed entry survives a
+power cut, and explicit `BEGIN IMMEDIATE` transactions (the connection runs in autocommit mode;
+Python 3.11's implicit transactions would defer the write lock and hide commit points).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import string
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from till.journal.schema import migrate
+
+State = Literal["pending", "approved", "declined", "in_doubt"]
+OPEN_STATES: tuple[State, ...] = ("pending", "in_doubt")
+_EPOCH_ALPHABET = string.ascii_uppercase + string.digits
+_EPOCH_LENGTH = 4
+
+_COLUMNS = (
+    "id, reference, kind, state, request, response, response_code, attempts, last_error, amount, "
+    "product_code, store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
+    "created_at, settled_at, related_reference, print_count, last_printed_at, print_error, "
+    "next_attempt_at, flagged_at, training, retryable"
+)
+
+
+class JournalError(Exception):
+    """The journal cannot do what was asked (unknown reference, a settled entry, ...)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One transaction as the journal holds it. Times are Unix milliseconds (UTC)."""
+
+    id: int
+    reference: str
+    kind: str
+    state: State
+    request: bytes
+    response: dict[str, Any] | None
+    response_code: int | None
+    attempts: int
+    last_error: str | None
+    amount: int | None
+    product_code: int | None
+    store_id: str
+    terminal_id: str
+    cashier: str | None
+    mobile_number: str | None
+    meter_number: str | None
+    serial_number: str | None
+    created_at: int
+    settled_at: int | None
+    related_reference: str | None
+    print_count: int
+    last_printed_at: int | None
+    print_error: str | None
+    next_attempt_at: int | None
+    flagged_at: int | None
+    training: bool
+    retryable: bool
+
+    def __repr__(self) -> str:  # the request and response hold PINs: keep them out of reprs
+        return f"Entry({self.reference!r}, {self.kind!r}, {self.state!r})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @classmethod
+    def _from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Entry:
+        values = list(row)
+        values[4] = bytes(values[4])
+        values[5] = json.loads(values[5]) if values[5] is not None else None
+        values[25] = bool(values[25])
+        values[26] = bool(values[26])
+        return cls(*values)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What a sale knows about itself before its reference exists."""
+
+    kind: str
+    build_request: Callable[[str], bytes]
+    store_id: str
+    terminal_id: str
+    amount: int | None = None
+    product_code: int | None = None
+    cashier: str | None = None
+    mobile_number: str | None = None
+    meter_number: str | None = None
+    serial_number: str | None = None
+    related_reference: str | None = None
+    training: bool = False
+    retryable: bool = True
+
+
+@dataclass(frozen=True)
+class Totals:
+    kind: str
+    state: State
+    count: int
+    amount: int
+
+
+def _create_private(path: Path) -> None:
+    """Create the journal file readable by this user only; tighten an existing one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class Journal:
+    """One till's journal. Not shared between processes that sell at the same time."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Journal:
+        path = Path(path)
+        _create_private(path)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+        journal = cls(conn, path)
+        journal._ensure_sequence()
+        return journal
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction: taken with the write lock, committed with fsync."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- references --------------------------------------------------------------------------
+
+    def _ensure_sequence(self) -> None:
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM sequence WHERE id = 1").fetchone() is None:
+                epoch = "".join(secrets.choice(_EPOCH_ALPHABET) for _ in range(_EPOCH_LENGTH))
+                conn.execute("INSERT INTO sequence (id, epoch, next) VALUES (1, ?, 1)", (epoch,))
+
+    @property
+    def epoch(self) -> str:
+        """Random per journal file, so a replaced journal never reuses a reference Flash saw."""
+        return str(self._conn.execute("SELECT epoch FROM sequence WHERE id = 1").fetchone()[0])
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def add(self, new: NewEntry, *, now: int) -> Entry:
+        """Allocate the next reference and write the entry `pending`, durably, in one go.
+
+        `build_request` turns the reference into the exact bytes that will be sent; if it
+        raises, nothing is written and the sequence does not move.
+        """
+        with self._write() as conn:
+            epoch, seq = conn.execute("SELECT epoch, next FROM sequence WHERE id = 1").fetchone()
+            reference = f"{new.store_id}-{new.terminal_id}-{epoch}-{seq}"
+            body = new.build_request(reference)
+            conn.execute("UPDATE sequence SET next = next + 1 WHERE id = 1")
+            conn.execute(
+                "INSERT INTO entries (reference, kind, state, request, amount, product_code, "
+                "store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
+                "created_at, related_reference, training, retryable) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    new.kind,
+                    body,
+                    new.amount,
+                    new.product_code,
+                    new.store_id,
+                    new.terminal_id,
+                    new.cashier,
+                    new.mobile_number,
+                    new.meter_number,
+                    new.serial_number,
+                    now,
+                    new.related_reference,
+                    int(new.training),
+                    int(new.retryable),
+                ),
+            )
+            return self._get(conn, reference)
+
+    def settle(
+        self,
+        reference: str,
+        state: Literal["approved", "declined"],
+        *,
+        now: int,
+        response: dict[str, Any] | None = None,
+        response_code: int | None = None,
+        error: str | None = None,
+        serial_number: str | None = None,
+    ) -> Entry:
+        """Record Flash's definitive answer. Settling twice is refused: the first answer stands."""
+        with self._write() as conn:
+            current = self._get(conn, reference)
+            if not current.is_open:
+                raise JournalError(f"{reference} is already {current.state}")
+            conn.execute(
+                "UPDATE entries SET state = ?, response = ?, response_code = ?, last_error = ?, "
+                "settled_at = ?, next_attempt_at = NULL, attempts = attempts + 1, "
+                "serial_number = COALESCE(?, serial_number) WHERE reference = ?",
+                (
+                    state,
+                    json.dumps(response, separators=(",", ":")) if response is not None else None,
+                    response_code,
+                    error,
+                    now,
+                    serial_number,
+                    reference,
+                ),
+            )
+            return self._get(conn, reference)
+
+    def mark_in_doubt(
+        self,
+        reference: str,
+        *,
+        now: int,
+        error: str,
+        next_attempt_at: int,
+        response_code: int | None = None,
+    ) -> Entry:
+        """Another attempt without a definitive answer; schedule the next one."""
+        with self._write() as conn:
+            current = self._get(conn, reference)
+            if not current.is_open:
+                raise JournalError(f"{reference} is already {current.state}")
+            conn.execute(
+                "UPDATE entries SET state = 'in_doubt', attempts = attempts + 1, last_error = ?, "
+                "response_code = ?, next_attempt_at = ? WHERE reference = ?",
+                (error, response_code, next_attempt_at, reference),
+            )
+            return self._get(conn, reference)
+
+    def flag_stale(self, *, older_than: int, now: int) -> int:
+        """Flag open entries created before `older_than` for manual attention; returns how many."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE entries SET flagged_at = ? WHERE state IN ('pending', 'in_doubt') "
+                "AND flagged_at IS NULL AND created_at < ?",
+                (now, older_than),
+            )
+            return cursor.rowcount
+
+    def record_print(self, reference: str, *, now: int, error: str | None = None) -> Entry:
+        """Count a successful print, or remember why printing failed (the entry stays unprinted)."""
+        with self._write() as conn:
+            self._get(conn, reference)
+            if error is None:
+                conn.execute(
+                    "UPDATE entries SET print_count = print_count + 1, last_printed_at = ?, "
+                    "print_error = NULL WHERE reference = ?",
+                    (now, reference),
+                )
+            else:
+                conn.execute(
+                    "UPDATE entries SET print_error = ? WHERE reference = ?", (error, reference)
+                )
+            return self._get(conn, reference)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _get(self, conn: sqlite3.Connection, reference: str) -> Entry:
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM entries WHERE reference = ?",  # noqa: S608 - constant columns
+            (reference,),
+        ).fetchone()
+        if row is None:
+            raise JournalError(f"no journal entry with reference {reference!r}")
+        return Entry._from_row(row)
+
+    def get(self, reference: str) -> Entry | None:
+        try:
+            return self._get(self._conn, reference)
+        except JournalError:
+            return None
+
+    def _select(self, where: str, params: tuple[Any, ...] = (), suffix: str = "") -> list[Entry]:
+        """`where` and `suffix` are built here from constants; values always go in `params`."""
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE {where} {suffix}"  # noqa: S608
+        rows = self._conn.execute(sql, params).fetchall()
+        return [Entry._from_row(row) for row in rows]
+
+    def pending(self) -> list[Entry]:
+        """Entries written but never settled: after a crash, each may or may not be at Flash."""
+        return self._select("state = 'pending'", suffix="ORDER BY id")
+
+    def in_doubt(self) -> list[Entry]:
+        return self._select("state = 'in_doubt'", suffix="ORDER BY id")
+
+    def open_entries(self) -> list[Entry]:
+        return self._select("state IN ('pending', 'in_doubt')", suffix="ORDER BY id")
+
+    def count_open(self) -> int:
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM entries WHERE state IN ('pending', 'in_doubt')"
+        ).fetchone()
+        return int(row[0])
+
+    def due(self, *, now: int, limit: int = 1000) -> list[Entry]:
+        """Open, retryable entries whose next attempt is due (never-tried pending ones first)."""
+        return self._select(
+            "state IN ('pending', 'in_doubt') AND retryable = 1 "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            (now,),
+            f"ORDER BY COALESCE(next_attempt_at, 0), id LIMIT {int(limit)}",
+        )
+
+    def next_due_at(self) -> int | None:
+        row = self._conn.execute(
+            "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM entries "
+            "WHERE state IN ('pending', 'in_doubt') AND retryable = 1"
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def related(self, reference: str) -> list[Entry]:
+        """Entries that point at this one (refunds of a redemption, cancels of a purchase)."""
+        return self._select("related_reference = ?", (reference,), "ORDER BY id")
+
+    def search(
+        self,
+        *,
+        reference: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        amount: int | None = None,
+        mobile_number: str | None = None,
+        meter_number: str | None = None,
+        serial_number: str | None = None,
+        kind: str | None = None,
+        state: State | None = None,
+        limit: int = 100,
+    ) -> list[Entry]:
+        """The service desk's search; every criterion narrows, newest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("reference", reference),
+            ("amount", amount),
+            ("mobile_number", mobile_number),
+            ("meter_number", meter_number),
+            ("serial_number", serial_number),
+            ("kind", kind),
+            ("state", state),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("created_at < ?")
+            params.append(until)
+        where = " AND ".join(clauses) or "1 = 1"
+        return self._select(where, tuple(params), f"ORDER BY id DESC LIMIT {int(limit)}")
+
+    def totals(self, *, since: int | None = None, until: int | None = None) -> list[Totals]:
+        """Count and value by kind and state: the shift report's body."""
+        rows = self._conn.execute(
+            "SELECT kind, state, COUNT(*), COALESCE(SUM(amount), 0) FROM entries "
+            "WHERE created_at >= ? AND created_at < ? GROUP BY kind, state ORDER BY kind, state",
+            (since if since is not None else 0, until if until is not None else 2**62),
+        ).fetchall()
+        return [Totals(kind, state, int(count), int(amount)) for kind, state, count, amount in rows]

@@ -1,0 +1,544 @@
+"""The sale engine: validate -> journal `pending` -> call Flash -> settle -> outcome.
+
+Screens and commands call one method per transaction kind and show the `Outcome`. The engine
+knows nothing of screens. The journal entry is written durably before any byte is sent, and a
+sale whose answer never came is settled later by `resolve()`, which resends the journaled bytes
+with the same reference until Flash answers definitively.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from till.flash import ENDPOINTS, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
+from till.flash import client as endpoints
+from till.flash.models import (
+    CashOutPinCancelRequest,
+    CashOutPinLookupRequest,
+    CashOutPinPurchaseRequest,
+    CellularPinlessPurchaseRequest,
+    EeziVoucherPurchaseRequest,
+    FlashRequest,
+    FlashResponse,
+    GiftVoucherPurchaseRequest,
+    OneVoucherDisburseRequest,
+    OneVoucherPurchaseRequest,
+    OneVoucherRedeemRequest,
+    OneVoucherRefundRequest,
+    UtilityLookupRequest,
+    UtilityPurchaseRequest,
+)
+from till.journal import Entry, Journal, NewEntry
+from till.sales.backoff import Backoff
+
+log = logging.getLogger("till.sales")
+
+OutcomeStatus = Literal["approved", "declined", "in_doubt", "not_sent"]
+#: Queries are journaled for audit but never resent in the background.
+QUERY_KINDS = frozenset({endpoints.UTILITY_LOOKUP.name, endpoints.CASH_OUT_PIN_LOOKUP.name})
+_PLACEHOLDER_REFERENCE = "VALIDATE"
+
+
+class InputError(ValueError):
+    """Bad input from the cashier: nothing was written and nothing was sent."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a screen shows after a transaction: the journal entry is the source of truth."""
+
+    status: OutcomeStatus
+    entry: Entry
+    message: str
+    code: int | None = None
+
+    @property
+    def reference(self) -> str:
+        return self.entry.reference
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        return self.entry.response
+
+
+@dataclass
+class ResolveReport:
+    """What one pass of the resolver did."""
+
+    attempted: int = 0
+    approved: list[str] = field(default_factory=list)
+    declined: list[str] = field(default_factory=list)
+    still_in_doubt: list[str] = field(default_factory=list)
+    flagged: int = 0
+
+
+@dataclass
+class EngineHooks:
+    """Points where tests (and, later, screens) observe a sale in flight."""
+
+    journaled: Callable[[Entry], None] = lambda entry: None
+    answered: Callable[[Entry], None] = lambda entry: None
+    settled: Callable[[Entry], None] = lambda entry: None
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def normalize_mobile(text: str) -> str:
+    """What a cashier types ('082 123 4567', '+27821234567') -> the API's '27821234567'."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 10 and digits.startswith("0"):
+        return "27" + digits[1:]
+    return digits if digits else text.strip()
+
+
+def _input_error(exc: ValidationError) -> InputError:
+    first = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return InputError(message, field=field)
+
+
+class SaleEngine:
+    """One till's sales against Flash, journaled before they are sent."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        client: FlashClient,
+        *,
+        store_id: str,
+        terminal_id: str,
+        training: bool = False,
+        cashier: str | None = None,
+        hooks: EngineHooks | None = None,
+        backoff: Backoff | None = None,
+        resolver_concurrency: int = 8,
+        attention_after_ms: int = 24 * 3600 * 1000,
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.journal = journal
+        self.client = client
+        self.store_id = store_id
+        self.terminal_id = terminal_id
+        self.training = training
+        self.cashier = cashier
+        self.hooks = hooks or EngineHooks()
+        self.backoff = backoff or Backoff()
+        self.resolver_concurrency = resolver_concurrency
+        self.attention_after_ms = attention_after_ms
+        self.clock = clock
+        self._listeners: list[Callable[[int], None]] = []
+        self._open_count = journal.count_open()
+        self._wake = asyncio.Event()
+        self._resolve_lock = asyncio.Lock()
+
+    # -- the in-doubt badge ------------------------------------------------------------------
+
+    @property
+    def open_count(self) -> int:
+        """Pending and in-doubt entries: the number on every screen's badge."""
+        return self._open_count
+
+    def on_open_count(self, listener: Callable[[int], None]) -> None:
+        self._listeners.append(listener)
+
+    def _refresh_count(self) -> None:
+        count = self.journal.count_open()
+        if count != self._open_count:
+            self._open_count = count
+            for listener in self._listeners:
+                listener(count)
+
+    # -- the common path ---------------------------------------------------------------------
+
+    def _validate(self, factory: Callable[[str], FlashRequest]) -> None:
+        try:
+            factory(_PLACEHOLDER_REFERENCE)
+        except ValidationError as exc:
+            raise _input_error(exc) from None
+
+    async def _run(
+        self,
+        endpoint: endpoints.Endpoint[Any],
+        factory: Callable[[str], FlashRequest],
+        **details: Any,
+    ) -> Outcome:
+        self._validate(factory)
+        entry = self.journal.add(
+            NewEntry(
+                kind=endpoint.name,
+                build_request=lambda reference: factory(reference).to_wire(),
+                store_id=self.store_id,
+                terminal_id=self.terminal_id,
+                cashier=self.cashier,
+                training=self.training,
+                retryable=endpoint.name not in QUERY_KINDS,
+                **details,
+            ),
+            now=self.clock(),
+        )
+        self.hooks.journaled(entry)
+        self._refresh_count()
+        outcome = await self._attempt(entry, first=True)
+        self._refresh_count()
+        if outcome.status == "in_doubt":
+            self._wake.set()
+        return outcome
+
+    async def _attempt(self, entry: Entry, *, first: bool) -> Outcome:
+        """Send the journaled bytes once and settle whatever Flash said."""
+        endpoint = ENDPOINTS[entry.kind]
+        query = entry.kind in QUERY_KINDS
+        try:
+            response: FlashResponse = await self.client.send(
+                endpoint, entry.request, reference=entry.reference
+            )
+        except FlashDeclined as exc:
+            self.hooks.answered(entry)
+            settled = self.journal.settle(
+                entry.reference,
+                "declined",
+                now=self.clock(),
+                response_code=exc.code,
+                error=exc.message,
+            )
+            self.hooks.settled(settled)
+            return Outcome("declined", settled, exc.message, exc.code)
+        except FlashNotSent as exc:
+            if first and not entry.attempts:
+                # Nothing ever left the till for this reference: it is definitively not a sale.
+                settled = self.journal.settle(
+                    entry.reference, "declined", now=self.clock(), error=f"not sent: {exc.message}"
+                )
+                self.hooks.settled(settled)
+                return Outcome("not_sent", settled, exc.message)
+            return self._in_doubt(entry, exc.message, None, query=query)
+        except FlashInDoubt as exc:
+            self.hooks.answered(entry)
+            return self._in_doubt(entry, str(exc), exc.code, query=query)
+        self.hooks.answered(entry)
+        body = response.model_dump(mode="json", by_alias=True, exclude_none=True)
+        settled = self.journal.settle(
+            entry.reference,
+            "approved",
+            now=self.clock(),
+            response=body,
+            response_code=response.response_code,
+            serial_number=_serial_of(response),
+        )
+        self.hooks.settled(settled)
+        return Outcome("approved", settled, "Approved", response.response_code)
+
+    def _in_doubt(self, entry: Entry, message: str, code: int | None, *, query: bool) -> Outcome:
+        now = self.clock()
+        if query:
+            # A lookup changes nothing at Flash: no answer simply means ask again later, by hand.
+            settled = self.journal.settle(
+                entry.reference,
+                "declined",
+                now=now,
+                response_code=code,
+                error=f"no answer: {message}",
+            )
+            self.hooks.settled(settled)
+            return Outcome("declined", settled, f"No answer from Flash: {message}", code)
+        attempts = entry.attempts + 1
+        updated = self.journal.mark_in_doubt(
+            entry.reference,
+            now=now,
+            error=message,
+            response_code=code,
+            next_attempt_at=now + self.backoff.delay_ms(attempts),
+        )
+        return Outcome("in_doubt", updated, message, code)
+
+    # -- 1Voucher ----------------------------------------------------------------------------
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "account_number": self.client.account_number,
+            "store_id": self.store_id,
+            "terminal_id": self.terminal_id,
+        }
+
+    async def sell_1voucher(self, amount: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return OneVoucherPurchaseRequest(reference=reference, amount=amount, **self._common())
+
+        return await self._run(endpoints.ONE_VOUCHER_PURCHASE, factory, amount=amount)
+
+    async def disburse_1voucher(self, amount: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return OneVoucherDisburseRequest(reference=reference, amount=amount, **self._common())
+
+        return await self._run(endpoints.ONE_VOUCHER_DISBURSE, factory, amount=amount)
+
+    async def redeem_1voucher(
+        self, pin: str, amount: int = 0, *, mobile_number: str | None = None
+    ) -> Outcome:
+        """Redeem a customer's 1Voucher; amount 0 redeems its full value."""
+        pin = "".join(pin.split())
+        mobile = normalize_mobile(mobile_number) if mobile_number else None
+
+        def factory(reference: str) -> FlashRequest:
+            return OneVoucherRedeemRequest(
+                reference=reference, pin=pin, amount=amount, mobile_number=mobile, **self._common()
+            )
+
+        return await self._run(
+            endpoints.ONE_VOUCHER_REDEEM, factory, amount=amount, mobile_number=mobile
+        )
+
+    async def refund_1voucher(
+        self, redemption_reference: str, amount: int, *, mobile_number: str | None = None
+    ) -> Outcome:
+        """Refund (part of) an approved redemption as a new voucher, linked to it."""
+        redemption = self.journal.get(redemption_reference)
+        if redemption is None or redemption.kind != endpoints.ONE_VOUCHER_REDEEM.name:
+            raise InputError(f"{redemption_reference} is not a 1Voucher redemption on this till")
+        if redemption.state != "approved":
+            raise InputError(f"redemption {redemption_reference} was not approved")
+        redeemed = int((redemption.response or {}).get("amount") or redemption.amount or 0)
+        already = sum(
+            e.amount or 0
+            for e in self.journal.related(redemption_reference)
+            if e.kind == endpoints.ONE_VOUCHER_REFUND.name and e.state != "declined"
+        )
+        if redeemed and amount + already > redeemed:
+            raise InputError(
+                f"refund would exceed the redemption: {redeemed - already} cents left to refund",
+                field="amount",
+            )
+        mobile = normalize_mobile(mobile_number) if mobile_number else None
+
+        def factory(reference: str) -> FlashRequest:
+            return OneVoucherRefundRequest(
+                reference=reference,
+                amount=amount,
+                mobile_number=mobile,
+                metadata={"refundOf": redemption_reference},
+                **self._common(),
+            )
+
+        return await self._run(
+            endpoints.ONE_VOUCHER_REFUND,
+            factory,
+            amount=amount,
+            mobile_number=mobile,
+            related_reference=redemption_reference,
+        )
+
+    # -- other vouchers ----------------------------------------------------------------------
+
+    async def sell_gift_voucher(self, product_code: int, amount: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return GiftVoucherPurchaseRequest(
+                reference=reference, amount=amount, product_code=product_code, **self._common()
+            )
+
+        return await self._run(
+            endpoints.GIFT_VOUCHER_PURCHASE, factory, amount=amount, product_code=product_code
+        )
+
+    async def sell_eezi_voucher(self, product_code: int, amount: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return EeziVoucherPurchaseRequest(
+                reference=reference, amount=amount, product_code=product_code, **self._common()
+            )
+
+        return await self._run(
+            endpoints.EEZI_VOUCHER_PURCHASE, factory, amount=amount, product_code=product_code
+        )
+
+    async def sell_airtime(self, product_code: int, mobile_number: str, amount: int) -> Outcome:
+        mobile = normalize_mobile(mobile_number)
+
+        def factory(reference: str) -> FlashRequest:
+            return CellularPinlessPurchaseRequest(
+                reference=reference,
+                amount=amount,
+                product_code=product_code,
+                mobile_number=mobile,
+                **self._common(),
+            )
+
+        return await self._run(
+            endpoints.PINLESS_PURCHASE,
+            factory,
+            amount=amount,
+            product_code=product_code,
+            mobile_number=mobile,
+        )
+
+    # -- Cash Out PIN ------------------------------------------------------------------------
+
+    async def sell_cash_out_pin(self, product_code: int, amount: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return CashOutPinPurchaseRequest(
+                reference=reference, amount=amount, product_code=product_code, **self._common()
+            )
+
+        return await self._run(
+            endpoints.CASH_OUT_PIN_PURCHASE, factory, amount=amount, product_code=product_code
+        )
+
+    async def cancel_cash_out_pin(self, purchase_reference: str) -> Outcome:
+        """Cancel a Cash Out PIN this till sold, found by its purchase reference."""
+        purchase = self.journal.get(purchase_reference)
+        if purchase is None or purchase.kind != endpoints.CASH_OUT_PIN_PURCHASE.name:
+            raise InputError(f"{purchase_reference} is not a Cash Out PIN sale on this till")
+        if purchase.state != "approved" or not purchase.serial_number:
+            raise InputError(f"Cash Out PIN sale {purchase_reference} was not approved")
+        serial = purchase.serial_number
+        product_code = purchase.product_code
+
+        def factory(reference: str) -> FlashRequest:
+            return CashOutPinCancelRequest(
+                reference=reference,
+                serial_number=serial,
+                product_code=product_code,
+                metadata={"cancelOf": purchase_reference},
+                **self._common(),
+            )
+
+        return await self._run(
+            endpoints.CASH_OUT_PIN_CANCEL,
+            factory,
+            amount=purchase.amount,
+            product_code=product_code,
+            serial_number=serial,
+            related_reference=purchase_reference,
+        )
+
+    async def lookup_cash_out_pin(self, serial_number: str, product_code: int) -> Outcome:
+        def factory(reference: str) -> FlashRequest:
+            return CashOutPinLookupRequest(
+                reference=reference,
+                account_number=self.client.account_number,
+                serial_number=serial_number,
+                product_code=product_code,
+            )
+
+        return await self._run(
+            endpoints.CASH_OUT_PIN_LOOKUP,
+            factory,
+            product_code=product_code,
+            serial_number=serial_number,
+        )
+
+    # -- prepaid utilities -------------------------------------------------------------------
+
+    async def lookup_meter(self, meter_number: str, amount: int) -> Outcome:
+        meter = "".join(meter_number.split())
+
+        def factory(reference: str) -> FlashRequest:
+            return UtilityLookupRequest(
+                reference=reference,
+                account_number=self.client.account_number,
+                amount=amount,
+                meter_number=meter,
+            )
+
+        return await self._run(endpoints.UTILITY_LOOKUP, factory, amount=amount, meter_number=meter)
+
+    async def vend_utility(self, meter_number: str, amount: int, *, fbe: bool = False) -> Outcome:
+        """Electricity or water tokens for a meter; `fbe` asks for free basic electricity."""
+        meter = "".join(meter_number.split())
+
+        def factory(reference: str) -> FlashRequest:
+            return UtilityPurchaseRequest(
+                reference=reference,
+                amount=amount,
+                meter_number=meter,
+                is_fbe=True if fbe else None,
+                **self._common(),
+            )
+
+        return await self._run(
+            endpoints.UTILITY_PURCHASE, factory, amount=amount, meter_number=meter
+        )
+
+    # -- the resolver ------------------------------------------------------------------------
+
+    async def resolve(self, *, all_open: bool = False) -> ResolveReport:
+        """One pass: resend every due open entry (or every open one: "retry now").
+
+        Leftover `pending` entries from a crash are due at once: each may or may not have
+        reached Flash, so they are resent with their reference and bytes like any in-doubt one.
+        """
+        async with self._resolve_lock:
+            now = self.clock()
+            report = ResolveReport()
+            report.flagged = self.journal.flag_stale(
+                older_than=now - self.attention_after_ms, now=now
+            )
+            if all_open:
+                entries = [e for e in self.journal.open_entries() if e.retryable]
+            else:
+                entries = self.journal.due(now=now)
+            entries = [e for e in entries if e.training == self.training]
+            semaphore = asyncio.Semaphore(self.resolver_concurrency)
+
+            async def settle(entry: Entry) -> None:
+                async with semaphore:
+                    outcome = await self._attempt(entry, first=False)
+                bucket = {
+                    "approved": report.approved,
+                    "declined": report.declined,
+                }.get(outcome.status, report.still_in_doubt)
+                bucket.append(entry.reference)
+
+            report.attempted = len(entries)
+            await asyncio.gather(*(settle(e) for e in entries))
+            self._refresh_count()
+            if report.attempted:
+                log.info(
+                    "resolver: %d attempted, %d approved, %d declined, %d still in doubt",
+                    report.attempted,
+                    len(report.approved),
+                    len(report.declined),
+                    len(report.still_in_doubt),
+                )
+            return report
+
+    def wake(self) -> None:
+        """Ask the background resolver to run now."""
+        self._wake.set()
+
+    async def run_resolver(self, stop: asyncio.Event) -> None:
+        """Background loop: settle due entries, then sleep until the next is due or woken."""
+        while not stop.is_set():
+            try:
+                await self.resolve()
+            except Exception:  # keep retrying; the journal keeps every entry safe meanwhile
+                log.exception("resolver pass failed")
+            next_due = self.journal.next_due_at()
+            timeout = 60.0
+            if next_due is not None:
+                timeout = min(timeout, max(0.05, (next_due - self.clock()) / 1000))
+            self._wake.clear()
+            stopper = asyncio.ensure_future(stop.wait())
+            waker = asyncio.ensure_future(self._wake.wait())
+            await asyncio.wait({stopper, waker}, timeout=timeout, return_when="FIRST_COMPLETED")
+            stopper.cancel()
+            waker.cancel()
+
+
+def _serial_of(response: FlashResponse) -> str | None:
+    voucher = getattr(response, "voucher", None)
+    serial = getattr(voucher, "serial_number", None) if voucher is not None else None
+    return str(serial) if serial else None
