@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -320,3 +322,42 @@ async def test_training_engine_never_resends_live_entries(
     training = make_engine(journal, client, training=True)
     assert (await training.resolve(all_open=True)).attempted == 0
     assert journal.get(outcome.reference).state == "in_doubt"  # type: ignore[union-attr]
+
+
+async def test_background_resolver_settles_and_never_doubles_an_in_flight_sale(
+    engine: SaleEngine, sandbox: Sandbox, journal: Journal
+) -> None:
+    arrivals: list[str] = []
+    sandbox.on_request = lambda path, body: arrivals.append(json.loads(body)["reference"])
+    stop = asyncio.Event()
+    resolver = asyncio.create_task(engine.run_resolver(stop))
+    try:
+        sandbox.faults.inject(Fault("delay", seconds=0.3))
+        slow = asyncio.create_task(engine.sell_1voucher(5000))
+        await asyncio.sleep(0.1)
+        engine.wake()  # the resolver looks while the sale is still in flight: it must skip it
+        assert (await slow).status == "approved"
+        assert len(arrivals) == 1
+
+        sandbox.faults.inject(Fault("drop"))
+        doubted = await engine.sell_1voucher(6000)
+        assert doubted.status == "in_doubt"
+        for _ in range(100):  # the resolver was woken by the in-doubt outcome
+            if journal.get(doubted.reference).state == "approved":  # type: ignore[union-attr]
+                break
+            await asyncio.sleep(0.02)
+        assert journal.get(doubted.reference).state == "approved"  # type: ignore[union-attr]
+        assert len(sandbox.sales_for(doubted.reference)) == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(resolver, timeout=5)
+
+
+def test_backoff_is_capped_exponential_with_jitter() -> None:
+    backoff = Backoff(base_ms=1000, cap_ms=30_000, jitter=0.5, rng=random.Random(1))
+    for attempts in range(1, 12):
+        ceiling = min(30_000, 1000 * 2 ** (attempts - 1))
+        delays = {backoff.delay_ms(attempts) for _ in range(50)}
+        assert all(ceiling // 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1  # jitter spreads tills that lost Flash at the same moment
+    assert backoff.delay_ms(10_000) <= 30_000

@@ -35,7 +35,7 @@ from till.flash.models import (
     UtilityLookupRequest,
     UtilityPurchaseRequest,
 )
-from till.journal import Entry, Journal, NewEntry
+from till.journal import Entry, Journal, JournalError, NewEntry
 from till.sales.backoff import Backoff
 
 log = logging.getLogger("till.sales")
@@ -144,6 +144,7 @@ class SaleEngine:
         self._listeners: list[Callable[[int], None]] = []
         self._open_count = journal.count_open()
         self._wake = asyncio.Event()
+        self._in_flight: set[str] = set()
         self._resolve_lock = asyncio.Lock()
 
     # -- the in-doubt badge ------------------------------------------------------------------
@@ -200,7 +201,23 @@ class SaleEngine:
         return outcome
 
     async def _attempt(self, entry: Entry, *, first: bool) -> Outcome:
-        """Send the journaled bytes once and settle whatever Flash said."""
+        """Send the journaled bytes once and settle whatever Flash said.
+
+        A reference is never in flight twice from this engine; if another process settled it
+        meanwhile, its answer stands (Flash is idempotent on the reference, so it is the same).
+        """
+        self._in_flight.add(entry.reference)
+        try:
+            return await self._send_and_settle(entry, first=first)
+        except JournalError:
+            current = self.journal.get(entry.reference)
+            assert current is not None
+            status: OutcomeStatus = current.state if current.state != "pending" else "in_doubt"
+            return Outcome(status, current, current.last_error or "settled elsewhere")
+        finally:
+            self._in_flight.discard(entry.reference)
+
+    async def _send_and_settle(self, entry: Entry, *, first: bool) -> Outcome:
         endpoint = ENDPOINTS[entry.kind]
         query = entry.kind in QUERY_KINDS
         try:
@@ -490,7 +507,11 @@ class SaleEngine:
                 entries = [e for e in self.journal.open_entries() if e.retryable]
             else:
                 entries = self.journal.due(now=now)
-            entries = [e for e in entries if e.training == self.training]
+            entries = [
+                e
+                for e in entries
+                if e.training == self.training and e.reference not in self._in_flight
+            ]
             semaphore = asyncio.Semaphore(self.resolver_concurrency)
 
             async def settle(entry: Entry) -> None:
