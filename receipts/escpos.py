@@ -1,0 +1,137 @@
+"""ESC/POS rendering through python-escpos, kept out of start-up and out of the terminal.
+
+python-escpos takes ~0.3 s to import, calls `logging.basicConfig()` (a root handler on stderr)
+and prints to stdout ("Using hardware barcode renderer"), and leaves a temp dir per import. So
+it is imported only when a receipt is first printed, with its side effects undone, and its
+printing runs with stdout captured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from receipts import layout
+from receipts.document import (
+    Barcode,
+    BigCode,
+    Cut,
+    Document,
+    DrawerKick,
+    Feed,
+    Paragraph,
+    QRCode,
+    Row,
+    Rule,
+    Text,
+    Title,
+)
+
+DEFAULT_PROFILE = "default"  # 42 columns on 80 mm paper
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Swallow python-escpos's prints so they never reach a screen or a pipe."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+@cache
+def escpos_modules() -> tuple[ModuleType, ModuleType]:
+    """Import python-escpos once, undoing its import-time side effects."""
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "till" / "escpos"
+    with contextlib.suppress(OSError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    level = root.level
+    with quiet():
+        import escpos.capabilities as capabilities
+        import escpos.printer as printer
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    return printer, capabilities
+
+
+def profile_columns(profile: str | None) -> int:
+    """Characters per line in font A for a python-escpos capability profile (42, 48, 32...)."""
+    _, capabilities = escpos_modules()
+    return int(capabilities.get_profile(profile or DEFAULT_PROFILE).get_columns("a"))
+
+
+def render_escpos(document: Document, device: Any, columns: int | None = None) -> None:
+    """Send `document` to a python-escpos printer object (Dummy, Usb, Network, ...)."""
+    width = columns or int(device.profile.get_columns("a"))
+    with quiet():
+        device.hw("INIT")  # every job starts from a known state
+        device.set(align="left", normal_textsize=True, bold=False)
+        for block in document.blocks:
+            _block(device, block, width)
+
+
+def _lines(device: Any, lines: list[str]) -> None:
+    for line in lines:
+        device.textln(line)
+
+
+def _block(device: Any, block: object, width: int) -> None:
+    match block:
+        case Title(text):
+            device.set(align="center", bold=True, double_height=True)
+            _lines(device, layout.wrap(text, width))
+            device.set(align="left", bold=False, normal_textsize=True)
+        case Text(text, how, bold):
+            device.set(align=how, bold=bold)
+            _lines(device, layout.wrap(text, width))
+            device.set(align="left", bold=False)
+        case Row(label, value, bold):
+            device.set(align="left", bold=bold)
+            _lines(device, layout.row(label, value, width))
+            device.set(bold=False)
+        case BigCode(code, caption):
+            if caption:
+                device.set(align="center")
+                _lines(device, layout.wrap(caption, width))
+            scale, lines = layout.big_code(code, width)
+            device.set(align="center", bold=True, double_height=True, double_width=scale == 2)
+            _lines(device, lines)
+            device.set(align="left", bold=False, normal_textsize=True)
+        case Barcode(data, symbology):
+            payload = data
+            if symbology.upper() == "CODE128" and not data.startswith("{"):
+                payload = "{B" + data
+            try:
+                device.barcode(payload, symbology, function_type="B", align_ct=True)
+            except Exception:  # the profile cannot print it (too wide, unsupported): text will do
+                device.set(align="center")
+                _lines(device, layout.wrap(data, width))
+            device.set(align="left")
+        case QRCode(data):
+            device.set(align="center")
+            device.qr(data, native=True)
+            device.set(align="left")
+        case Rule(char):
+            device.textln((char or "-")[0] * width)
+        case Paragraph(text, how):
+            device.set(align=how)
+            _lines(device, layout.wrap(text, width))
+            device.set(align="left")
+        case Feed(lines):
+            device.ln(max(0, lines))
+        case Cut():
+            device.cut()
+        case DrawerKick(pin):
+            device.cashdraw(pin)
+        case _:
+            raise TypeError(f"unknown receipt block {block!r}")

@@ -1,0 +1,194 @@
+"""Receipt printers: ESC/POS devices through python-escpos, and a text preview.
+
+Every job is rendered to bytes first (on python-escpos's Dummy printer) and then written to the
+device in one go, so a document that cannot be laid out never half-prints, and a device is held
+open only while its bytes go out. Any failure becomes a `PrintError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from receipts.document import Document
+from receipts.escpos import DEFAULT_PROFILE, escpos_modules, profile_columns, quiet, render_escpos
+from receipts.text import render_text
+
+PrinterKind = Literal["preview", "usb", "serial", "network", "file", "cups"]
+
+#: python-escpos waits 60 s for a network printer by default; a till cannot.
+NETWORK_TIMEOUT = 3.0
+
+
+class PrintError(Exception):
+    """The receipt did not print; the message says which printer and why."""
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """A hint, not a promise: many printers cannot report, and paper can run out mid-job."""
+
+    online: bool | None
+    paper: Literal["ok", "low", "out"] | None
+    detail: str = ""
+
+
+class ReceiptPrinter(Protocol):
+    name: str
+    columns: int
+
+    def print(self, document: Document) -> None: ...
+
+    def status(self) -> PrinterStatus: ...
+
+
+@dataclass
+class PreviewPrinter:
+    """Keeps the text rendering of every job (and appends it to `path` if given)."""
+
+    columns: int = 42
+    path: Path | None = None
+    name: str = "preview"
+    printed: list[str] = field(default_factory=list)
+
+    def print(self, document: Document) -> None:
+        text = render_text(document, self.columns)
+        if self.path is not None:
+            try:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as exc:
+                raise PrintError(f"preview file {self.path}: {exc.strerror}") from None
+        self.printed.append(text)
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus(online=True, paper="ok", detail="preview")
+
+
+def render_bytes(
+    document: Document, profile: str | None = None, columns: int | None = None
+) -> bytes:
+    """The exact ESC/POS bytes for `document` on a printer with this capability profile."""
+    printer_module, _ = escpos_modules()
+    with quiet():
+        dummy = printer_module.Dummy(profile=profile or DEFAULT_PROFILE)
+    render_escpos(document, dummy, columns)
+    return bytes(dummy.output)
+
+
+@dataclass
+class EscposPrinter:
+    """A real ESC/POS printer; `connect` builds a fresh python-escpos device per job."""
+
+    name: str
+    connect: Callable[[], Any]
+    profile: str | None = None
+    columns: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            self.columns = profile_columns(self.profile)
+
+    def print(self, document: Document) -> None:
+        try:
+            data = render_bytes(document, self.profile, self.columns)
+        except Exception as exc:
+            raise PrintError(f"{self.name}: the receipt could not be laid out ({exc})") from None
+        device = None
+        try:
+            with quiet():
+                device = self.connect()
+                device.open()
+                device._raw(data)
+        except Exception as exc:
+            raise PrintError(f"{self.name}: {_reason(exc)}") from None
+        finally:
+            if device is not None:
+                with contextlib.suppress(Exception), quiet():
+                    device.close()
+
+    def status(self) -> PrinterStatus:
+        device = None
+        try:
+            with quiet():
+                device = self.connect()
+                device.open()
+                online = bool(device.is_online())
+                paper = {2: "ok", 1: "low", 0: "out"}.get(int(device.paper_status()))
+            return PrinterStatus(online=online, paper=paper)  # type: ignore[arg-type]
+        except Exception as exc:
+            return PrinterStatus(online=None, paper=None, detail=_reason(exc))
+        finally:
+            if device is not None:
+                with contextlib.suppress(Exception), quiet():
+                    device.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def open_printer(
+    kind: PrinterKind,
+    *,
+    profile: str | None = None,
+    columns: int | None = None,
+    usb_vendor_id: int | None = None,
+    usb_product_id: int | None = None,
+    serial_device: str | None = None,
+    baudrate: int = 9600,
+    host: str | None = None,
+    port: int = 9100,
+    timeout: float = NETWORK_TIMEOUT,
+    device: str | None = None,
+    cups_name: str | None = None,
+    preview_path: Path | None = None,
+) -> ReceiptPrinter:
+    """A printer from configuration values; nothing is opened until the first job."""
+    if kind == "preview":
+        return PreviewPrinter(columns=columns or 42, path=preview_path)
+
+    def factory(cls_name: str, **options: Any) -> Callable[[], Any]:
+        def connect() -> Any:
+            printer_module, _ = escpos_modules()
+            cls = getattr(printer_module, cls_name)
+            if hasattr(cls, "is_usable") and not cls.is_usable():
+                raise PrintError(
+                    f"{cls_name} printing needs an extra library: pip install 'python-escpos[all]'"
+                )
+            return cls(profile=profile or DEFAULT_PROFILE, **options)
+
+        return connect
+
+    if kind == "usb":
+        if usb_vendor_id is None or usb_product_id is None:
+            raise PrintError("a usb printer needs usb_vendor_id and usb_product_id")
+        connect = factory("Usb", idVendor=usb_vendor_id, idProduct=usb_product_id)
+        name = f"usb {usb_vendor_id:04x}:{usb_product_id:04x}"
+    elif kind == "serial":
+        if not serial_device:
+            raise PrintError("a serial printer needs serial_device")
+        connect = factory("Serial", devfile=serial_device, baudrate=baudrate)
+        name = f"serial {serial_device}"
+    elif kind == "network":
+        if not host:
+            raise PrintError("a network printer needs host")
+        connect = factory("Network", host=host, port=port, timeout=timeout)
+        name = f"network {host}:{port}"
+    elif kind == "file":
+        if not device:
+            raise PrintError("a file printer needs device (e.g. /dev/usb/lp0)")
+        connect = factory("File", devfile=device)
+        name = f"file {device}"
+    elif kind == "cups":
+        if not cups_name:
+            raise PrintError("a cups printer needs cups_name")
+        connect = factory("CupsPrinter", printer_name=cups_name)
+        name = f"cups {cups_name}"
+    else:
+        raise PrintError(f"unknown printer kind {kind!r}")
+    return EscposPrinter(name=name, connect=connect, profile=profile, columns=columns or 0)
