@@ -28,9 +28,13 @@ _EPOCH_LENGTH = 4
 _COLUMNS = (
     "id, reference, kind, state, request, response, response_code, attempts, last_error, amount, "
     "product_code, store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
-    "created_at, settled_at, related_reference, print_count, last_printed_at, print_error, "
+    "created_at, settled_at, related_reference, print_count, reprint_count, last_printed_at, "
+    "print_error, "
     "next_attempt_at, flagged_at, training, retryable"
 )
+
+
+_COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
 
 
 class JournalError(Exception):
@@ -62,6 +66,7 @@ class Entry:
     settled_at: int | None
     related_reference: str | None
     print_count: int
+    reprint_count: int
     last_printed_at: int | None
     print_error: str | None
     next_attempt_at: int | None
@@ -77,13 +82,14 @@ class Entry:
         return self.state in OPEN_STATES
 
     @classmethod
-    def _from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Entry:
-        values = list(row)
-        values[4] = bytes(values[4])
-        values[5] = json.loads(values[5]) if values[5] is not None else None
-        values[25] = bool(values[25])
-        values[26] = bool(values[26])
-        return cls(*values)
+    def _from_row(cls, row: tuple[Any, ...]) -> Entry:
+        values = dict(zip(_COLUMN_NAMES, row, strict=True))
+        values["request"] = bytes(values["request"])
+        if values["response"] is not None:
+            values["response"] = json.loads(values["response"])
+        values["training"] = bool(values["training"])
+        values["retryable"] = bool(values["retryable"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -276,21 +282,32 @@ class Journal:
             )
             return cursor.rowcount
 
-    def record_print(self, reference: str, *, now: int, error: str | None = None) -> Entry:
-        """Count a successful print, or remember why printing failed (the entry stays unprinted)."""
+    def record_print(
+        self, reference: str, *, now: int, error: str | None = None, copy: bool = False
+    ) -> Entry:
+        """Count a successful print (a copy also counts as a reprint), or remember why printing
+        failed: the entry then shows as unprinted until a print succeeds."""
         with self._write() as conn:
             self._get(conn, reference)
             if error is None:
                 conn.execute(
-                    "UPDATE entries SET print_count = print_count + 1, last_printed_at = ?, "
-                    "print_error = NULL WHERE reference = ?",
-                    (now, reference),
+                    "UPDATE entries SET print_count = print_count + 1, "
+                    "reprint_count = reprint_count + ?, last_printed_at = ?, print_error = NULL "
+                    "WHERE reference = ?",
+                    (int(copy), now, reference),
                 )
             else:
                 conn.execute(
                     "UPDATE entries SET print_error = ? WHERE reference = ?", (error, reference)
                 )
             return self._get(conn, reference)
+
+    def unprinted(self, *, limit: int = 100) -> list[Entry]:
+        """Approved sales whose receipt never printed: the customer may be owed a PIN."""
+        return self._select(
+            "state = 'approved' AND print_count = 0 AND print_error IS NOT NULL",
+            suffix=f"ORDER BY id DESC LIMIT {int(limit)}",
+        )
 
     # -- reads -------------------------------------------------------------------------------
 

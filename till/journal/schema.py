@@ -45,6 +45,7 @@ CREATE INDEX entries_created ON entries (created_at);
 _V2 = """
 ALTER TABLE entries ADD COLUMN related_reference TEXT;
 ALTER TABLE entries ADD COLUMN print_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE entries ADD COLUMN last_printed_at INTEGER;
 ALTER TABLE entries ADD COLUMN print_error TEXT;
 ALTER TABLE entries ADD COLUMN next_attempt_at INTEGER;
