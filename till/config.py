@@ -12,12 +12,13 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -156,10 +157,51 @@ class JournalSection(_Section):
         return (self.path or default_data_dir() / "journal.sqlite3").expanduser()
 
 
-class PrinterSection(_Section):
-    """Placeholder until the receipts issue: where receipts go."""
+def _device_id(value: object) -> object:
+    """USB ids are written in hex on the printer's label: accept "0x04b8", "04b8" or 1208."""
+    if isinstance(value, str):
+        try:
+            return int(value, 16)
+        except ValueError:
+            raise ValueError("must be a hexadecimal USB id such as 0x04b8") from None
+    return value
 
-    kind: Literal["none", "preview"] = "preview"
+
+class PrinterSection(_Section):
+    """Where receipts go. `preview` keeps them on screen (and in `preview_path` if set)."""
+
+    kind: Literal["none", "preview", "usb", "serial", "network", "file", "cups"] = "preview"
+    #: python-escpos capability profile: sets the columns (42 or 48 on 80 mm, 32 on 58 mm).
+    profile: str = "default"
+    columns: int | None = Field(default=None, ge=16, le=80)
+    usb_vendor_id: Annotated[int | None, BeforeValidator(_device_id)] = None
+    usb_product_id: Annotated[int | None, BeforeValidator(_device_id)] = None
+    serial_device: str | None = None
+    baudrate: int = 9600
+    host: str | None = None
+    port: int = Field(default=9100, ge=1, le=65535)
+    timeout: float = Field(default=3.0, gt=0, le=30)
+    device: str | None = None
+    cups_name: str | None = None
+    preview_path: Path | None = None
+    #: Open the cash drawer wired to the printer after each sale's receipt.
+    drawer_kick: bool = False
+
+    @model_validator(mode="after")
+    def _needs_for_kind(self) -> PrinterSection:
+        needed = {
+            "usb": ("usb_vendor_id", "usb_product_id"),
+            "serial": ("serial_device",),
+            "network": ("host",),
+            "file": ("device",),
+            "cups": ("cups_name",),
+        }.get(self.kind, ())
+        missing = [name for name in needed if getattr(self, name) in (None, "")]
+        if missing:
+            raise ValueError(
+                f"printer.kind = {self.kind!r} needs printer.{', printer.'.join(missing)}"
+            )
+        return self
 
 
 class TrainingSection(_Section):

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
+from receipts import ReceiptPrinter, open_printer
 from till.config import Settings
 from till.flash import FlashClient
 from till.journal import Journal
 from till.sales import SaleEngine
+
+if TYPE_CHECKING:
+    from till.slips import SlipHeader
 
 #: The base URL the in-process training sandbox answers on (never leaves the process).
 TRAINING_BASE_URL = "http://training.sandbox.invalid"
@@ -34,6 +39,39 @@ async def open_flash_client(settings: Settings) -> AsyncIterator[FlashClient]:
         yield client
 
 
+def open_receipt_printer(settings: Settings) -> ReceiptPrinter | None:
+    """The configured printer (nothing is opened until the first receipt), or None for 'none'."""
+    cfg = settings.printer
+    if cfg.kind == "none":
+        return None
+    return open_printer(
+        cfg.kind,
+        profile=cfg.profile,
+        columns=cfg.columns,
+        usb_vendor_id=cfg.usb_vendor_id,
+        usb_product_id=cfg.usb_product_id,
+        serial_device=cfg.serial_device,
+        baudrate=cfg.baudrate,
+        host=cfg.host,
+        port=cfg.port,
+        timeout=cfg.timeout,
+        device=cfg.device,
+        cups_name=cfg.cups_name,
+        preview_path=cfg.preview_path,
+    )
+
+
+def slip_header(settings: Settings) -> SlipHeader:
+    from till.slips import SlipHeader
+
+    return SlipHeader(
+        store_name=settings.till.store_name or settings.till.store_id,
+        address_lines=tuple(settings.till.address_lines),
+        vat_number=settings.till.vat_number,
+        terminal_id=settings.till.terminal_id,
+    )
+
+
 def journal_path(settings: Settings) -> Path:
     """Training sales go to their own file, so they can never be resent to the real Flash."""
     path = settings.journal.resolved_path()
@@ -44,13 +82,18 @@ def journal_path(settings: Settings) -> Path:
 
 @asynccontextmanager
 async def open_engine(
-    settings: Settings, *, cashier: str | None = None
+    settings: Settings,
+    *,
+    cashier: str | None = None,
+    printer: ReceiptPrinter | Literal["configured"] | None = "configured",
 ) -> AsyncIterator[SaleEngine]:
-    """The sale engine on this till's journal and Flash, closed together."""
+    """The sale engine on this till's journal, Flash and printer, closed together."""
+    if printer == "configured":
+        printer = open_receipt_printer(settings)
     journal = Journal.open(journal_path(settings))
     try:
         async with open_flash_client(settings) as client:
-            yield SaleEngine(
+            engine = SaleEngine(
                 journal,
                 client,
                 store_id=settings.till.store_id,
@@ -58,5 +101,16 @@ async def open_engine(
                 training=settings.training.enabled,
                 cashier=cashier,
             )
+            if printer is not None:
+                from till.sales.printing import SlipPrinter
+
+                engine.slips = SlipPrinter(
+                    journal,
+                    printer,
+                    slip_header(settings),
+                    clock=engine.clock,
+                    drawer_kick=settings.printer.drawer_kick,
+                )
+            yield engine
     finally:
         journal.close()

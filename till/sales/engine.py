@@ -12,11 +12,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from receipts import Document
 from till.flash import ENDPOINTS, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
 from till.flash import client as endpoints
 from till.flash.models import (
@@ -37,6 +38,9 @@ from till.flash.models import (
 )
 from till.journal import Entry, Journal, JournalError, NewEntry
 from till.sales.backoff import Backoff
+
+if TYPE_CHECKING:
+    from till.sales.printing import SlipPrinter
 
 log = logging.getLogger("till.sales")
 
@@ -63,6 +67,9 @@ class Outcome:
     entry: Entry
     message: str
     code: int | None = None
+    #: The receipt, when one was printed (or tried): the screen can preview it.
+    receipt: Document | None = None
+    print_error: str | None = None
 
     @property
     def reference(self) -> str:
@@ -125,6 +132,7 @@ class SaleEngine:
         training: bool = False,
         cashier: str | None = None,
         hooks: EngineHooks | None = None,
+        slips: SlipPrinter | None = None,
         backoff: Backoff | None = None,
         resolver_concurrency: int = 8,
         attention_after_ms: int = 24 * 3600 * 1000,
@@ -137,6 +145,7 @@ class SaleEngine:
         self.training = training
         self.cashier = cashier
         self.hooks = hooks or EngineHooks()
+        self.slips = slips
         self.backoff = backoff or Backoff()
         self.resolver_concurrency = resolver_concurrency
         self.attention_after_ms = attention_after_ms
@@ -198,6 +207,11 @@ class SaleEngine:
         self._refresh_count()
         if outcome.status == "in_doubt":
             self._wake.set()
+        if outcome.status == "approved" and self.slips is not None and entry.retryable:
+            printed = await self.slips.print_entry(outcome.entry, kick_drawer=True)
+            outcome = replace(
+                outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
+            )
         return outcome
 
     async def _attempt(self, entry: Entry, *, first: bool) -> Outcome:

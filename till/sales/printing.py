@@ -1,0 +1,87 @@
+"""Printing a sale's receipt after the journal holds its answer, and never losing it to a fault.
+
+The journal is written first (invariant 4): a PIN is durable before it is printed, a failed
+print is recorded and leaves the sale approved, and the entry shows as unprinted until a print
+succeeds. The first successful print of an entry is the original; every later one says COPY n.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from receipts import Document, DrawerKick, PrintError, ReceiptPrinter
+from till.journal import Entry, Journal, JournalError
+from till.slips import SlipHeader, in_doubt_slip, slip_for
+
+log = logging.getLogger("till.printing")
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: bool
+    entry: Entry
+    document: Document
+    copy: int = 0
+    error: str | None = None
+
+
+class SlipPrinter:
+    """Builds each entry's slip and sends it to the till's printer off the event loop."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        printer: ReceiptPrinter | None,
+        header: SlipHeader,
+        *,
+        clock: Callable[[], int],
+        drawer_kick: bool = False,
+    ) -> None:
+        self.journal = journal
+        self.printer = printer
+        self.header = header
+        self.clock = clock
+        self.drawer_kick = drawer_kick
+
+    async def _send(self, document: Document) -> str | None:
+        if self.printer is None:
+            return "no printer is configured"
+        try:
+            await asyncio.to_thread(self.printer.print, document)
+        except PrintError as exc:
+            log.warning("receipt not printed: %s", exc)
+            return str(exc)
+        return None
+
+    async def print_entry(self, entry: Entry, *, kick_drawer: bool = False) -> PrintOutcome:
+        """Print the entry's receipt: the original if none has printed yet, else the next copy."""
+        copy = entry.reprint_count + 1 if entry.print_count else 0
+        document = slip_for(entry, self.header, copy=copy)
+        if kick_drawer and self.drawer_kick:
+            document = document + Document.of(DrawerKick())
+        error = await self._send(document)
+        if error is not None and self.printer is None:
+            return PrintOutcome(False, entry, document, copy, error)
+        updated = self.journal.record_print(
+            entry.reference, now=self.clock(), error=error, copy=bool(copy)
+        )
+        return PrintOutcome(error is None, updated, document, copy, error)
+
+    async def reprint(self, reference: str) -> PrintOutcome:
+        """The service desk's reprint: a numbered copy (or the original if it never printed)."""
+        entry = self.journal.get(reference)
+        if entry is None:
+            raise JournalError(f"no journal entry with reference {reference!r}")
+        return await self.print_entry(entry)
+
+    async def print_in_doubt(self, reference: str) -> PrintOutcome:
+        """The customer's slip for a sale not yet confirmed: no PIN, 'do not pay again'."""
+        entry = self.journal.get(reference)
+        if entry is None:
+            raise JournalError(f"no journal entry with reference {reference!r}")
+        document = in_doubt_slip(entry, self.header)
+        error = await self._send(document)
+        return PrintOutcome(error is None, entry, document, 0, error)
