@@ -1,0 +1,1 @@
+"""Benchmarks and chaos runs for the till: one command each, figures against a same-run baseline."""

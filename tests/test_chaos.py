@@ -1,0 +1,85 @@
+"""Exactly-once under fire, the quick run: mixed sales, random faults, SIGKILLs, a set check.
+
+The same `run_chaos` as `python -m bench.chaos --transactions 10000`, sized to run in seconds:
+a real sandbox over a real socket, a real SQLite journal, a driver till in a child process that
+is SIGKILLed and restarted. The second test proves the check itself can see each kind of failure.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.chaos import ChaosReport, compare, run_chaos
+from till.flash import FlashClient
+from till.flash.models import OneVoucherPurchaseRequest
+from till.journal import Journal, NewEntry
+from till.sales import SaleEngine
+from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
+
+
+def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -> None:
+    started = time.monotonic()
+    report = run_chaos(
+        200,
+        seed=7,
+        kill_every_min=0.2,
+        kill_every_max=1.0,
+        journal_path=tmp_path / "journal.sqlite3",
+    )
+    elapsed = time.monotonic() - started
+    summary = "\n".join(report.lines())
+    # The run must have been hostile, or a clean result proves nothing.
+    assert report.kills >= 3, summary
+    assert len(report.faults) >= 5, summary
+    assert report.faults_fired >= 20, summary
+    assert len(report.approved) >= 6, summary  # most transaction kinds really happened
+    assert not report.driver_failures, summary
+    assert report.journal_entries >= 200, summary
+    assert report.lost == 0, summary
+    assert report.duplicated == 0, summary
+    assert report.unresolved == 0, summary
+    assert report.phantom == 0, summary
+    assert report.money_mismatch_cents == 0, summary
+    assert report.ok, summary
+    assert elapsed < 60, summary
+
+
+async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
+    tmp_path: Path,
+) -> None:
+    sandbox = Sandbox(seed=11)
+    start_float = sandbox.float_cents
+    with running_sandbox(sandbox) as base_url, Journal.open(tmp_path / "j.sqlite3") as journal:
+        async with FlashClient(
+            base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
+        ) as client:
+            engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1")
+            assert (await engine.sell_1voucher(1000)).status == "approved"
+            # Lost: Flash sold it, the journal never heard of it.
+            await client.purchase_1voucher(
+                OneVoucherPurchaseRequest(
+                    reference="S1-T1-ELSEWHERE-1", amount=2000, account_number=DEFAULT_ACCOUNT
+                )
+            )
+
+        def new(reference: str) -> bytes:
+            return b"{}"
+
+        # Phantom: approved in the journal, nothing at Flash.
+        ghost = journal.add(NewEntry("1voucher.purchase", new, "S1", "T1", amount=700), now=1)
+        journal.settle(ghost.reference, "approved", now=2, response={"voucher": {"pin": "x"}})
+        # Unresolved: never settled.
+        journal.add(NewEntry("1voucher.purchase", new, "S1", "T1", amount=900), now=3)
+
+        ledger = list(sandbox.ledger)
+        report = ChaosReport(transactions=0)
+        compare(report, journal, [*ledger, ledger[0]], start_float - sandbox.float_cents)
+
+    assert report.lost == 1
+    assert report.duplicated == 1
+    assert report.phantom == 1
+    assert report.unresolved == 1
+    # Flash moved 3000; the doubled ledger row says 4000; the journal's approvals say 1700.
+    assert report.money_mismatch_cents == 1000 + 1300
+    assert not report.ok
