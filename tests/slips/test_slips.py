@@ -1,0 +1,518 @@
+"""Every slip built from a real sandbox sale: sold through the engine, settled in a journal, then
+laid out as ESC/POS bytes (python-escpos Dummy) and as text at 32, 42 and 48 columns."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import textwrap
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from receipts import BigCode, Cut, Document, Paragraph, render_bytes, render_text
+from till.digits import format_sts_token, group_digits
+from till.flash import FlashClient
+from till.journal import Entry, Journal
+from till.money import format_rands
+from till.sales import Backoff, SaleEngine
+from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.slips import SlipHeader, in_doubt_slip, slip_for
+from till.slips.slip import TRAINING_BANNER, sa_time
+
+HEADER = SlipHeader(
+    store_name="Spaza Corner Café",
+    address_lines=("12 Vilakazi Street", "Orlando West, Soweto"),
+    vat_number="4123456789",
+    terminal_id="T1",
+)
+WIDTHS = (32, 42, 48)
+INIT = b"\x1b@"
+CUT = b"\x1dV"  # GS V: python-escpos's cut
+BARCODE = b"\x1dk"  # GS k: a hardware barcode
+PIN_16 = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
+PIN_12 = re.compile(r"\b\d{4} \d{4} \d{4}\b")
+
+NORMAL_METER = "04040404040"
+KEY_CHANGE_METER = "04141414141"
+FBE_METER = "04242424242"
+ARREARS_METER = "04343434343"
+WATER_METER = "07070707070"
+
+
+# -- a real engine on a real journal, against the in-process sandbox ---------------------------
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal.open(tmp_path / "journal.sqlite3") as j:
+        yield j
+
+
+async def _engine(sandbox: Sandbox, journal: Journal, **kwargs: Any) -> AsyncIterator[SaleEngine]:
+    async with FlashClient(
+        base_url="http://sandbox.test",
+        api_key=sandbox.api_key,
+        account_number=DEFAULT_ACCOUNT,
+        transport=sandbox.transport(),
+    ) as client:
+        yield SaleEngine(
+            journal,
+            client,
+            store_id="S1",
+            terminal_id="T1",
+            cashier="Thandi",
+            backoff=Backoff(base_ms=1, cap_ms=1),
+            **kwargs,
+        )
+
+
+@pytest.fixture
+async def engine(sandbox: Sandbox, journal: Journal) -> AsyncIterator[SaleEngine]:
+    async for made in _engine(sandbox, journal):
+        yield made
+
+
+@pytest.fixture(params=["v4", "rev3"])
+async def utility_engine(
+    request: pytest.FixtureRequest, journal: Journal
+) -> AsyncIterator[SaleEngine]:
+    """An engine whose sandbox answers utility purchases in one of the two documented shapes."""
+    async for made in _engine(Sandbox(seed=99, utility_shape=request.param), journal):
+        yield made
+
+
+async def approved(sale: Awaitable[Any]) -> Entry:
+    outcome = await sale
+    assert outcome.status == "approved", outcome.message
+    entry: Entry = outcome.entry
+    assert entry.state == "approved"
+    return entry
+
+
+def pin(entry: Entry) -> str:
+    assert entry.response is not None
+    return str(entry.response["voucher"]["pin"])
+
+
+def tokens(entry: Entry) -> list[str]:
+    assert entry.response is not None
+    return [str(t["token"]) for t in entry.response["tokens"]]
+
+
+def text_of(document: Document, width: int = 42) -> str:
+    return render_text(document, width)
+
+
+def check_bytes(document: Document, *must: str, never: tuple[str, ...] = ()) -> bytes:
+    """ESC/POS bytes start with ESC @, contain every `must`, none of `never`, and end cut."""
+    data = render_bytes(document, "default")
+    assert data.startswith(INIT)
+    for text in must:
+        assert text.encode("ascii") in data, text
+    for text in never:
+        assert text.encode("ascii") not in data, text
+    assert CUT in data and len(data) - data.rindex(CUT) <= 4, data[-16:]
+    assert isinstance(document.blocks[-1], Cut)
+    return data
+
+
+def check_widths(document: Document) -> None:
+    for width in WIDTHS:
+        for line in render_text(document, width).split("\n"):
+            assert len(line) <= width, (width, line)
+
+
+# -- every kind: the code the customer needs, the amount, the reference, then a cut -------------
+
+Sell = Callable[[SaleEngine], Awaitable[Entry]]
+
+
+async def _redeem_partial(engine: SaleEngine) -> Entry:
+    """R40 off a fresh R100 1Voucher: R60 change."""
+    sold = await approved(engine.sell_1voucher(10_000))
+    return await approved(engine.redeem_1voucher(pin(sold), 4000))
+
+
+async def _refund(engine: SaleEngine) -> Entry:
+    redemption = await _redeem_partial(engine)
+    return await approved(engine.refund_1voucher(redemption.reference, 2500))
+
+
+async def _cash_out(engine: SaleEngine) -> Entry:
+    return await approved(engine.sell_cash_out_pin(300, 20_000))
+
+
+async def _cash_out_cancel(engine: SaleEngine) -> Entry:
+    bought = await _cash_out(engine)
+    return await approved(engine.cancel_cash_out_pin(bought.reference))
+
+
+async def _cash_out_lookup(engine: SaleEngine) -> Entry:
+    bought = await _cash_out(engine)
+    assert bought.serial_number
+    return await approved(engine.lookup_cash_out_pin(bought.serial_number, 300))
+
+
+# name: (sale, amount shown, the code that must print big, whether its barcode prints)
+VOUCHER_KINDS: dict[str, tuple[Sell, int, bool]] = {
+    "1voucher.purchase": (lambda e: approved(e.sell_1voucher(5000)), 5000, True),
+    "1voucher.disburse": (lambda e: approved(e.disburse_1voucher(2000)), 2000, True),
+    "1voucher.redeem": (_redeem_partial, 4000, True),
+    "1voucher.refund": (_refund, 2500, True),
+    "gift-voucher.purchase": (lambda e: approved(e.sell_gift_voucher(200, 10_000)), 10_000, True),
+    "cash-out-pin.purchase": (_cash_out, 20_000, False),
+    "eezi-voucher.purchase": (lambda e: approved(e.sell_eezi_voucher(500, 1000)), 1000, False),
+}
+
+
+@pytest.mark.parametrize("kind", list(VOUCHER_KINDS))
+async def test_voucher_slips_show_pin_amount_reference(engine: SaleEngine, kind: str) -> None:
+    sell, amount, scannable = VOUCHER_KINDS[kind]
+    entry = await sell(engine)
+    assert entry.kind == kind
+    grouped = group_digits(pin(entry))
+    document = slip_for(entry, HEADER)
+    data = check_bytes(document, grouped, format_rands(amount), entry.reference)
+    assert entry.serial_number and entry.serial_number.encode() in data
+    assert (BARCODE in data) is scannable
+    assert entry.response is not None
+    flash_ref = str(entry.response["transactionId"])
+    text = text_of(document)
+    assert flash_ref in text and "Thandi" in text and "T1" in text
+    assert sa_time(entry.created_at) in text
+    instructions = entry.response["voucher"]["content"]["redemptionInstructions"]
+    assert " ".join(text.split()).count(" ".join(instructions.split())) >= 1
+    assert next(b for b in document.blocks if isinstance(b, BigCode)).code == grouped
+    check_widths(document)
+
+
+async def test_1voucher_barcode_is_the_pin_and_gift_barcode_is_flashs(engine: SaleEngine) -> None:
+    one = await approved(engine.sell_1voucher(5000))
+    assert f"|| {pin(one)} ||" in text_of(slip_for(one, HEADER))
+    gift = await approved(engine.sell_gift_voucher(200, 10_000))
+    assert gift.response is not None
+    assert f"|| {gift.response['voucher']['barcode']} ||" in text_of(slip_for(gift, HEADER))
+
+
+async def test_cash_out_cancel_shows_cancelled_and_never_the_pin(engine: SaleEngine) -> None:
+    entry = await _cash_out_cancel(engine)
+    document = slip_for(entry, HEADER)
+    check_bytes(
+        document,
+        "CANCELLED",
+        format_rands(20_000),
+        entry.reference,
+        str(entry.serial_number),
+        never=(pin(entry), group_digits(pin(entry))),
+    )
+    assert f"Cancels sale {entry.related_reference}" in text_of(document)
+    assert "Amount returned" in text_of(document)
+    check_widths(document)
+
+
+async def test_cash_out_lookup_shows_status_not_pin(engine: SaleEngine) -> None:
+    entry = await _cash_out_lookup(engine)
+    document = slip_for(entry, HEADER)
+    check_bytes(
+        document,
+        "Active",
+        format_rands(20_000),
+        entry.reference,
+        str(entry.serial_number),
+        never=(pin(entry), group_digits(pin(entry))),
+    )
+    check_widths(document)
+
+
+async def test_pinless_airtime(engine: SaleEngine) -> None:
+    entry = await approved(engine.sell_airtime(400, "082 123 4567", 2900))
+    document = slip_for(entry, HEADER)
+    check_bytes(document, "Vodacom", "27821234567", format_rands(2900), entry.reference, "082111")
+    assert "AIRTIME" in text_of(document)
+    check_widths(document)
+
+
+async def test_meter_lookup(engine: SaleEngine) -> None:
+    entry = await approved(engine.lookup_meter(ARREARS_METER, 20_000))
+    document = slip_for(entry, HEADER)
+    check_bytes(
+        document,
+        ARREARS_METER,
+        "Johan van Wyk",
+        "3 Kerk St, Brakpan",
+        "City Power Johannesburg",
+        format_rands(1000),  # minimum vend
+        format_rands(500_000),  # maximum vend
+        format_rands(15_000),  # arrears
+        entry.reference,
+    )
+    assert "no token" in text_of(document)
+    check_widths(document)
+
+
+# -- prepaid electricity and water, both response shapes ----------------------------------------
+
+
+async def test_utility_purchase_both_shapes(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(NORMAL_METER, 11_500))
+    [token] = tokens(entry)
+    document = slip_for(entry, HEADER)
+    check_bytes(
+        document,
+        format_sts_token(token),
+        format_rands(11_500),
+        entry.reference,
+        NORMAL_METER,
+        "Thabo Mokoena",
+        "12 Vilakazi St, Orlando West",
+        "City Power Johannesburg",
+        "4470101234",
+        format_rands(1500),  # VAT
+        "40 kWh",
+        "Domestic Prepaid",
+    )
+    text = text_of(document)
+    assert "PREPAID ELECTRICITY" in text and "Token 1 of 1" in text
+    check_widths(document)
+
+
+async def test_key_change_tokens_first_and_numbered(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(KEY_CHANGE_METER, 20_000))
+    assert entry.response is not None
+    described = [
+        (t["token"], "key change" in str(t.get("tokenDescription", "")).lower())
+        for t in entry.response["tokens"]
+    ]
+    expected = [t for t, kc in described if kc] + [t for t, kc in described if not kc]
+    assert sum(kc for _, kc in described) == 2
+    document = slip_for(entry, HEADER)
+    codes = [b for b in document.blocks if isinstance(b, BigCode)]
+    assert [c.code for c in codes] == [format_sts_token(t) for t in expected]
+    assert [c.caption for c in codes] == [
+        "Token 1 of 3 - key change",
+        "Token 2 of 3 - key change",
+        "Token 3 of 3 - credit",
+    ]
+    text = text_of(document)
+    instruction = text.index("Enter these key change tokens first")
+    positions = [text.index(format_sts_token(t)) for t in expected]
+    assert instruction < positions[0] < positions[1] < positions[2]
+    assert "Token 1 of 3" in text
+    check_bytes(document, *(format_sts_token(t) for t in expected), format_rands(20_000))
+    check_widths(document)
+
+
+async def test_free_basic_electricity_token_on_its_own(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(FBE_METER, 0, fbe=True))
+    [token] = tokens(entry)
+    document = slip_for(entry, HEADER)
+    [code] = [b for b in document.blocks if isinstance(b, BigCode)]
+    assert code.code == format_sts_token(token)
+    assert code.caption is not None and "free basic electricity" in code.caption.lower()
+    text = text_of(document)
+    assert "FREE BASIC ELECTRICITY" in text and "Token 1 of" not in text
+    check_bytes(document, format_sts_token(token), entry.reference)
+    check_widths(document)
+
+
+async def test_arrears_deduction_shown(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(ARREARS_METER, 20_000))
+    document = slip_for(entry, HEADER)
+    text = text_of(document)
+    assert re.search(r"Less Arrears recovered +-R 50\.00", text)
+    check_bytes(document, format_sts_token(tokens(entry)[0]), format_rands(20_000))
+    check_widths(document)
+
+
+async def test_water(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(WATER_METER, 20_000))
+    document = slip_for(entry, HEADER)
+    text = text_of(document)
+    assert "PREPAID WATER" in text and "Johannesburg Water" in text and "kL" in text
+    check_bytes(document, format_sts_token(tokens(entry)[0]), format_rands(20_000))
+    check_widths(document)
+
+
+# -- redemptions and refunds --------------------------------------------------------------------
+
+
+async def test_partial_redemption_shows_change_pin(engine: SaleEngine) -> None:
+    entry = await _redeem_partial(engine)
+    text = text_of(slip_for(entry, HEADER))
+    assert "CHANGE VOUCHER" in text and group_digits(pin(entry)) in text
+    assert format_rands(4000) in text and format_rands(6000) in text  # redeemed, change
+
+
+async def test_partial_redemption_by_sms_has_no_pin(engine: SaleEngine) -> None:
+    entry = await approved(
+        engine.redeem_1voucher("1212121212121212", 5000, mobile_number="0821234567")
+    )
+    document = slip_for(entry, HEADER)
+    text = " ".join(text_of(document, 32).split())
+    assert "sent by SMS to 27821234567" in text
+    assert not PIN_16.search(text_of(document)) and BARCODE not in render_bytes(document)
+
+
+async def test_full_redemption_has_no_change(engine: SaleEngine) -> None:
+    entry = await approved(engine.redeem_1voucher("5000500050005000", 0))
+    document = slip_for(entry, HEADER)
+    text = text_of(document)
+    assert "no change" in text and "CHANGE VOUCHER" not in text
+    assert not PIN_16.search(text)
+    check_bytes(document, format_rands(50_000), entry.reference)
+
+
+async def test_refund_by_sms_shows_no_pin(engine: SaleEngine) -> None:
+    redemption = await _redeem_partial(engine)
+    entry = await approved(
+        engine.refund_1voucher(redemption.reference, 1000, mobile_number="0821234567")
+    )
+    document = slip_for(entry, HEADER)
+    text = text_of(document)
+    assert f"Refund of {redemption.reference}" in text
+    assert "sent by SMS to 27821234567" in " ".join(text.split())
+    assert not PIN_16.search(text)
+    check_bytes(document, format_rands(1000), entry.reference)
+
+
+async def test_refund_with_pin(engine: SaleEngine) -> None:
+    entry = await _refund(engine)
+    text = text_of(slip_for(entry, HEADER))
+    assert f"Refund of {entry.related_reference}" in text and group_digits(pin(entry)) in text
+
+
+# -- declined, in doubt, copies, training --------------------------------------------------------
+
+
+async def test_declined_slip(engine: SaleEngine) -> None:
+    outcome = await engine.redeem_1voucher("2401240124012401", 0)
+    assert outcome.status == "declined"
+    document = slip_for(outcome.entry, HEADER)
+    text = " ".join(text_of(document).split())
+    assert "DECLINED" in text and "2401" in text and "already been used" in text
+    assert "1VOUCHER REDEMPTION" in text and not PIN_16.search(text)
+    check_bytes(document, outcome.reference, "DECLINED")
+    check_widths(document)
+
+
+async def test_in_doubt_slip(engine: SaleEngine, sandbox: Sandbox, journal: Journal) -> None:
+    sandbox.faults.inject(Fault("drop"))
+    outcome = await engine.sell_1voucher(5000)
+    assert outcome.status == "in_doubt"
+    entry = outcome.entry
+    for document in (in_doubt_slip(entry, HEADER), slip_for(entry, HEADER)):
+        text = text_of(document)
+        flat = " ".join(text.split())
+        assert "NOT YET CONFIRMED" in text and "Do not pay again" in text
+        assert "Keep this slip" in flat and "Spaza Corner Café" in flat
+        assert format_rands(5000) in text and sa_time(entry.created_at) in text
+        reference = [b for b in document.blocks if isinstance(b, BigCode)]
+        assert [b.code for b in reference] == [entry.reference]
+        assert not PIN_16.search(text)
+        issued = [sale.pin for sale in sandbox.sales_for(entry.reference)]
+        check_bytes(document, entry.reference, never=tuple(p for p in issued if p))
+        check_widths(document)
+
+
+async def test_in_doubt_utility_promises_a_token(engine: SaleEngine, sandbox: Sandbox) -> None:
+    sandbox.faults.inject(Fault("error_503"))
+    outcome = await engine.vend_utility(NORMAL_METER, 5000)
+    assert outcome.status == "in_doubt"
+    flat = " ".join(text_of(in_doubt_slip(outcome.entry, HEADER)).split())
+    assert "collect your token" in flat and NORMAL_METER in flat
+
+
+def _lines(document: Document, width: int = 42) -> list[str]:
+    return [line.strip() for line in render_text(document, width).split("\n") if line.strip()]
+
+
+async def test_copy_marked_top_and_bottom(engine: SaleEngine) -> None:
+    entry = await approved(engine.sell_1voucher(5000))
+    document = slip_for(entry, HEADER, copy=2)
+    lines = _lines(document)
+    assert lines[0] == "COPY 2"
+    assert lines.count("COPY 2") == 2
+    assert lines.index("COPY 2", 1) > lines.index(group_digits(pin(entry)))
+    assert lines[-2] == "COPY 2"  # then only the cut line
+    assert render_bytes(document).count(b"COPY 2") == 2
+    assert "COPY" not in render_text(slip_for(entry, HEADER))
+    with pytest.raises(ValueError):
+        slip_for(entry, HEADER, copy=-1)
+
+
+async def test_training_marked_top_and_bottom(journal: Journal, sandbox: Sandbox) -> None:
+    async for engine in _engine(sandbox, journal, training=True):
+        entry = await approved(engine.sell_1voucher(5000))
+    assert entry.training
+    document = slip_for(entry, HEADER, copy=1)
+    lines = _lines(document, 32)
+    assert lines[0] == TRAINING_BANNER and lines[1] == "COPY 1"
+    assert lines.count(TRAINING_BANNER) == 2 and lines[-3] == TRAINING_BANNER
+    assert render_bytes(document).count(TRAINING_BANNER.encode()) == 2
+    # the argument wins over the entry, both ways
+    assert TRAINING_BANNER not in render_text(slip_for(entry, HEADER, training=False))
+    plain = dataclasses.replace(entry, training=False)
+    assert TRAINING_BANNER not in render_text(slip_for(plain, HEADER))
+    assert _lines(slip_for(plain, HEADER, training=True))[0] == TRAINING_BANNER
+    assert _lines(in_doubt_slip(entry, HEADER))[0] == TRAINING_BANNER
+
+
+# -- layout: never wider than the paper, words kept whole ----------------------------------------
+
+
+async def test_every_slip_fits_every_width(engine: SaleEngine) -> None:
+    entries = [await sell(engine) for sell, _, _ in VOUCHER_KINDS.values()]
+    entries += [
+        await _cash_out_cancel(engine),
+        await _cash_out_lookup(engine),
+        await approved(engine.sell_airtime(401, "0831234567", 1000)),
+        await approved(engine.lookup_meter(NORMAL_METER, 5000)),
+        await approved(engine.vend_utility(KEY_CHANGE_METER, 5000)),
+    ]
+    for entry in entries:
+        for document in (
+            slip_for(entry, HEADER, copy=3, training=True),
+            in_doubt_slip(entry, HEADER),
+        ):
+            check_widths(document)
+
+
+async def test_long_instructions_wrap_at_word_boundaries(engine: SaleEngine) -> None:
+    entry = await approved(engine.sell_1voucher(5000))
+    assert entry.response is not None
+    long_text = " ".join(["Redeem this voucher at any participating 1Voucher merchant"] * 6)
+    response = dict(entry.response)
+    response["voucher"] = {
+        **response["voucher"],
+        "content": {"redemptionInstructions": long_text, "termsAndConditions": "Terms apply."},
+    }
+    document = slip_for(dataclasses.replace(entry, response=response), HEADER)
+    [paragraph] = [b for b in document.blocks if isinstance(b, Paragraph) and b.text == long_text]
+    for width in WIDTHS:
+        lines = render_text(Document.of(paragraph), width).rstrip("\n").split("\n")
+        assert len(lines) > 1
+        assert all(len(line) <= width for line in lines)
+        assert lines == textwrap.wrap(long_text, width)  # every line ends at a word boundary
+        assert " ".join(lines).split() == long_text.split()  # no word split
+
+
+async def test_store_header(engine: SaleEngine) -> None:
+    entry = await approved(engine.sell_1voucher(5000))
+    document = slip_for(entry, HEADER)
+    lines = _lines(document)
+    assert lines[:4] == [
+        "Spaza Corner Café",
+        "12 Vilakazi Street",
+        "Orlando West, Soweto",
+        "VAT No 4123456789",
+    ]
+    bare = slip_for(entry, SlipHeader("Shop"))
+    assert "VAT No" not in render_text(bare)
+
+
+def test_sa_time_is_utc_plus_two_without_tzdata() -> None:
+    assert sa_time(0) == "1970-01-01 02:00:00"
+    assert sa_time(1_767_225_599_000) == "2026-01-01 01:59:59"  # 23:59:59 UTC on 31 Dec

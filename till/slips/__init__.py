@@ -1,0 +1,9 @@
+"""What each receipt says: pure functions from a journal entry to a `receipts.Document`.
+
+No I/O and no printing here, so every slip is tested from a real sandbox response without a
+printer, and the same document prints on 58 mm or 80 mm paper or shows on screen.
+"""
+
+from till.slips.slip import SA_TIME, SlipHeader, in_doubt_slip, slip_for
+
+__all__ = ["SA_TIME", "SlipHeader", "in_doubt_slip", "slip_for"]

@@ -1,0 +1,651 @@
+"""Every slip the till prints, built from the journal entry alone (request, response, state).
+
+The journal is the source of truth, so a reprint next week says exactly what the first print
+said. Flash's response is parsed with the same tolerant models the client uses, so both shapes
+of the prepaid utility purchase (v4 section 3.1.14 and the later revision) print alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from receipts import Barcode, BigCode, Block, Cut, Document, Paragraph, Row, Rule, Text, Title
+from till.digits import format_sts_token, group_digits
+from till.flash import client as endpoints
+from till.flash.models import (
+    FlashResponse,
+    PinlessResponse,
+    UtilityCharge,
+    UtilityLookupResponse,
+    UtilityPurchaseResponse,
+    UtilityToken,
+    Voucher,
+    VoucherResponse,
+)
+from till.journal import Entry
+from till.money import format_rands
+
+#: South African Standard Time: UTC+02:00 all year (no DST), so no tzdata is needed.
+SA_TIME = timezone(timedelta(hours=2), "SAST")
+TRAINING_BANNER = "TRAINING - NOT A VALID VOUCHER"
+
+ONE_VOUCHER_PURCHASE = endpoints.ONE_VOUCHER_PURCHASE.name
+ONE_VOUCHER_DISBURSE = endpoints.ONE_VOUCHER_DISBURSE.name
+ONE_VOUCHER_REDEEM = endpoints.ONE_VOUCHER_REDEEM.name
+ONE_VOUCHER_REFUND = endpoints.ONE_VOUCHER_REFUND.name
+GIFT_VOUCHER_PURCHASE = endpoints.GIFT_VOUCHER_PURCHASE.name
+CASH_OUT_PIN_PURCHASE = endpoints.CASH_OUT_PIN_PURCHASE.name
+CASH_OUT_PIN_CANCEL = endpoints.CASH_OUT_PIN_CANCEL.name
+CASH_OUT_PIN_LOOKUP = endpoints.CASH_OUT_PIN_LOOKUP.name
+PINLESS_PURCHASE = endpoints.PINLESS_PURCHASE.name
+EEZI_VOUCHER_PURCHASE = endpoints.EEZI_VOUCHER_PURCHASE.name
+UTILITY_LOOKUP = endpoints.UTILITY_LOOKUP.name
+UTILITY_PURCHASE = endpoints.UTILITY_PURCHASE.name
+
+_TITLES = {
+    ONE_VOUCHER_PURCHASE: "1VOUCHER",
+    ONE_VOUCHER_DISBURSE: "1VOUCHER",
+    ONE_VOUCHER_REDEEM: "1VOUCHER REDEMPTION",
+    ONE_VOUCHER_REFUND: "1VOUCHER REFUND",
+    GIFT_VOUCHER_PURCHASE: "GIFT VOUCHER",
+    CASH_OUT_PIN_PURCHASE: "CASH OUT PIN",
+    CASH_OUT_PIN_CANCEL: "CASH OUT PIN",
+    CASH_OUT_PIN_LOOKUP: "CASH OUT PIN LOOKUP",
+    PINLESS_PURCHASE: "AIRTIME RECHARGE",
+    EEZI_VOUCHER_PURCHASE: "EEZI VOUCHER",
+    UTILITY_LOOKUP: "METER LOOKUP",
+    UTILITY_PURCHASE: "PREPAID UTILITY",
+}
+
+#: What an in-doubt customer comes back for.
+_COLLECT = {
+    UTILITY_PURCHASE: "token",
+    PINLESS_PURCHASE: "airtime confirmation",
+    ONE_VOUCHER_REDEEM: "redemption receipt",
+    CASH_OUT_PIN_CANCEL: "cancellation receipt",
+}
+
+#: Number as the response models hold it (int when whole, Decimal, or the text as sent).
+Number = int | Decimal | str
+
+
+@dataclass(frozen=True)
+class SlipHeader:
+    """The store's lines at the top of every slip, from config `[till]`."""
+
+    store_name: str
+    address_lines: tuple[str, ...] = ()
+    vat_number: str = ""
+    terminal_id: str = ""
+
+
+# -- public ------------------------------------------------------------------------------------
+
+
+def slip_for(
+    entry: Entry, header: SlipHeader, *, copy: int = 0, training: bool | None = None
+) -> Document:
+    """The customer's slip for `entry`; `copy` n >= 1 marks a reprint as "COPY n" top and bottom.
+
+    An entry still open (pending, in doubt) gets the in-doubt slip: it has no PIN to show yet.
+    """
+    if copy < 0:
+        raise ValueError("copy must be 0 (the original) or a reprint number from 1")
+    is_training = entry.training if training is None else training
+    if entry.is_open:
+        return _frame(entry, header, _in_doubt_body(entry, header), copy, is_training, None)
+    if entry.state == "declined":
+        return _frame(entry, header, _declined_body(entry), copy, is_training, None)
+    response = dict(entry.response or {})
+    response.setdefault("responseCode", 0)
+    try:
+        body, transaction_id = _approved_body(entry, response)
+    except ValidationError:
+        # A response we cannot read still deserves a slip that names the sale and its amount.
+        body = [Title(_title(entry)), *_amount_row("Amount", entry.amount)]
+        body.append(Paragraph("Details unavailable: ask the cashier to check the journal."))
+        transaction_id = _text(response.get("transactionId"))
+    return _frame(entry, header, body, copy, is_training, transaction_id)
+
+
+def in_doubt_slip(entry: Entry, header: SlipHeader, *, training: bool | None = None) -> Document:
+    """For a customer whose sale Flash has not confirmed yet: proof of payment, not a voucher."""
+    is_training = entry.training if training is None else training
+    return _frame(entry, header, _in_doubt_body(entry, header), 0, is_training, None)
+
+
+# -- the frame every slip shares ---------------------------------------------------------------
+
+
+def _frame(
+    entry: Entry,
+    header: SlipHeader,
+    body: list[Block],
+    copy: int,
+    training: bool,
+    transaction_id: str | None,
+) -> Document:
+    banners: list[Block] = []
+    if training:
+        banners.append(Text(TRAINING_BANNER, "center", bold=True))
+    if copy:
+        banners.append(Text(f"COPY {copy}", "center", bold=True))
+    blocks: list[Block] = [*banners, Title(header.store_name)]
+    blocks += [Text(line, "center") for line in header.address_lines if line.strip()]
+    if header.vat_number:
+        blocks.append(Text(f"VAT No {header.vat_number}", "center"))
+    blocks.append(Rule())
+    blocks.append(Row("Date", sa_time(entry.created_at)))
+    till = entry.terminal_id or header.terminal_id
+    if till:
+        blocks.append(Row("Till", till))
+    if entry.cashier:
+        blocks.append(Row("Cashier", entry.cashier))
+    blocks.append(Row("Reference", entry.reference))
+    if transaction_id:
+        blocks.append(Row("Flash ref", transaction_id))
+    blocks += [Rule(), *body, Rule(), *banners, Cut()]
+    return Document(tuple(blocks))
+
+
+def sa_time(unix_ms: int) -> str:
+    """Unix milliseconds -> '2026-11-24 05:00:50' in South African time."""
+    return datetime.fromtimestamp(unix_ms / 1000, SA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _date(text: str | None) -> str | None:
+    """An ISO date-time from Flash as a South African date; anything else as sent."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(SA_TIME)
+    return moment.strftime("%Y-%m-%d")
+
+
+def _title(entry: Entry) -> str:
+    return _TITLES.get(entry.kind, entry.kind.upper())
+
+
+def _product(entry: Entry) -> str:
+    """A readable product name: there is no catalog on the till, so kind plus product code."""
+    names = {
+        ONE_VOUCHER_PURCHASE: "1Voucher",
+        ONE_VOUCHER_DISBURSE: "1Voucher disbursement",
+        GIFT_VOUCHER_PURCHASE: "Gift voucher",
+        CASH_OUT_PIN_PURCHASE: "Cash Out PIN",
+        EEZI_VOUCHER_PURCHASE: "Eezi voucher",
+        PINLESS_PURCHASE: "Pinless airtime",
+    }
+    name = names.get(entry.kind, _title(entry).title())
+    return f"{name} ({entry.product_code})" if entry.product_code else name
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _number(value: Number | None) -> int | Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return value
+    try:
+        return Decimal(value.strip())
+    except ArithmeticError:
+        return None
+
+
+def _money(value: Number | None) -> str | None:
+    """Cents as 'R 12.50'; a value that is not whole cents is shown as Flash sent it."""
+    number = _number(value)
+    if number is None:
+        return _text(value)
+    if isinstance(number, Decimal):
+        if number != number.to_integral_value():
+            return str(value)
+        number = int(number)
+    return format_rands(number)
+
+
+def _quantity(value: Number | None) -> str | None:
+    number = _number(value)
+    if isinstance(number, Decimal):
+        return format(number.normalize(), "f")
+    return _text(value)
+
+
+def _amount_row(label: str, cents: int | None, *, bold: bool = True) -> list[Block]:
+    return [] if cents is None else [Row(label, format_rands(cents), bold=bold)]
+
+
+def _rows(*pairs: tuple[str, str | None]) -> list[Block]:
+    """Label/value rows, leaving out the values Flash did not send."""
+    return [Row(label, value) for label, value in pairs if value]
+
+
+def _paragraphs(*texts: str | None) -> list[Block]:
+    return [Paragraph(text.strip()) for text in texts if text and text.strip()]
+
+
+# -- approved slips, by kind -------------------------------------------------------------------
+
+
+def _approved_body(entry: Entry, response: dict[str, Any]) -> tuple[list[Block], str | None]:
+    kind = entry.kind
+    if kind == UTILITY_PURCHASE:
+        utility = UtilityPurchaseResponse.model_validate(response)
+        return _utility_body(entry, utility), utility.transaction_id
+    if kind == UTILITY_LOOKUP:
+        lookup = UtilityLookupResponse.model_validate(response)
+        return _meter_lookup_body(entry, lookup), lookup.transaction_id
+    if kind == PINLESS_PURCHASE:
+        pinless = PinlessResponse.model_validate(response)
+        return _pinless_body(entry, pinless), pinless.transaction_id
+    if kind in _VOUCHER_BODIES:
+        voucher = VoucherResponse.model_validate(response)
+        return _VOUCHER_BODIES[kind](entry, voucher), voucher.transaction_id
+    parsed = FlashResponse.model_validate(response)
+    body: list[Block] = [
+        Title(_title(entry)),
+        *_amount_row("Amount", parsed.amount or entry.amount),
+    ]
+    return body, parsed.transaction_id
+
+
+def _sale_amount(
+    entry: Entry, response: FlashResponse, voucher: Voucher | None = None
+) -> int | None:
+    """What the customer paid: Flash's amount, else the voucher's, else what the till asked."""
+    for value in (response.amount, voucher.amount if voucher else None, entry.amount):
+        if value:
+            return value
+    return entry.amount
+
+
+def _voucher_details(
+    voucher: Voucher, *, barcode: str | None, sms_to: str | None, pin_caption: str = "PIN"
+) -> list[Block]:
+    """PIN big (or where it was sent), serial, expiry, barcode, instructions and terms."""
+    blocks: list[Block] = []
+    if voucher.pin:
+        blocks.append(BigCode(group_digits(voucher.pin), caption=pin_caption))
+    elif sms_to:
+        blocks.append(Paragraph(f"The PIN was sent by SMS to {sms_to}.", "center"))
+    blocks += _rows(("Serial", voucher.serial_number), ("Expires", _date(voucher.expiry_date)))
+    if barcode:
+        blocks.append(Barcode(barcode))
+    content = voucher.content
+    if content is not None:
+        blocks += _paragraphs(content.redemption_instructions, content.terms_and_conditions)
+    return blocks
+
+
+def _one_voucher_barcode(voucher: Voucher) -> str | None:
+    """A 1Voucher is redeemed by PIN at any 1Voucher merchant: the next till scans the PIN."""
+    return "".join(voucher.pin.split()) if voucher.pin else None
+
+
+def _purchase_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+    """1Voucher purchase/disburse, gift, Eezi and Cash Out PIN: a voucher the customer keeps."""
+    voucher = response.voucher or Voucher()
+    body: list[Block] = [Title(_title(entry)), Row("Product", _product(entry))]
+    body += _amount_row("Amount", _sale_amount(entry, response, voucher))
+    if entry.kind in (ONE_VOUCHER_PURCHASE, ONE_VOUCHER_DISBURSE):
+        barcode = _one_voucher_barcode(voucher)
+    elif entry.kind == GIFT_VOUCHER_PURCHASE:
+        # The retailer's own barcode when Flash sends one: it is what their checkout scans.
+        barcode = voucher.barcode
+    else:
+        # Eezi: the PIN is dialled on a phone (*130*PIN#), nothing to scan. Cash Out PIN: the
+        # buyer passes PIN and serial to the recipient, whose cashier keys both in; a scannable
+        # PIN on the buyer's slip would only make the cash easier to take.
+        barcode = None
+    sms_to = response.mobile_number or entry.mobile_number
+    return body + _voucher_details(voucher, barcode=barcode, sms_to=sms_to)
+
+
+def _redeem_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+    """Amount redeemed; a partial redemption's change voucher (PIN, or where it was sent)."""
+    voucher = response.voucher
+    body: list[Block] = [Title(_title(entry))]
+    body += _amount_row("Amount redeemed", response.amount or entry.amount)
+    sms_to = response.mobile_number or entry.mobile_number
+    fully_redeemed = voucher is None or (voucher.status or "").lower() == "redeemed"
+    if voucher is not None and voucher.pin:
+        body += [Rule(), Text("CHANGE VOUCHER", "center", bold=True)]
+        body += _amount_row("Change value", voucher.amount)
+        body += _voucher_details(
+            voucher, barcode=_one_voucher_barcode(voucher), sms_to=None, pin_caption="Change PIN"
+        )
+    elif voucher is not None and not fully_redeemed and sms_to:
+        body += [Rule(), Text("CHANGE VOUCHER", "center", bold=True)]
+        body += _amount_row("Change value", voucher.amount)
+        body += _voucher_details(voucher, barcode=None, sms_to=sms_to)
+    else:
+        body.append(Text("Voucher fully redeemed: no change.", "center"))
+        if voucher is not None:
+            body += _rows(("Voucher serial", voucher.serial_number))
+    return body
+
+
+def _refund_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+    """A refund is paid as a new 1Voucher: its PIN big, or the number it was sent to."""
+    voucher = response.voucher or Voucher()
+    body: list[Block] = [Title(_title(entry))]
+    if entry.related_reference:
+        body.append(Text(f"Refund of {entry.related_reference}", "center"))
+    body += _amount_row("Amount refunded", _sale_amount(entry, response, voucher))
+    body += [Rule(), Text("NEW 1VOUCHER", "center", bold=True)]
+    sms_to = response.mobile_number or entry.mobile_number
+    barcode = _one_voucher_barcode(voucher)
+    return body + _voucher_details(voucher, barcode=barcode, sms_to=sms_to)
+
+
+def _cash_out_cancel_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+    """Proof the PIN is dead and the money came back; the response carries the PIN: never shown."""
+    voucher = response.voucher or Voucher()
+    body: list[Block] = [Title(_title(entry)), Text("CANCELLED", "center", bold=True)]
+    body += _rows(("Serial", voucher.serial_number or entry.serial_number))
+    body += _amount_row("Amount returned", _sale_amount(entry, response, voucher))
+    if entry.related_reference:
+        body.append(Text(f"Cancels sale {entry.related_reference}", "center"))
+    body.append(Paragraph("This Cash Out PIN can no longer be used."))
+    return body
+
+
+def _cash_out_lookup_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+    """Status, not the PIN.
+
+    A lookup is a service-desk query by serial number, and the serial is printed on slips and
+    read out over the phone: printing the PIN here would hand the cash to anyone who knows a
+    serial. The PIN is printed once, on the purchase slip (and on its reprints).
+    """
+    voucher = response.voucher or Voucher()
+    body: list[Block] = [Title(_title(entry))]
+    body += _rows(
+        ("Serial", voucher.serial_number or entry.serial_number),
+        ("Status", voucher.status),
+    )
+    body += _amount_row("Amount", voucher.amount)
+    body += _rows(("Expires", _date(voucher.expiry_date)))
+    body.append(Paragraph("Status enquiry only: not a voucher. The PIN is not printed here."))
+    return body
+
+
+_VOUCHER_BODIES = {
+    ONE_VOUCHER_PURCHASE: _purchase_body,
+    ONE_VOUCHER_DISBURSE: _purchase_body,
+    GIFT_VOUCHER_PURCHASE: _purchase_body,
+    EEZI_VOUCHER_PURCHASE: _purchase_body,
+    CASH_OUT_PIN_PURCHASE: _purchase_body,
+    ONE_VOUCHER_REDEEM: _redeem_body,
+    ONE_VOUCHER_REFUND: _refund_body,
+    CASH_OUT_PIN_CANCEL: _cash_out_cancel_body,
+    CASH_OUT_PIN_LOOKUP: _cash_out_lookup_body,
+}
+
+
+def _pinless_body(entry: Entry, response: PinlessResponse) -> list[Block]:
+    """Airtime goes straight onto the phone: the slip shows where it went and whom to call."""
+    details = response.recharge_details
+    recharge_type = details.recharge_type if details else None
+    network = details.recharge_vendor if details else None
+    title = f"{recharge_type.upper()} RECHARGE" if recharge_type else _title(entry)
+    body: list[Block] = [Title(title)]
+    body += _rows(
+        ("Network", network or _product(entry)),
+        ("Mobile", response.mobile_number or entry.mobile_number),
+    )
+    body += _amount_row("Amount", _sale_amount(entry, response))
+    body += _rows(
+        ("Type", recharge_type),
+        ("Call centre", details.call_centre if details else None),
+    )
+    body.append(Paragraph("Loaded directly onto the phone: there is no PIN to enter."))
+    return body
+
+
+# -- prepaid utilities -------------------------------------------------------------------------
+
+
+def _is_water(response: UtilityPurchaseResponse) -> bool:
+    units = response.billing_info.unit_type if response.billing_info else None
+    for token in response.tokens:
+        units = units or (token.units.unit_type if token.units else None)
+    if units and units.strip().lower() in ("kl", "l", "litres", "kilolitres"):
+        return True
+    utility = response.meter_info.utility_info if response.meter_info else None
+    words = [t.token_description or "" for t in response.tokens]
+    words.append(utility.name or "" if utility else "")
+    return "water" in " ".join(words).lower()
+
+
+def _units_text(token: UtilityToken) -> str | None:
+    if token.units is None or _quantity(token.units.quantity) is None:
+        return None
+    return f"{_quantity(token.units.quantity)} {token.units.unit_type or ''}".strip()
+
+
+def _sum(values: Iterable[Number | None]) -> int | Decimal | None:
+    numbers = [n for n in (_number(v) for v in values) if n is not None]
+    if not numbers:
+        return None
+    total: int | Decimal = 0
+    for number in numbers:
+        total += number
+    return total
+
+
+def _charge_rows(charge: UtilityCharge, default: str) -> list[Block]:
+    """A deduction from the amount tendered: '-R 50.00' with Flash's description."""
+    value = _number(charge.value)
+    if not value:
+        return []
+    money = _money(charge.value) or ""
+    rows: list[Block] = [Row(f"Less {charge.description or default}", f"-{money}")]
+    rows += _rows(
+        ("Still outstanding", _money(charge.outstanding)),
+        ("Tax invoice", charge.tax_invoice_number),
+    )
+    return rows
+
+
+def _token_blocks(response: UtilityPurchaseResponse) -> list[Block]:
+    """Tokens in the order they are keyed in: key change first, then credit; FBE on its own."""
+    ordered = [t for t in response.key_change_tokens + response.credit_tokens if t.token]
+    blocks: list[Block] = []
+    if response.key_change_tokens:
+        blocks.append(
+            Paragraph("Enter these key change tokens first, in order, then the credit token.")
+        )
+    for number, token in enumerate(ordered, 1):
+        what = "key change" if token.is_key_change else "credit"
+        caption = f"Token {number} of {len(ordered)} - {what}"
+        blocks.append(BigCode(format_sts_token(token.token or ""), caption=caption))
+        units = None if token.is_key_change else _units_text(token)
+        if units:
+            blocks.append(Text(units, "center"))
+    fbe = [t for t in response.fbe_tokens if t.token]
+    if fbe:
+        if ordered:  # on its own, so it is never keyed in as part of the paid sequence
+            blocks += [Rule(), Text("FREE BASIC ELECTRICITY", "center", bold=True)]
+        for number, token in enumerate(fbe, 1):
+            caption = "Free basic electricity token"
+            if len(fbe) > 1:
+                caption += f" {number} of {len(fbe)}"
+            blocks.append(BigCode(format_sts_token(token.token or ""), caption=caption))
+            units = _units_text(token)
+            if units:
+                blocks.append(Text(units, "center"))
+    return blocks
+
+
+def _utility_body(entry: Entry, response: UtilityPurchaseResponse) -> list[Block]:
+    """Meter, customer, utility, money (tendered, deductions, VAT), units and tariff, tokens."""
+    meter = response.meter_info
+    billing = response.billing_info
+    customer = meter.customer_info if meter else None
+    utility = meter.utility_info if meter else None
+    only_fbe = bool(response.fbe_tokens) and not response.credit_tokens
+    if only_fbe:
+        title = "FREE BASIC ELECTRICITY"
+    else:
+        title = "PREPAID WATER" if _is_water(response) else "PREPAID ELECTRICITY"
+    body: list[Block] = [Title(title)]
+    body += _rows(
+        ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
+        ("Customer", customer.name if customer else None),
+    )
+    if customer and customer.address:
+        body.append(Text(customer.address))
+    body += _rows(
+        ("Utility", utility.name if utility else None),
+        ("Utility VAT No", utility.vat_number if utility else None),
+        ("Call centre", utility.call_centre if utility else None),
+        ("Receipt no", billing.receipt_number if billing else None),
+    )
+    body.append(Rule())
+    body += _amount_row("Amount tendered", _sale_amount(entry, response))
+    debt = response.debt_charge
+    if debt is not None:
+        body += _charge_rows(debt, "debt")
+    for cost in response.fixed_costs:
+        body += _charge_rows(cost, "fixed cost")
+    vat = billing.tax_amount if billing and billing.tax_amount is not None else None
+    if vat is None:
+        vat = _sum(t.tax for t in response.tokens)
+    body += _rows(("VAT incl.", _money(vat)))
+    body += _rows(("Excl. VAT", _money(billing.exclusive_amount if billing else None)))
+    body += _units_rows(response)
+    body += _key_change_rows(response)
+    if meter and meter.consumer_message:
+        body += _paragraphs(meter.consumer_message)
+    body.append(Rule())
+    return body + _token_blocks(response)
+
+
+def _units_rows(response: UtilityPurchaseResponse) -> list[Block]:
+    billing = response.billing_info
+    credit = response.credit_tokens
+    unit = billing.unit_type if billing and billing.unit_type else None
+    for token in response.tokens:
+        unit = unit or (token.units.unit_type if token.units else None)
+    units: Number | None = billing.units if billing else None
+    if units is None:
+        units = _sum(t.units.quantity for t in credit if t.units)
+    rows: list[Block] = []
+    quantity = _quantity(units)
+    if quantity is not None and credit:
+        rows.append(Row("Units", f"{quantity} {unit or ''}".strip(), bold=True))
+    free = _number(billing.free_units) if billing else None
+    if free:
+        rows.append(Row("Free units", f"{_quantity(free)} {unit or ''}".strip()))
+    tariff = (billing.tariff_name if billing else None) or (
+        response.meter_info.tariff_name if response.meter_info else None
+    )
+    for token in response.tokens:
+        tariff = tariff or token.tariff_name
+    rows += _rows(("Tariff", tariff))
+    for block in response.tariff_blocks or []:
+        rate = _money(block.cost_per_unit)
+        label = f"{_quantity(block.units) or '?'} {unit or 'units'}"
+        if rate:
+            label += f" @ {rate}/{unit or 'unit'}"
+        money = _money(block.amount)
+        if money:
+            rows.append(Row(label, money))
+    return rows
+
+
+def _key_change_rows(response: UtilityPurchaseResponse) -> list[Block]:
+    """The meter's new STS key values, for the technician if the key change tokens fail."""
+    data = response.key_change_token_data
+    meter = response.meter_info
+    if data is not None:
+        values = (data.supply_group_code, data.tariff_index, data.key_revision_number)
+    elif meter is not None and meter.new_supply_group_code:
+        values = (
+            meter.new_supply_group_code,
+            meter.new_tariff_index,
+            meter.new_key_revision_number,
+        )
+    else:
+        return []
+    return [Row("New SGC/TI/KRN", "/".join(v or "-" for v in values))]
+
+
+def _meter_lookup_body(entry: Entry, response: UtilityLookupResponse) -> list[Block]:
+    """Who the meter belongs to and what may be vended: no token, nothing was sold."""
+    meter = response.meter_info
+    billing = response.billing_info
+    customer = meter.customer_info if meter else None
+    utility = meter.utility_info if meter else None
+    body: list[Block] = [Title(_title(entry))]
+    body += _rows(
+        ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
+        ("Customer", customer.name if customer else None),
+    )
+    if customer and customer.address:
+        body.append(Text(customer.address))
+    body += _rows(
+        ("Utility", utility.name if utility else None),
+        ("Utility VAT No", utility.vat_number if utility else None),
+        ("Call centre", utility.call_centre if utility else None),
+        ("Tariff", billing.tariff_name if billing else None),
+        ("Minimum vend", _money(billing.minimum_vend_value) if billing else None),
+        ("Maximum vend", _money(billing.maximum_vend_value) if billing else None),
+    )
+    if billing is not None and _number(billing.arrear_value):
+        body += _rows(("Arrears", _money(billing.arrear_value)))
+        body += _paragraphs(billing.arrear_desc)
+        body.append(Paragraph("Part of each purchase goes to the arrears until they are paid."))
+    if response.is_fbe:
+        body.append(Text("Registered for free basic electricity", "center"))
+    body.append(Paragraph("Meter lookup only: no token was bought.", "center"))
+    return body
+
+
+# -- declined and in doubt ---------------------------------------------------------------------
+
+
+def _declined_body(entry: Entry) -> list[Block]:
+    """A short slip a customer can take to Flash's call centre; never a PIN."""
+    body: list[Block] = [Title(_title(entry)), Text("DECLINED", "center", bold=True)]
+    body += _amount_row("Amount", entry.amount or None, bold=False)
+    body += _paragraphs(entry.last_error or "Declined by Flash.")
+    if entry.response_code is not None:
+        body.append(Row("Code", str(entry.response_code)))
+    body.append(Paragraph("Nothing was sold or redeemed on this slip."))
+    return body
+
+
+def _in_doubt_body(entry: Entry, header: SlipHeader) -> list[Block]:
+    what = _COLLECT.get(entry.kind, "PIN")
+    body: list[Block] = [
+        Title(_title(entry)),
+        Text("NOT YET CONFIRMED", "center", bold=True),
+        Text("Do not pay again", "center", bold=True),
+    ]
+    body += _amount_row("Amount", entry.amount or None)
+    body += _rows(
+        ("Mobile", entry.mobile_number),
+        ("Meter", entry.meter_number),
+    )
+    body.append(BigCode(entry.reference, caption="Reference"))
+    body.append(
+        Paragraph(
+            "Keep this slip. The till is confirming with Flash; come back to "
+            f"{header.store_name} with this slip to collect your {what}."
+        )
+    )
+    return body
