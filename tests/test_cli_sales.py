@@ -1,0 +1,365 @@
+"""The transaction commands against a sandbox on a real socket, so state carries between them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from till.cli import main
+from till.digits import format_sts_token, group_digits
+from till.journal import Entry, Journal
+from till.sandbox import Fault, Sandbox, running_sandbox
+
+
+@dataclass
+class Till:
+    """One till's config file over one running sandbox; `run` is `till --config ... ARGS`."""
+
+    sb: Sandbox
+    config: Path
+    journal_path: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        status = main(["--config", str(self.config), *args])
+        captured = self.capsys.readouterr()
+        return status, captured.out, captured.err
+
+    def json(self, *args: str) -> tuple[int, dict[str, object]]:
+        status, out, _ = self.run(*args, "--json")
+        return status, json.loads(out)
+
+    def entries(self) -> list[Entry]:
+        with Journal.open(self.journal_path) as journal:
+            return journal.search(limit=10_000)
+
+    def entry(self, reference: str) -> Entry:
+        with Journal.open(self.journal_path) as journal:
+            entry = journal.get(reference)
+        assert entry is not None
+        return entry
+
+
+def write_config(tmp_path: Path, base_url: str) -> tuple[Path, Path]:
+    journal = tmp_path / "j.sqlite3"
+    config = tmp_path / "till.toml"
+    config.write_text(
+        '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
+        f'[flash]\nbase_url = "{base_url}"\naccount_number = "SANDBOX01"\n'
+        f'[journal]\npath = "{journal}"\n'
+    )
+    return config, journal
+
+
+@pytest.fixture
+def till(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Till]:
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    sb = Sandbox(seed=7)
+    with running_sandbox(sb) as base_url:
+        config, journal = write_config(tmp_path, base_url)
+        yield Till(sb, config, journal, capsys)
+
+
+def reference_in(out: str) -> str:
+    match = re.search(r"^\s+reference\s+(\S+)$", out, re.MULTILINE)
+    assert match, out
+    return match.group(1)
+
+
+def value_of(out: str, label: str) -> str:
+    match = re.search(rf"^\s+{re.escape(label)}\s{{2,}}(.+)$", out, re.MULTILINE)
+    assert match, f"no {label!r} line in:\n{out}"
+    return match.group(1).strip()
+
+
+# -- approvals --------------------------------------------------------------------------------
+
+
+def test_sell_1voucher_shows_the_ledgers_pin_grouped(till: Till) -> None:
+    status, out, err = till.run("sell", "1voucher", "--amount", "50")
+    assert status == 0, err
+    assert out.startswith("APPROVED")
+    ref = reference_in(out)
+    (sale,) = till.sb.sales_for(ref)
+    assert sale.pin and value_of(out, "PIN") == group_digits(sale.pin)
+    assert value_of(out, "amount") == "R 50.00"
+    assert value_of(out, "serial") == sale.serial
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value_of(out, "expires"))
+    assert till.entry(ref).state == "approved"
+
+
+def test_sell_gift_eezi_and_cash_out_show_their_pins(till: Till) -> None:
+    status, out, _ = till.run("sell", "gift", "--product", "200", "--amount", "100")
+    assert status == 0
+    (gift,) = till.sb.sales_for(reference_in(out))
+    assert gift.pin and value_of(out, "PIN") == group_digits(gift.pin)
+    assert re.fullmatch(r"\d{13}", value_of(out, "barcode"))
+
+    status, out, _ = till.run("sell", "eezi", "--product", "500", "--amount", "10")
+    assert status == 0
+    (eezi,) = till.sb.sales_for(reference_in(out))
+    assert eezi.pin and len(eezi.pin) == 12
+    assert value_of(out, "PIN") == group_digits(eezi.pin)
+
+    status, out, _ = till.run("sell", "cashout", "--product", "300", "--amount", "200")
+    assert status == 0
+    (cash,) = till.sb.sales_for(reference_in(out))
+    assert cash.pin and value_of(out, "PIN") == group_digits(cash.pin)
+    assert value_of(out, "serial") == cash.serial
+    assert value_of(out, "amount") == "R 200.00"
+
+
+def test_sell_airtime_normalises_the_mobile_number(till: Till) -> None:
+    status, out, _ = till.run(
+        "sell", "airtime", "--product", "400", "--mobile", "0821234567", "--amount", "29"
+    )
+    assert status == 0
+    assert value_of(out, "mobile") == "27821234567"
+    assert value_of(out, "network") == "Vodacom"
+    (sale,) = till.sb.sales_for(reference_in(out))
+    assert sale.amount == 2900
+    assert till.entry(reference_in(out)).mobile_number == "27821234567"
+
+
+def test_disburse_issues_a_voucher(till: Till) -> None:
+    status, out, _ = till.run("disburse", "--amount", "50")
+    assert status == 0
+    (sale,) = till.sb.sales_for(reference_in(out))
+    assert sale.pin and value_of(out, "PIN") == group_digits(sale.pin)
+
+
+def test_redeem_full_value_without_amount(till: Till) -> None:
+    status, out, _ = till.run("redeem", "--pin", "1111 1111 1111 1111")
+    assert status == 0
+    assert value_of(out, "amount") == "R 100.00"
+    assert "change" not in out
+    assert till.sb.voucher("1111111111111111").status == "Redeemed"  # type: ignore[union-attr]
+
+
+def test_sell_redeem_part_then_refund_that_redemption(till: Till) -> None:
+    _, out, _ = till.run("sell", "1voucher", "--amount", "50")
+    (sale,) = till.sb.sales_for(reference_in(out))
+    assert sale.pin
+
+    status, out, _ = till.run("redeem", "--pin", sale.pin, "--amount", "20")
+    assert status == 0, out
+    redemption = reference_in(out)
+    assert value_of(out, "change voucher") == "R 30.00"
+    change_pin = value_of(out, "change PIN")
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", change_pin)
+    change = till.sb.voucher(change_pin.replace(" ", ""))
+    assert change is not None and change.amount == 3000
+
+    status, out, _ = till.run("refund", "--redemption", redemption, "--amount", "20")
+    assert status == 0, out
+    (refund,) = till.sb.sales_for(reference_in(out))
+    assert refund.pin and value_of(out, "PIN") == group_digits(refund.pin)
+    assert till.entry(reference_in(out)).related_reference == redemption
+
+    # The redemption is used up now: the engine refuses before anything is sent.
+    before = len(till.entries())
+    status, _, err = till.run("refund", "--redemption", redemption, "--amount", "1")
+    assert status == 2 and "exceed" in err
+    assert len(till.entries()) == before
+
+
+def test_partial_redemption_by_sms_names_the_number(till: Till) -> None:
+    status, out, _ = till.run(
+        "redeem", "--pin", "1212121212121212", "--amount", "20", "--mobile", "082 123 4567"
+    )
+    assert status == 0
+    assert value_of(out, "change voucher") == "R 230.00"
+    assert value_of(out, "change PIN") == "sent by SMS to 27821234567"
+
+
+def test_cash_out_lookup_cancel_and_cancel_again(till: Till) -> None:
+    _, out, _ = till.run("sell", "cashout", "--amount", "200")
+    purchase = reference_in(out)
+    serial = value_of(out, "serial")
+    pin = value_of(out, "PIN")
+
+    status, out, _ = till.run("cashout", "lookup", "--serial", serial, "--product", "300")
+    assert status == 0 and value_of(out, "status") == "Active"
+
+    status, out, _ = till.run("cashout", "cancel", "--purchase", purchase)
+    assert status == 0, out
+    assert value_of(out, "cancelled") == f"serial {serial}"
+    assert till.sb.cash_out_pin(serial).status == "Cancelled"  # type: ignore[union-attr]
+    assert pin not in out  # a cancelled PIN is worth nothing: don't show it
+
+    status, out, _ = till.run("cashout", "cancel", "--purchase", purchase)
+    assert status == 1 and out.startswith("DECLINED") and "2409" in out
+
+
+def test_meter_lookup_shows_customer_limits_and_arrears(till: Till) -> None:
+    status, out, _ = till.run("meter", "--meter", "04343434343", "--amount", "100")
+    assert status == 0, out
+    assert value_of(out, "customer") == "Johan van Wyk"
+    assert value_of(out, "address") == "3 Kerk St, Brakpan"
+    assert value_of(out, "utility") == "City Power Johannesburg"
+    assert value_of(out, "minimum vend") == "R 10.00"
+    assert value_of(out, "maximum vend") == "R 5 000.00"
+    assert value_of(out, "arrears").startswith("R 150.00")
+    assert till.sb.ledger == []  # a lookup commits nothing
+
+
+def test_vend_numbers_tokens_key_change_first(till: Till) -> None:
+    status, out, _ = till.run("vend", "--meter", "04141414141", "--amount", "100")
+    assert status == 0, out
+    (sale,) = till.sb.sales_for(reference_in(out))
+    assert len(sale.tokens) == 3
+    lines = [value_of(out, f"token {n} of 3") for n in (1, 2, 3)]
+    for line, token in zip(lines, sale.tokens, strict=True):
+        assert line.startswith(format_sts_token(token))
+    assert "KEY CHANGE" in lines[0] and "KEY CHANGE" in lines[1]
+    assert "KEY CHANGE" not in lines[2] and lines[2].endswith("kWh")
+    assert value_of(out, "customer") == "Naledi Khumalo"
+    assert value_of(out, "meter") == "04141414141"
+
+
+def test_vend_fbe_needs_no_amount(till: Till) -> None:
+    status, out, _ = till.run("vend", "--meter", "04242424242", "--fbe")
+    assert status == 0, out
+    assert value_of(out, "amount") == "R 0.00"
+    assert "FREE BASIC 50 kWh" in value_of(out, "token 1 of 1")
+
+
+def test_vend_arrears_recovery_is_shown(till: Till) -> None:
+    status, out, _ = till.run("vend", "--meter", "04343434343", "--amount", "100")
+    assert status == 0
+    assert value_of(out, "arrears paid") == "R 25.00"
+    assert value_of(out, "arrears left") == "R 125.00"
+
+
+# -- declines, JSON, bad input ----------------------------------------------------------------
+
+
+def test_decline_shows_flashs_message_and_journals_it(till: Till) -> None:
+    status, out, _ = till.run("redeem", "--pin", "2401240124012401")
+    assert status == 1
+    assert out.startswith("DECLINED")
+    assert "already been used" in value_of(out, "Flash says")
+    assert "2401" in out
+    entry = till.entry(reference_in(out))
+    assert entry.state == "declined" and entry.response_code == 2401
+
+
+def test_json_output_carries_reference_status_and_code(till: Till) -> None:
+    status, data = till.json("sell", "1voucher", "--amount", "50")
+    assert status == 0
+    assert data["status"] == "approved" and data["code"] == 0 and data["amount"] == 5000
+    reference = data["reference"]
+    assert isinstance(reference, str) and till.sb.sales_for(reference)
+
+    status, data = till.json("redeem", "--pin", "2405240524052405")
+    assert status == 1
+    assert data["status"] == "declined" and data["code"] == 2405
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["sell", "1voucher", "--amount", "5o"], "--amount"),
+        (["sell", "1voucher", "--amount", "0"], "more than R0.00"),
+        (["sell", "cashout", "--amount", "600"], "R500.00"),
+        (["redeem", "--pin", "1234"], "--pin: PIN must be exactly 16 digits"),
+        (["redeem", "--pin", "1111111111111111", "--amount", "abc"], "--amount"),
+        (
+            ["sell", "airtime", "--product", "400", "--mobile", "12345", "--amount", "29"],
+            "--mobile",
+        ),
+        (["vend", "--meter", "0404-0404", "--amount", "100"], "--meter"),
+        (["vend", "--meter", "04242424242", "--fbe", "--amount", "10"], "FBE"),
+        (["meter", "--meter", "04040404040", "--amount", "R1O"], "--amount"),
+        (["refund", "--redemption", "S1-T1-NOPE-9", "--amount", "20"], "S1-T1-NOPE-9"),
+        (["cashout", "cancel", "--purchase", "S1-T1-NOPE-9"], "not a Cash Out PIN sale"),
+        (["sell", "gift", "--amount", "100"], "--product"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_is_journaled(
+    till: Till, args: list[str], expected: str
+) -> None:
+    till.run("sell", "1voucher", "--amount", "50")  # the journal exists and has one entry
+    status, out, err = till.run(*args)
+    assert status == 2
+    assert expected in err and "Traceback" not in err
+    assert out == "" or "APPROVED" not in out
+    assert len(till.entries()) == 1
+    assert len(till.sb.ledger) == 1
+
+
+def test_unknown_redemption_reference_is_bad_input(till: Till) -> None:
+    _, out, _ = till.run("sell", "1voucher", "--amount", "50")
+    sale = reference_in(out)
+    status, _, err = till.run("refund", "--redemption", sale, "--amount", "20")
+    assert status == 2 and "not a 1Voucher redemption" in err
+    assert len(till.entries()) == 1
+
+
+# -- in doubt, retry, not sent ----------------------------------------------------------------
+
+
+def test_dropped_answer_is_in_doubt_then_retry_settles_it_once(till: Till) -> None:
+    till.sb.faults.inject(Fault("drop"))
+    status, out, _ = till.run("sell", "1voucher", "--amount", "50")
+    assert status == 1
+    assert out.startswith("IN DOUBT")
+    assert "Do not sell again" in out and "till retry" in out
+    ref = reference_in(out)
+    assert till.entry(ref).state == "in_doubt"
+    (committed,) = till.sb.sales_for(ref)  # the drop came after Flash committed the sale
+    assert committed.pin and group_digits(committed.pin) not in out
+
+    # Any next transaction warns that one is still open.
+    status, _, err = till.run("meter", "--meter", "04040404040", "--amount", "100")
+    assert status == 0
+    assert "1 earlier transaction is still in doubt: run `till retry`" in err
+
+    status, out, _ = till.run("retry")
+    assert status == 0, out
+    assert "1 approved" in out and "Nothing is left open" in out
+    entry = till.entry(ref)
+    assert entry.state == "approved"
+    (sale,) = till.sb.sales_for(ref)
+    assert entry.response is not None and entry.response["voucher"]["pin"] == sale.pin
+    assert sale.pin and group_digits(sale.pin) in out  # the customer gets their PIN now
+
+    status, out, _ = till.run("retry")
+    assert status == 0 and "Retried 0" in out
+
+
+def test_retry_that_gets_no_answer_again_exits_1(till: Till) -> None:
+    till.sb.faults.inject(Fault("drop", times=2))
+    status, data = till.json("sell", "1voucher", "--amount", "50")
+    assert status == 1 and data["status"] == "in_doubt"
+
+    status, report = till.json("retry")
+    assert status == 1
+    assert report["still_in_doubt"] == [data["reference"]] and report["open"] == 1
+
+    status, report = till.json("retry")
+    assert status == 0 and report["approved"] == [data["reference"]]
+    assert len(till.sb.sales_for(str(data["reference"]))) == 1
+
+
+def test_unreachable_flash_is_not_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    config, journal = write_config(tmp_path, "http://127.0.0.1:9")
+    status = main(["--config", str(config), "sell", "1voucher", "--amount", "50"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert out.startswith("NOT SENT") and "safe to try again" in out
+    with Journal.open(journal) as j:
+        (entry,) = j.search()
+        assert j.count_open() == 0
+    assert entry.state == "declined" and entry.last_error and "not sent" in entry.last_error

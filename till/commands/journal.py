@@ -1,0 +1,234 @@
+"""`till journal`: the service desk's view of past transactions, read straight from the journal.
+
+Reading needs no Flash connection, so these commands work when Flash is down. The CSV export
+travels by email: it never holds a PIN or a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from till.commands.base import EXIT_FAILED, EXIT_OK, UsageError, fail, rands_option
+from till.commands.output import (
+    KIND_LABELS,
+    entry_json,
+    format_entry,
+    format_table,
+    list_row,
+    local_time,
+)
+from till.config import load_settings
+from till.journal import Entry, Journal
+from till.runtime import journal_path
+from till.sales import normalize_mobile
+
+STATES = ("pending", "approved", "declined", "in_doubt")
+LIST_HEADER = ("time", "reference", "kind", "state", "amount", "attempts")
+CSV_HEADER = (
+    "created",
+    "reference",
+    "kind",
+    "state",
+    "amount_cents",
+    "amount_rands",
+    "product_code",
+    "mobile_number",
+    "meter_number",
+    "serial_number",
+    "related_reference",
+    "response_code",
+    "attempts",
+    "last_error",
+    "settled",
+    "flash_transaction_id",
+    "store_id",
+    "terminal_id",
+    "cashier",
+    "training",
+)
+#: An export takes every match; the journal's search wants a number.
+EXPORT_LIMIT = 10**12
+
+
+@contextmanager
+def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
+    with Journal.open(journal_path(load_settings(args.config))) as journal:
+        yield journal
+
+
+def parse_day(text: str, option: str) -> datetime:
+    """'2026-11-24' -> that day's local midnight: the desk thinks in the store's days."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a date like 2026-11-24") from None
+
+
+def _local_ms(day: datetime) -> int:
+    return int(day.astimezone().timestamp() * 1000)
+
+
+def search_filters(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line's filters as `Journal.search` keywords; `--to` includes that whole day."""
+    since = _local_ms(parse_day(args.from_date, "--from")) if args.from_date else None
+    until = None
+    if args.to_date:
+        until = _local_ms(parse_day(args.to_date, "--to") + timedelta(days=1))
+    return {
+        "reference": args.reference,
+        "since": since,
+        "until": until,
+        "amount": rands_option("--amount", args.amount) if args.amount is not None else None,
+        "mobile_number": normalize_mobile(args.mobile) if args.mobile else None,
+        "meter_number": "".join(args.meter.split()) if args.meter else None,
+        "serial_number": args.serial,
+        "kind": args.kind,
+        "state": args.state,
+    }
+
+
+def _print_entries(entries: list[Entry], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"entries": [entry_json(e, secrets=False) for e in entries]}))
+    elif entries:
+        print(format_table([list_row(e) for e in entries], LIST_HEADER))
+    else:
+        print("No matching journal entries.")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    limit = getattr(args, "limit", 20)
+    only_open = getattr(args, "open", False)
+    with _open_journal(args) as journal:
+        if only_open:
+            entries = list(reversed(journal.open_entries()))[:limit]
+        else:
+            entries = journal.search(limit=limit)
+    _print_entries(entries, as_json=getattr(args, "json", False))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _open_journal(args) as journal:
+        entry = journal.get(args.reference)
+        related = journal.related(args.reference) if entry is not None else []
+    if entry is None:
+        return fail(f"no journal entry with reference {args.reference!r}", EXIT_FAILED)
+    if args.json:
+        data = entry_json(entry)
+        data["related"] = [e.reference for e in related]
+        print(json.dumps(data))
+    else:
+        print(format_entry(entry, related))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    filters = search_filters(args)
+    with _open_journal(args) as journal:
+        entries = journal.search(**filters, limit=args.limit)
+    _print_entries(entries, as_json=args.json)
+    return EXIT_OK
+
+
+def _rands_plain(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def csv_row(entry: Entry) -> list[str]:
+    """One exported line: the journal's plain columns only, never the request or response."""
+    txn = (entry.response or {}).get("transactionId")
+    return [
+        local_time(entry.created_at),
+        entry.reference,
+        entry.kind,
+        entry.state,
+        "" if entry.amount is None else str(entry.amount),
+        _rands_plain(entry.amount),
+        "" if entry.product_code is None else str(entry.product_code),
+        entry.mobile_number or "",
+        entry.meter_number or "",
+        entry.serial_number or "",
+        entry.related_reference or "",
+        "" if entry.response_code is None else str(entry.response_code),
+        str(entry.attempts),
+        entry.last_error or "",
+        local_time(entry.settled_at) if entry.settled_at is not None else "",
+        "" if txn is None else str(txn),
+        entry.store_id,
+        entry.terminal_id,
+        entry.cashier or "",
+        "yes" if entry.training else "no",
+    ]
+
+
+def write_csv(entries: list[Entry], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for entry in entries:
+        writer.writerow(csv_row(entry))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    filters = search_filters(args)
+    with _open_journal(args) as journal:
+        entries = journal.search(**filters, limit=EXPORT_LIMIT)
+    if str(args.csv) == "-":
+        write_csv(entries, sys.stdout)
+        return EXIT_OK
+    path = Path(args.csv)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            write_csv(entries, out)
+    except OSError as exc:
+        return fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
+    print(f"Exported {len(entries)} journal entries to {path}")
+    return EXIT_OK
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `till journal` and its actions."""
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="print one JSON object instead")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--reference", metavar="REF")
+    filters.add_argument("--from", dest="from_date", metavar="DATE", help="YYYY-MM-DD, local")
+    filters.add_argument("--to", dest="to_date", metavar="DATE", help="YYYY-MM-DD, inclusive")
+    filters.add_argument("--amount", metavar="RANDS")
+    filters.add_argument("--mobile", metavar="NUMBER")
+    filters.add_argument("--meter", metavar="NUMBER")
+    filters.add_argument("--serial", metavar="SERIAL")
+    filters.add_argument("--kind", choices=sorted(KIND_LABELS), metavar="KIND")
+    filters.add_argument("--state", choices=STATES)
+
+    journal = sub.add_parser("journal", help="list, show, search and export past transactions")
+    journal.set_defaults(func=cmd_list, limit=20, open=False, json=False)
+    actions = journal.add_subparsers(dest="journal_action", metavar="ACTION")
+
+    listing = actions.add_parser("list", help="newest first", parents=[out])
+    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    listing.add_argument("--open", action="store_true", help="only pending and in-doubt")
+    listing.set_defaults(func=cmd_list)
+
+    show = actions.add_parser("show", help="every field of one entry", parents=[out])
+    show.add_argument("reference", metavar="REF")
+    show.set_defaults(func=cmd_show)
+
+    search = actions.add_parser("search", help="find entries", parents=[out, filters])
+    search.add_argument("--limit", type=int, default=100, metavar="N")
+    search.set_defaults(func=cmd_search)
+
+    export = actions.add_parser("export", help="CSV for email, without PINs", parents=[filters])
+    export.add_argument("--csv", required=True, metavar="FILE", help="'-' for standard output")
+    export.set_defaults(func=cmd_export)

@@ -1,0 +1,250 @@
+"""Transaction commands: each runs exactly one engine method and prints its outcome.
+
+The engine journals before it sends, so a command that dies half-way leaves an open entry that
+`till retry` settles; nothing here keeps state of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+
+from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail, rands_option
+from till.commands.output import (
+    format_outcome,
+    format_resolve,
+    outcome_from_entry,
+    outcome_json,
+)
+from till.config import Settings, load_settings
+from till.runtime import open_engine
+from till.sales import InputError, Outcome, SaleEngine
+
+TRAINING_BANNER = "TRAINING MODE: built-in Flash sandbox, nothing here is a real voucher."
+#: Engine field names -> the option the cashier typed, so an error points at the right flag.
+FIELD_OPTIONS: dict[str, str] = {
+    "amount": "--amount",
+    "pin": "--pin",
+    "mobile_number": "--mobile",
+    "mobileNumber": "--mobile",
+    "meter_number": "--meter",
+    "meterNumber": "--meter",
+    "product_code": "--product",
+    "productCode": "--product",
+    "serial_number": "--serial",
+    "serialNumber": "--serial",
+}
+
+Call = Callable[[SaleEngine], Awaitable[Outcome]]
+
+
+def open_warning(count: int) -> str:
+    """The badge, on the command line: earlier sales the customer may still be waiting on."""
+    if count == 1:
+        return "1 earlier transaction is still in doubt: run `till retry`"
+    return f"{count} earlier transactions are still in doubt: run `till retry`"
+
+
+def input_error_message(exc: InputError) -> str:
+    option = FIELD_OPTIONS.get(exc.field or "", exc.field)
+    where = f"{option}: " if option else ""
+    return f"{where}{exc.message} (nothing was sent)"
+
+
+async def transact(
+    settings: Settings, call: Call, *, as_json: bool, intro: str | None = None
+) -> int:
+    """Open the engine, run one transaction, print it; exit 0 only for an approval."""
+    async with open_engine(settings) as engine:
+        if settings.training.enabled and not as_json:
+            print(TRAINING_BANNER + "\n")
+        if intro and not as_json:
+            print(intro)
+        if engine.open_count:
+            print(f"till: warning: {open_warning(engine.open_count)}", file=sys.stderr)
+        try:
+            outcome = await call(engine)
+        except InputError as exc:
+            return fail(input_error_message(exc), EXIT_USAGE)
+    if as_json:
+        print(json.dumps(outcome_json(outcome)))
+    else:
+        print(format_outcome(outcome))
+    return EXIT_OK if outcome.status == "approved" else EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, call: Call) -> int:
+    settings = load_settings(args.config)
+    return asyncio.run(transact(settings, call, as_json=args.json))
+
+
+# -- the commands -----------------------------------------------------------------------------
+
+
+def cmd_sell(args: argparse.Namespace) -> int:
+    amount = rands_option("--amount", args.amount)
+    product: str = args.product_kind
+    code: int | None = args.product
+    if product in ("gift", "eezi", "airtime") and code is None:
+        raise UsageError(f"sell {product}: --product CODE is required")
+    if product == "airtime" and not args.mobile:
+        raise UsageError("sell airtime: --mobile NUMBER is required")
+
+    async def call(engine: SaleEngine) -> Outcome:
+        if product == "1voucher":
+            return await engine.sell_1voucher(amount)
+        if product == "gift":
+            return await engine.sell_gift_voucher(code or 0, amount)
+        if product == "eezi":
+            return await engine.sell_eezi_voucher(code or 0, amount)
+        if product == "airtime":
+            return await engine.sell_airtime(code or 0, args.mobile, amount)
+        return await engine.sell_cash_out_pin(code or 300, amount)
+
+    return _run(args, call)
+
+
+def cmd_disburse(args: argparse.Namespace) -> int:
+    amount = rands_option("--amount", args.amount)
+    return _run(args, lambda engine: engine.disburse_1voucher(amount))
+
+
+def cmd_redeem(args: argparse.Namespace) -> int:
+    amount = rands_option("--amount", args.amount) if args.amount is not None else 0
+    return _run(
+        args, lambda engine: engine.redeem_1voucher(args.pin, amount, mobile_number=args.mobile)
+    )
+
+
+def cmd_refund(args: argparse.Namespace) -> int:
+    amount = rands_option("--amount", args.amount)
+    return _run(
+        args,
+        lambda engine: engine.refund_1voucher(args.redemption, amount, mobile_number=args.mobile),
+    )
+
+
+def cmd_cashout(args: argparse.Namespace) -> int:
+    if args.cashout_action == "cancel":
+        return _run(args, lambda engine: engine.cancel_cash_out_pin(args.purchase))
+    return _run(args, lambda engine: engine.lookup_cash_out_pin(args.serial, args.product))
+
+
+def cmd_meter(args: argparse.Namespace) -> int:
+    amount = rands_option("--amount", args.amount)
+    return _run(args, lambda engine: engine.lookup_meter(args.meter, amount))
+
+
+def cmd_vend(args: argparse.Namespace) -> int:
+    if args.amount is None and not args.fbe:
+        raise UsageError("vend: --amount is required (or --fbe for free basic electricity)")
+    amount = rands_option("--amount", args.amount) if args.amount is not None else 0
+    return _run(args, lambda engine: engine.vend_utility(args.meter, amount, fbe=args.fbe))
+
+
+async def _retry(settings: Settings, *, as_json: bool) -> int:
+    async with open_engine(settings) as engine:
+        report = await engine.resolve(all_open=True)
+        refs = [*report.approved, *report.declined, *report.still_in_doubt]
+        entries = [e for e in (engine.journal.get(r) for r in refs) if e is not None]
+        left = engine.open_count
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "attempted": report.attempted,
+                    "approved": report.approved,
+                    "declined": report.declined,
+                    "still_in_doubt": report.still_in_doubt,
+                    "flagged": report.flagged,
+                    "open": left,
+                    "outcomes": [outcome_json(outcome_from_entry(e)) for e in entries],
+                }
+            )
+        )
+    else:
+        print(format_resolve(report, entries, left))
+    return EXIT_OK if left == 0 else EXIT_FAILED
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    return asyncio.run(_retry(load_settings(args.config), as_json=args.json))
+
+
+# -- parsers ----------------------------------------------------------------------------------
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the transaction commands under the main parser."""
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+    sell = sub.add_parser("sell", help="sell a voucher, airtime or a Cash Out PIN")
+    kinds = sell.add_subparsers(dest="product_kind", metavar="PRODUCT", required=True)
+    for name, text, needs_mobile in (
+        ("1voucher", "a 1Voucher", False),
+        ("gift", "a gift voucher (--product 200..203)", False),
+        ("eezi", "an Eezi airtime voucher (--product 500)", False),
+        ("airtime", "pinless airtime to a mobile number (--product 400..403)", True),
+        ("cashout", "a Cash Out PIN (--product 300, at most R500)", False),
+    ):
+        kind = kinds.add_parser(name, help=text, parents=[out])
+        kind.add_argument("--amount", required=True, metavar="RANDS", help="e.g. 50 or 49.95")
+        if name != "1voucher":
+            kind.add_argument(
+                "--product",
+                type=int,
+                default=300 if name == "cashout" else None,
+                metavar="CODE",
+                help="Flash product code",
+            )
+        else:
+            kind.set_defaults(product=None)
+        if needs_mobile:
+            kind.add_argument("--mobile", metavar="NUMBER", help="e.g. 0821234567")
+        else:
+            kind.set_defaults(mobile=None)
+        kind.set_defaults(func=cmd_sell)
+
+    disburse = sub.add_parser("disburse", help="pay out as a new 1Voucher", parents=[out])
+    disburse.add_argument("--amount", required=True, metavar="RANDS")
+    disburse.set_defaults(func=cmd_disburse)
+
+    redeem = sub.add_parser("redeem", help="redeem a customer's 1Voucher", parents=[out])
+    redeem.add_argument("--pin", required=True, help="the 16-digit 1Voucher PIN")
+    redeem.add_argument("--amount", metavar="RANDS", help="part of the value (default: all)")
+    redeem.add_argument("--mobile", metavar="NUMBER", help="send the change voucher by SMS")
+    redeem.set_defaults(func=cmd_redeem)
+
+    refund = sub.add_parser("refund", help="refund (part of) a 1Voucher redemption", parents=[out])
+    refund.add_argument("--redemption", required=True, metavar="REF", help="its reference")
+    refund.add_argument("--amount", required=True, metavar="RANDS")
+    refund.add_argument("--mobile", metavar="NUMBER", help="send the new voucher by SMS")
+    refund.set_defaults(func=cmd_refund)
+
+    cashout = sub.add_parser("cashout", help="cancel or look up a Cash Out PIN")
+    actions = cashout.add_subparsers(dest="cashout_action", metavar="ACTION", required=True)
+    cancel = actions.add_parser("cancel", help="cancel a Cash Out PIN sold here", parents=[out])
+    cancel.add_argument("--purchase", required=True, metavar="REF", help="the sale's reference")
+    cancel.set_defaults(func=cmd_cashout)
+    lookup = actions.add_parser("lookup", help="a Cash Out PIN's current status", parents=[out])
+    lookup.add_argument("--serial", required=True, metavar="S")
+    lookup.add_argument("--product", type=int, default=300, metavar="CODE")
+    lookup.set_defaults(func=cmd_cashout)
+
+    meter = sub.add_parser("meter", help="look up a prepaid meter before vending", parents=[out])
+    meter.add_argument("--meter", required=True, metavar="NUMBER")
+    meter.add_argument("--amount", required=True, metavar="RANDS")
+    meter.set_defaults(func=cmd_meter)
+
+    vend = sub.add_parser("vend", help="sell electricity or water tokens", parents=[out])
+    vend.add_argument("--meter", required=True, metavar="NUMBER")
+    vend.add_argument("--amount", metavar="RANDS", help="omit with --fbe")
+    vend.add_argument("--fbe", action="store_true", help="free basic electricity (amount 0)")
+    vend.set_defaults(func=cmd_vend)
+
+    retry = sub.add_parser("retry", help="resend every open transaction now", parents=[out])
+    retry.set_defaults(func=cmd_retry)
