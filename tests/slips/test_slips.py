@@ -516,3 +516,12 @@ async def test_store_header(engine: SaleEngine) -> None:
 def test_sa_time_is_utc_plus_two_without_tzdata() -> None:
     assert sa_time(0) == "1970-01-01 02:00:00"
     assert sa_time(1_767_225_599_000) == "2026-01-01 01:59:59"  # 23:59:59 UTC on 31 Dec
+
+
+async def test_unreadable_response_still_names_the_sale(engine: SaleEngine) -> None:
+    entry = await approved(engine.sell_1voucher(5000))
+    garbled = dataclasses.replace(entry, response={"responseCode": "not a number"})
+    document = slip_for(garbled, HEADER)
+    text = " ".join(text_of(document).split())
+    assert "1VOUCHER" in text and format_rands(5000) in text and "journal" in text
+    check_bytes(document, entry.reference, never=(group_digits(pin(entry)),))
