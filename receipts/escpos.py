@@ -39,9 +39,23 @@ DEFAULT_PROFILE = "default"  # 42 columns on 80 mm paper
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Swallow python-escpos's prints so they never reach a screen or a pipe."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
+    """Keep python-escpos off the screen and out of the app's logging set-up.
+
+    It prints to stdout, and calls module-level `logging.info()` when a device opens or closes,
+    which runs `logging.basicConfig()` (a root stderr handler) if the root logger has none: that
+    handler would swallow the app's own later `basicConfig`. Both are undone here.
+    """
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    level = root.level
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
 
 
 @cache
@@ -51,16 +65,9 @@ def escpos_modules() -> tuple[ModuleType, ModuleType]:
     with contextlib.suppress(OSError):
         cache_dir.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    level = root.level
     with quiet():
         import escpos.capabilities as capabilities
         import escpos.printer as printer
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
     return printer, capabilities
 
 

@@ -106,7 +106,7 @@ def test_demo_ignores_live_settings_and_needs_no_key(
     live = tmp_path / "live.toml"
     live.write_text('[till]\nstore_id = "S9"\nterminal_id = "T9"\n[training]\nenabled = false\n')
     assert main(["--config", str(live), "demo"]) == 0
-    assert "S9T9-" in capsys.readouterr().out
+    assert "S9-T9-" in capsys.readouterr().out
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -144,3 +144,11 @@ def test_bad_environment_value_names_the_variable(
 def test_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_journal_readers_need_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TILL_FLASH__API_KEY")
+    settings = load_settings(write(tmp_path, GOOD), need_flash=False)
+    assert settings.flash.api_key is None
+    with pytest.raises(ConfigError, match="api_key"):
+        load_settings(write(tmp_path, GOOD))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from till import __version__
 from till.commands import journal as journal_commands
+from till.commands import receipts as receipt_commands
 from till.commands import sales as sales_commands
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
 from till.commands.sales import transact
@@ -93,11 +94,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 async def _demo(settings: Settings) -> int:
-    store, till = settings.till.store_id, settings.till.terminal_id
-    # The old demo printed its reference as STORE+TILL-...; tests/test_cli.py still looks for
-    # that prefix, so the till label keeps it until that test moves to the journal's references.
     intro = (
-        f"Training till {store}{till}-TRAINING ({settings.till.store_name or 'no store name'})\n"
+        f"{settings.till.store_name or settings.till.store_id}, till {settings.till.terminal_id}\n"
         f"Selling a 1Voucher for {format_rands(DEMO_AMOUNT)}\n"
     )
     return await transact(
@@ -191,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sales_commands.add_parsers(sub)
     journal_commands.add_parsers(sub)
+    receipt_commands.add_parsers(sub)
     return parser
 
 

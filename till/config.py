@@ -224,12 +224,14 @@ class Settings(BaseSettings):
     printer: PrinterSection = Field(default_factory=PrinterSection)
     training: TrainingSection = Field(default_factory=TrainingSection)
 
-    # The parsed TOML file; set on a throwaway subclass by load_settings.
+    # The parsed TOML file, and whether Flash credentials are needed; set on a throwaway
+    # subclass by load_settings.
     file_data: ClassVar[dict[str, Any]] = {}
+    need_flash: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _live_needs_credentials(self) -> Settings:
-        if self.training.enabled:
+        if self.training.enabled or not self.need_flash:
             return self
         if not self.flash.account_number:
             raise ValueError("flash.account_number is required unless [training] enabled = true")
@@ -278,11 +280,13 @@ def load_settings(
     *,
     defaults: dict[str, dict[str, Any]] | None = None,
     forced: dict[str, dict[str, Any]] | None = None,
+    need_flash: bool = True,
 ) -> Settings:
     """Load settings from PATH (or the default file if it exists) and the environment.
 
     `defaults` fill keys that neither the file nor the environment set (the demo's store name);
-    `forced` beat both (the demo is always training).
+    `forced` beat both (the demo is always training). `need_flash=False` is for commands that
+    only read the journal, so the service desk needs no API key.
     """
     explicit = path is not None
     file_path = (path or default_config_path()).expanduser()
@@ -313,7 +317,7 @@ def load_settings(
     for section, values in (forced or {}).items():
         init.setdefault(section, {}).update(values)
 
-    bound = type("BoundSettings", (Settings,), {"file_data": file_data})
+    bound = type("BoundSettings", (Settings,), {"file_data": file_data, "need_flash": need_flash})
     try:
         settings: Settings = bound(**init)
         return settings

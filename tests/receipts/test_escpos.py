@@ -134,12 +134,6 @@ def test_rendering_adds_no_root_handler_and_prints_nothing_in_a_fresh_process() 
     assert result.stderr == "SAME"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="receipts bug: python-escpos device.open() calls the root `logging.info(...)` "
-    "('File printer enabled'), which runs logging.basicConfig() when the root logger has no "
-    "handlers; receipts/printers.py does not undo it as escpos_modules() does for the import",
-)
 def test_printing_to_a_device_adds_no_root_handler_in_a_fresh_process(tmp_path: Path) -> None:
     out = tmp_path / "lp0"
     action = f"receipts.open_printer('file', device={str(out)!r}).print(doc)"

@@ -60,7 +60,7 @@ EXPORT_LIMIT = 10**12
 
 @contextmanager
 def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
-    with Journal.open(journal_path(load_settings(args.config))) as journal:
+    with Journal.open(journal_path(load_settings(args.config, need_flash=False))) as journal:
         yield journal
 
 

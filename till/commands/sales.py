@@ -19,6 +19,7 @@ from till.commands.output import (
     outcome_from_entry,
     outcome_json,
 )
+from till.commands.receipts import show_preview
 from till.config import Settings, load_settings
 from till.runtime import open_engine
 from till.sales import InputError, Outcome, SaleEngine
@@ -73,6 +74,7 @@ async def transact(
         print(json.dumps(outcome_json(outcome)))
     else:
         print(format_outcome(outcome))
+        show_preview(settings, outcome.receipt)
     return EXIT_OK if outcome.status == "approved" else EXIT_FAILED
 
 

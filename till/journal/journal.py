@@ -229,8 +229,13 @@ class Journal:
         response_code: int | None = None,
         error: str | None = None,
         serial_number: str | None = None,
+        amount: int | None = None,
     ) -> Entry:
-        """Record Flash's definitive answer. Settling twice is refused: the first answer stands."""
+        """Record Flash's definitive answer. Settling twice is refused: the first answer stands.
+
+        `amount` replaces the journaled one when Flash fixes it (a full-value redemption is sent
+        as 0 and answered with the value redeemed).
+        """
         with self._write() as conn:
             current = self._get(conn, reference)
             if not current.is_open:
@@ -238,7 +243,8 @@ class Journal:
             conn.execute(
                 "UPDATE entries SET state = ?, response = ?, response_code = ?, last_error = ?, "
                 "settled_at = ?, next_attempt_at = NULL, attempts = attempts + 1, "
-                "serial_number = COALESCE(?, serial_number) WHERE reference = ?",
+                "serial_number = COALESCE(?, serial_number), amount = COALESCE(?, amount) "
+                "WHERE reference = ?",
                 (
                     state,
                     json.dumps(response, separators=(",", ":")) if response is not None else None,
@@ -246,6 +252,7 @@ class Journal:
                     error,
                     now,
                     serial_number,
+                    amount,
                     reference,
                 ),
             )

@@ -100,7 +100,8 @@ class EngineHooks:
     settled: Callable[[Entry], None] = lambda entry: None
 
 
-def _now_ms() -> int:
+def now_ms() -> int:
+    """Unix milliseconds: the journal's clock."""
     return time.time_ns() // 1_000_000
 
 
@@ -136,7 +137,7 @@ class SaleEngine:
         backoff: Backoff | None = None,
         resolver_concurrency: int = 8,
         attention_after_ms: int = 24 * 3600 * 1000,
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.journal = journal
         self.client = client
@@ -207,12 +208,18 @@ class SaleEngine:
         self._refresh_count()
         if outcome.status == "in_doubt":
             self._wake.set()
-        if outcome.status == "approved" and self.slips is not None and entry.retryable:
-            printed = await self.slips.print_entry(outcome.entry, kick_drawer=True)
-            outcome = replace(
-                outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
-            )
-        return outcome
+        return await self._print_if_approved(outcome, kick_drawer=True)
+
+    async def _print_if_approved(self, outcome: Outcome, *, kick_drawer: bool = False) -> Outcome:
+        """An approved sale's receipt prints once the journal holds it, whoever settled it."""
+        if outcome.status != "approved" or self.slips is None or not outcome.entry.retryable:
+            return outcome
+        if outcome.entry.print_count:
+            return outcome
+        printed = await self.slips.print_entry(outcome.entry, kick_drawer=kick_drawer)
+        return replace(
+            outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
+        )
 
     async def _attempt(self, entry: Entry, *, first: bool) -> Outcome:
         """Send the journaled bytes once and settle whatever Flash said.
@@ -270,6 +277,7 @@ class SaleEngine:
             response=body,
             response_code=response.response_code,
             serial_number=_serial_of(response),
+            amount=response.amount if not entry.amount and response.amount else None,
         )
         self.hooks.settled(settled)
         return Outcome("approved", settled, "Approved", response.response_code)
@@ -517,6 +525,13 @@ class SaleEngine:
             report.flagged = self.journal.flag_stale(
                 older_than=now - self.attention_after_ms, now=now
             )
+            for query in self.journal.open_entries():
+                if not query.retryable and query.reference not in self._in_flight:
+                    # A lookup cut short by a crash: it changed nothing at Flash, so it is
+                    # closed rather than asked again in the background.
+                    self.journal.settle(
+                        query.reference, "declined", now=now, error="no answer: interrupted"
+                    )
             if all_open:
                 entries = [e for e in self.journal.open_entries() if e.retryable]
             else:
@@ -531,6 +546,7 @@ class SaleEngine:
             async def settle(entry: Entry) -> None:
                 async with semaphore:
                     outcome = await self._attempt(entry, first=False)
+                    outcome = await self._print_if_approved(outcome)
                 bucket = {
                     "approved": report.approved,
                     "declined": report.declined,
