@@ -92,7 +92,7 @@ def test_check_when_flash_is_unreachable(tmp_path: Path) -> None:
 
 
 def test_demo_sells_in_training_mode(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+    assert main(["demo", "--script"]) == 0
     out = capsys.readouterr().out
     assert "TRAINING" in out and "APPROVED" in out
     pin_line = next(line for line in out.splitlines() if line.strip().startswith("PIN"))
@@ -105,13 +105,14 @@ def test_demo_ignores_live_settings_and_needs_no_key(
 ) -> None:
     live = tmp_path / "live.toml"
     live.write_text('[till]\nstore_id = "S9"\nterminal_id = "T9"\n[training]\nenabled = false\n')
-    assert main(["--config", str(live), "demo"]) == 0
+    assert main(["--config", str(live), "demo", "--script"]) == 0
     assert "S9-T9-" in capsys.readouterr().out
 
 
-def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
-    assert "sandbox" in capsys.readouterr().out
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("demo", "sandbox", "sell", "retry", "reprint"))
 
 
 def test_bad_fault_spec_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

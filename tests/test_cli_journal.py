@@ -163,7 +163,7 @@ def test_export_csv_has_amounts_and_no_secrets(desk: Till, tmp_path: Path) -> No
 def test_training_demo_sells_through_the_engine_on_the_training_journal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["demo"]) == 0
+    assert main(["demo", "--script"]) == 0
     out = capsys.readouterr().out
     assert out.index("TRAINING") < out.index("APPROVED")
     reference = reference_in(out)

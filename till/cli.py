@@ -31,7 +31,10 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 DEMO_AMOUNT = 5000
 
 #: A store and till for the demo when no config file exists (training mode only).
-DEMO_FORCED: dict[str, dict[str, object]] = {"training": {"enabled": True}}
+DEMO_FORCED: dict[str, dict[str, object]] = {
+    "training": {"enabled": True},
+    "printer": {"kind": "preview"},
+}
 DEMO_IDENTITY: dict[str, dict[str, object]] = {
     "till": {"store_id": "DEMO01", "terminal_id": "TILL01", "store_name": "Demo Store"}
 }
@@ -106,7 +109,17 @@ async def _demo(settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo is always training: the store's own file (if any) supplies names, never money."""
     settings = load_settings(args.config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
-    return asyncio.run(_demo(settings))
+    if args.script:
+        return asyncio.run(_demo(settings))
+    return run_tui(settings)
+
+
+def run_tui(settings: Settings) -> int:
+    """The screens; imported only here so the other commands start without Textual."""
+    from till.tui.app import TillApp
+
+    TillApp(settings).run()
+    return EXIT_OK
 
 
 # -- till sandbox -----------------------------------------------------------------------------
@@ -162,7 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="load config, fetch a token, list products")
     check.set_defaults(func=cmd_check)
 
-    demo = sub.add_parser("demo", help="run a scripted training sale against the built-in sandbox")
+    demo = sub.add_parser(
+        "demo", help="the till in training mode against the built-in sandbox, preview printer"
+    )
+    demo.add_argument(
+        "--script", action="store_true", help="run one scripted sale and print it (no screens)"
+    )
     demo.set_defaults(func=cmd_demo)
 
     sandbox = sub.add_parser("sandbox", help="serve the Flash sandbox over HTTP")
@@ -199,10 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse's usage errors and --help: a status, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
     try:
+        if args.command is None:
+            return run_tui(load_settings(args.config))
         status: int = args.func(args)
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc), EXIT_USAGE)

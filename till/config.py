@@ -204,6 +204,18 @@ class PrinterSection(_Section):
         return self
 
 
+class KeysSection(_Section):
+    """Remap the keys that open each screen, e.g. `sell = "f1"` (Textual key names)."""
+
+    sell: str | None = None
+    redeem: str | None = None
+    refund: str | None = None
+    vend: str | None = None
+    cashout: str | None = None
+    journal: str | None = None
+    in_doubt: str | None = None
+
+
 class TrainingSection(_Section):
     enabled: bool = False
 
@@ -223,6 +235,7 @@ class Settings(BaseSettings):
     journal: JournalSection = Field(default_factory=JournalSection)
     printer: PrinterSection = Field(default_factory=PrinterSection)
     training: TrainingSection = Field(default_factory=TrainingSection)
+    keys: KeysSection = Field(default_factory=KeysSection)
 
     # The parsed TOML file, and whether Flash credentials are needed; set on a throwaway
     # subclass by load_settings.

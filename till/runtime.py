@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,22 +23,36 @@ TRAINING_BASE_URL = "http://training.sandbox.invalid"
 
 
 @asynccontextmanager
-async def open_flash_client(settings: Settings) -> AsyncIterator[FlashClient]:
-    """In training mode the till talks to an in-process sandbox and needs no key."""
-    if settings.training.enabled:
-        from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox
+async def open_flash_client(
+    settings: Settings, *, loopback: bool = False
+) -> AsyncIterator[FlashClient]:
+    """In training mode the till talks to its own sandbox and needs no key.
 
-        sandbox = Sandbox()
-        client = FlashClient(
-            base_url=TRAINING_BASE_URL,
+    `loopback` serves that sandbox over real HTTP on 127.0.0.1 (as the screens use it, so
+    timeouts and dropped connections behave as with Flash); otherwise it runs in process.
+    """
+    if not settings.training.enabled:
+        async with FlashClient.from_settings(settings.flash) as client:
+            yield client
+        return
+    from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
+
+    sandbox = Sandbox()
+    with contextlib.ExitStack() as stack:
+        if loopback:
+            base_url = await asyncio.to_thread(stack.enter_context, running_sandbox(sandbox))
+            transport = None
+        else:
+            base_url, transport = TRAINING_BASE_URL, sandbox.transport()
+        async with FlashClient(
+            base_url=base_url,
             api_key=DEFAULT_API_KEY,
             account_number=DEFAULT_ACCOUNT,
-            transport=sandbox.transport(),
-        )
-    else:
-        client = FlashClient.from_settings(settings.flash)
-    async with client:
-        yield client
+            transport=transport,
+            connect_timeout=settings.flash.connect_timeout,
+            read_timeout=settings.flash.read_timeout,
+        ) as client:
+            yield client
 
 
 def open_receipt_printer(settings: Settings) -> ReceiptPrinter | None:
@@ -86,13 +102,14 @@ async def open_engine(
     *,
     cashier: str | None = None,
     printer: ReceiptPrinter | Literal["configured"] | None = "configured",
+    loopback: bool = False,
 ) -> AsyncIterator[SaleEngine]:
     """The sale engine on this till's journal, Flash and printer, closed together."""
     if printer == "configured":
         printer = open_receipt_printer(settings)
     journal = Journal.open(journal_path(settings))
     try:
-        async with open_flash_client(settings) as client:
+        async with open_flash_client(settings, loopback=loopback) as client:
             engine = SaleEngine(
                 journal,
                 client,

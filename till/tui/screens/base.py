@@ -1,0 +1,95 @@
+"""What every till screen has: the status bar on top, the key bar below, one form between."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from till.money import format_rands, parse_rands
+from till.tui.widgets import StatusBar
+
+if TYPE_CHECKING:
+    from till.tui.app import TillApp
+
+
+class FieldError(ValueError):
+    """Input the cashier must correct: shown under the form; nothing was written or sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TillScreen(Screen[None]):
+    """A screen with the status bar, a scrolling body, an error line and the key bar."""
+
+    title_text = ""
+
+    @property
+    def till(self) -> TillApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(self.title_text, classes="screen-title")
+        with VerticalScroll(classes="body"):
+            yield from self.compose_body()
+        yield Static("", id="error", classes="error")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def show_error(self, message: str) -> None:
+        """Say what is wrong and what to do; nothing was sent."""
+        error = self.query_one("#error", Static)
+        error.update(message)
+        error.display = bool(message)
+
+    def clear_error(self) -> None:
+        self.show_error("")
+
+
+class EntryLine(Input):
+    """The screen's one input. Enter hands the text to the screen synchronously, so keys typed
+    ahead (a fast cashier, a barcode scanner) are handled after the step has moved on."""
+
+    def prompt(self, text: str) -> None:
+        self.placeholder = text
+        self.border_title = text
+
+    async def action_submit(self) -> None:
+        screen = self.screen
+        submit = getattr(screen, "submit", None)
+        if submit is None:
+            await super().action_submit()
+            return
+        submit(self.value)
+
+
+def parse_amount(
+    text: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    allow_zero: bool = False,
+) -> int:
+    """The rands the cashier typed, as cents, within the product's limits."""
+    text = text.strip()
+    if not text and allow_zero:
+        return 0
+    try:
+        cents = parse_rands(text)
+    except ValueError:
+        raise FieldError(f"Type the amount in rands, e.g. 50 or 50.00 (not {text!r}).") from None
+    if cents == 0 and not allow_zero:
+        raise FieldError("The amount must be more than R 0.00.")
+    if minimum is not None and cents and cents < minimum:
+        raise FieldError(f"The smallest amount is {format_rands(minimum)}.")
+    if maximum is not None and cents > maximum:
+        raise FieldError(f"The largest amount is {format_rands(maximum)}.")
+    return cents

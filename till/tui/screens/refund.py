@@ -1,0 +1,15 @@
+"""REFUND A REDEMPTION screen (placeholder until it is built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from till.tui.screens.base import TillScreen
+
+
+class RefundScreen(TillScreen):
+    title_text = "REFUND A REDEMPTION"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Not built yet.")
