@@ -114,6 +114,7 @@ class SellScreen(TillScreen):
         try:
             self._submit(text.strip())
         except FieldError as exc:
+            self.query_one(EntryLine).value = ""  # retype from scratch, the error says why
             self.show_error(exc.message)
         else:
             if self.step not in ("outcome", "sending"):

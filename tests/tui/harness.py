@@ -1,0 +1,63 @@
+"""Builds a TillApp on a real journal and an in-process sandbox the test can steer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from receipts import PreviewPrinter
+from till.config import Settings, load_settings
+from till.flash import FlashClient
+from till.journal import Journal
+from till.runtime import slip_header
+from till.sales import Backoff, SaleEngine
+from till.sales.printing import SlipPrinter
+from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+from till.tui.app import TillApp
+
+
+@dataclass
+class Till:
+    app: TillApp
+    sandbox: Sandbox
+    journal: Journal
+    printer: PreviewPrinter
+    settings: Settings
+
+
+def write_settings(tmp_path: Path, extra: str = "") -> Settings:
+    path = tmp_path / "till.toml"
+    path.write_text(
+        '[till]\nstore_id = "S1"\nterminal_id = "T1"\nstore_name = "Corner Shop"\n'
+        f'[journal]\npath = "{tmp_path / "journal.sqlite3"}"\n'
+        '[training]\nenabled = true\n[printer]\nkind = "preview"\n' + extra
+    )
+    return load_settings(path)
+
+
+@asynccontextmanager
+async def till_app(tmp_path: Path, sandbox: Sandbox | None = None) -> AsyncIterator[Till]:
+    """An app whose engine talks to `sandbox` in process and prints to a PreviewPrinter."""
+    settings = write_settings(tmp_path)
+    sb = sandbox or Sandbox(seed=99)
+    printer = PreviewPrinter()
+    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+        async with FlashClient(
+            base_url="http://sandbox.test",
+            api_key=sb.api_key,
+            account_number=DEFAULT_ACCOUNT,
+            transport=sb.transport(),
+        ) as client:
+            engine = SaleEngine(
+                journal,
+                client,
+                store_id="S1",
+                terminal_id="T1",
+                training=True,
+                backoff=Backoff(base_ms=50, cap_ms=200),
+            )
+            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
+            app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
+            yield Till(app, sb, journal, printer, settings)
