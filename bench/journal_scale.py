@@ -23,7 +23,7 @@ import random
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -324,12 +324,6 @@ def proposed_startup(path: Path) -> tuple[float, int]:
     return elapsed, count
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
-
-
 def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="bench-journal-", dir=args.tmpdir) as tmp:
         path = Path(args.path) if args.path else Path(tmp) / "journal.db"
@@ -344,8 +338,8 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
     rng = random.Random(args.seed + 1)
     size = file_bytes(path)
     bare = sqlite3.connect(path, isolation_level=None)
-    (entries,) = bare.execute("SELECT COUNT(*) FROM entries").fetchone()
-    (max_id,) = bare.execute("SELECT MAX(id) FROM entries").fetchone()
+    entries = int(bare.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+    max_id = int(bare.execute("SELECT MAX(id) FROM entries").fetchone()[0])
     avg_req, avg_resp = bare.execute(
         "SELECT AVG(LENGTH(request)), AVG(LENGTH(response)) FROM entries"
     ).fetchone()
@@ -389,30 +383,34 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
         "ORDER BY id DESC LIMIT 100"
     )
     found: dict[str, list[int]] = {"mobile": [], "meter": [], "fast": []}
+    clock = time.perf_counter
     for i in range(n):
-        t, _row = timed(lambda i=i: bare.execute(pk_sql, (ids[i],)).fetchone())
-        times["pk"].append(t)
-        t, entry = timed(lambda i=i: journal.get(references[i]))
-        times["get"].append(t)
+        t0 = clock()
+        bare.execute(pk_sql, (ids[i],)).fetchone()
+        t1 = clock()
+        entry = journal.get(references[i])
+        t2 = clock()
+        by_mobile = journal.search(mobile_number=mobiles[i])
+        t3 = clock()
+        by_meter = journal.search(meter_number=meters[i])
+        t4 = clock()
+        fast = [_entry_fast(r) for r in journal._conn.execute(meter_sql, (meters[i],)).fetchall()]
+        t5 = clock()
         if entry is None:
             raise RuntimeError(f"{references[i]} not found")
-        t, result = timed(lambda i=i: journal.search(mobile_number=mobiles[i]))
-        times["mobile"].append(t)
-        found["mobile"].append(len(result))
-        t, result = timed(lambda i=i: journal.search(meter_number=meters[i]))
-        times["meter"].append(t)
-        found["meter"].append(len(result))
-        t, rows_ = timed(
-            lambda i=i: [
-                _entry_fast(r) for r in journal._conn.execute(meter_sql, (meters[i],)).fetchall()
-            ]
-        )
-        times["fast"].append(t)
-        found["fast"].append(len(rows_))
+        for key, value in (("pk", t1 - t0), ("get", t2 - t1), ("mobile", t3 - t2)):
+            times[key].append(value)
+        times["meter"].append(t4 - t3)
+        times["fast"].append(t5 - t4)
+        found["mobile"].append(len(by_mobile))
+        found["meter"].append(len(by_meter))
+        found["fast"].append(len(fast))
     journal.close()
     bare.close()
-    for samples in (*times.values(), *found.values()):
+    for samples in times.values():
         del samples[:WARMUP]
+    for counts in found.values():
+        del counts[:WARMUP]
     evict(path)
     cold = startup(path)[0]
     evict(path)
