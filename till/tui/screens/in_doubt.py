@@ -1,15 +1,295 @@
-"""IN DOUBT screen (placeholder until it is built)."""
+"""In doubt: every sale Flash has not confirmed yet, "retry now", and the customer's slip.
+
+The resolver keeps retrying in the background; this screen is where a cashier sees what is still
+open (how old, how many tries, the last error), settles it now, and prints the customer a slip
+that proves payment without a PIN, so nobody sells the same thing twice while waiting.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
-from till.tui.screens.base import TillScreen
+from till.commands.output import format_entry, kind_label, rands_or_dash
+from till.journal import Entry, JournalError
+from till.sales import ResolveReport, SaleEngine
+from till.tui.screens.base import EntryLine, FieldError, TillScreen
+
+#: How often the ages on screen move on, in seconds.
+REFRESH_SECONDS = 5.0
+
+
+class SlipPrinted(Message):
+    """A slip job the app ran for a screen finished: printed, or the printer's error."""
+
+    def __init__(
+        self, reference: str, printed: bool, copy: int = 0, error: str | None = None
+    ) -> None:
+        super().__init__()
+        self.reference = reference
+        self.printed = printed
+        self.copy = copy
+        self.error = error
+
+
+class Retried(Message):
+    """ "Retry now" finished: what settled (None and an error if it could not run)."""
+
+    def __init__(self, report: ResolveReport | None, error: str | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+
+
+def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
+    """Print the customer's in-doubt slip, or reprint a receipt, in a worker the app owns.
+
+    The screen only hears back through `SlipPrinted`, so leaving it never cancels a print job.
+    """
+    from till.tui.app import TillApp
+
+    app = screen.app
+    assert isinstance(app, TillApp)
+
+    async def call(engine: SaleEngine) -> None:
+        if engine.slips is None:
+            screen.post_message(SlipPrinted(reference, False, error="no printer is configured"))
+            return
+        try:
+            if in_doubt:
+                outcome = await engine.slips.print_in_doubt(reference)
+            else:
+                outcome = await engine.slips.reprint(reference)
+        except JournalError as exc:
+            screen.post_message(SlipPrinted(reference, False, error=str(exc)))
+        except Exception as exc:  # the journal is untouched by a failed print: say so, go on
+            screen.post_message(SlipPrinted(reference, False, error=f"unexpected error: {exc}"))
+        else:
+            screen.post_message(
+                SlipPrinted(reference, outcome.printed, outcome.copy, outcome.error)
+            )
+
+    app.run_engine(call)
+
+
+def slip_message(message: SlipPrinted, *, in_doubt: bool) -> str:
+    """What the cashier reads after a print job: which slip, or why there is none."""
+    if not message.printed:
+        return f"Slip NOT printed for {message.reference}: {message.error or 'printer error'}."
+    if in_doubt:
+        return f"Printed the customer's NOT YET CONFIRMED slip for {message.reference}."
+    if message.copy:
+        return f"Printed COPY {message.copy} of {message.reference}."
+    return f"Printed the receipt for {message.reference} (it had never printed)."
+
+
+def age_text(ms: int) -> str:
+    """Compact age for a list row: 45s, 12m, 3h05, 2d."""
+    seconds = max(0, ms // 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400}d"
+
+
+def open_row(entry: Entry, now: int) -> Text:
+    """Two lines per open sale: what and how old, then why it is still open."""
+    flag = "  FLAGGED" if entry.flagged_at else ""
+    first = (
+        f"{entry.reference:<20} {kind_label(entry.kind)[:20]:<20} "
+        f"{rands_or_dash(entry.amount):>11} {age_text(now - entry.created_at):>6} "
+        f"x{entry.attempts}"
+    )
+    second = f"   last error: {entry.last_error or 'no answer yet'}"
+    if len(second) > 74:
+        second = second[:73] + "…"
+    text = Text(first + flag + "\n")
+    text.append(second, style="dim")
+    if flag:
+        text.stylize("bold", len(first), len(first) + len(flag))
+    return text
+
+
+def report_text(report: ResolveReport, left: int) -> str:
+    """What one "retry now" settled, by reference."""
+    parts = [
+        f"Retried {report.attempted}: {len(report.approved)} approved, "
+        f"{len(report.declined)} declined, {len(report.still_in_doubt)} still in doubt."
+    ]
+    if report.approved:
+        approved = ", ".join(report.approved)
+        parts.append(f"APPROVED (hand over the PIN or token; F7 reprints): {approved}")
+    if report.declined:
+        parts.append("DECLINED (nothing sold, refund the customer): " + ", ".join(report.declined))
+    if report.flagged:
+        parts.append(f"{report.flagged} open for over a day: flagged for the support desk.")
+    if not left and report.attempted:
+        parts.append("Nothing is left open.")
+    return "\n".join(parts)
 
 
 class InDoubtScreen(TillScreen):
-    title_text = "IN DOUBT"
+    title_text = "IN DOUBT  -  sales Flash has not confirmed yet"
+    DEFAULT_CSS = """
+    InDoubtScreen #open-list { height: auto; max-height: 12; border: none; padding: 0; }
+    InDoubtScreen #open-report { margin: 1 0 0 0; }
+    InDoubtScreen #open-details { margin: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("ctrl+r", "retry", "Retry now"),
+        Binding("f9", "print_slip", "Print slip"),
+        Binding("escape", "back", "Back"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Entry] = []
+        self.retrying = False
+        self.details: str | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Not built yet.")
+        yield Static("", id="open-summary")
+        open_list = OptionList(id="open-list")
+        open_list.can_focus = False
+        yield open_list
+        yield EntryLine(id="entry")
+        yield Static("", id="open-report")
+        yield Static("", id="open-details", classes="hint")
+
+    def on_mount(self) -> None:
+        entry = self.query_one(EntryLine)
+        entry.prompt("Up/Down pick a sale, Enter = its details (or type/scan a reference)")
+        entry.focus()
+        self.watch(self.till, "open_count", self._count_changed)
+        self.set_interval(REFRESH_SECONDS, self.refresh_list)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_list()
+        self.query_one(EntryLine).focus()
+
+    def _count_changed(self, count: int) -> None:
+        self.refresh_list()
+
+    def refresh_list(self) -> None:
+        """Re-read the journal, keeping the highlight on the same sale when it is still open."""
+        open_list = self.query_one("#open-list", OptionList)
+        current = self.highlighted_entry()
+        now = self.till.engine.clock()
+        self.entries = self.till.engine.journal.open_entries()
+        open_list.clear_options()
+        open_list.add_options(
+            Option(open_row(entry, now), id=entry.reference) for entry in self.entries
+        )
+        open_list.display = bool(self.entries)
+        references = [entry.reference for entry in self.entries]
+        if self.entries:
+            keep = current.reference if current is not None else None
+            open_list.highlighted = references.index(keep) if keep in references else 0
+        count = len(self.entries)
+        self.query_one("#open-summary", Static).update(
+            f"{count} sale{'s' if count != 1 else ''} in doubt: do not sell them again.  "
+            "Ctrl+R retries now, F9 prints the customer's slip."
+            if count
+            else "Nothing is in doubt: every sale has Flash's answer."
+        )
+        if self.details is not None and self.details not in references:
+            self._show_details(None)
+
+    def highlighted_entry(self) -> Entry | None:
+        index = self.query_one("#open-list", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.entries):
+            return None
+        return self.entries[index]
+
+    def action_move(self, delta: int) -> None:
+        if self.entries:
+            open_list = self.query_one("#open-list", OptionList)
+            current = open_list.highlighted or 0
+            open_list.highlighted = max(0, min(len(self.entries) - 1, current + delta))
+            if self.details is not None:
+                self._show_details(self.highlighted_entry())
+
+    def submit(self, text: str) -> None:
+        """Enter: a typed reference picks that sale; an empty line opens the highlighted one."""
+        entry_line = self.query_one(EntryLine)
+        text = text.strip().upper()
+        try:
+            if text:
+                references = [entry.reference.upper() for entry in self.entries]
+                if text not in references:
+                    raise FieldError(f"{text} is not in doubt: look it up on the journal (F7).")
+                self.query_one("#open-list", OptionList).highlighted = references.index(text)
+            entry = self.highlighted_entry()
+            if entry is None:
+                raise FieldError("Nothing is in doubt.")
+        except FieldError as exc:
+            self.show_error(exc.message)
+            return
+        entry_line.value = ""
+        self.clear_error()
+        self._show_details(entry)
+
+    def _show_details(self, entry: Entry | None) -> None:
+        self.details = entry.reference if entry is not None else None
+        fresh = self.till.engine.journal.get(entry.reference) if entry is not None else None
+        self.query_one("#open-details", Static).update(format_entry(fresh) if fresh else "")
+
+    def action_back(self) -> None:
+        self.clear_error()
+        self.query_one(EntryLine).value = ""
+        self._show_details(None)
+
+    def action_retry(self) -> None:
+        """Resend every open sale now, with its own reference: Flash answers each only once."""
+        if self.retrying:
+            self.show_error("Already retrying: wait for Flash's answers.")
+            return
+        self.retrying = True
+        self.clear_error()
+        self.query_one("#open-report", Static).update("Retrying every open sale now...")
+
+        async def call(engine: SaleEngine) -> None:
+            try:
+                report = await engine.resolve(all_open=True)
+            except Exception as exc:  # the journal keeps every entry: report, retry later
+                self.post_message(Retried(None, f"Retry failed: {exc}. Try again."))
+            else:
+                self.post_message(Retried(report))
+
+        self.till.run_engine(call)
+
+    def on_retried(self, message: Retried) -> None:
+        self.retrying = False
+        self.refresh_list()
+        if message.report is None:
+            self.query_one("#open-report", Static).update("")
+            self.show_error(message.error or "Retry failed.")
+            return
+        self.query_one("#open-report", Static).update(
+            report_text(message.report, len(self.entries))
+        )
+
+    def action_print_slip(self) -> None:
+        entry = self.highlighted_entry()
+        if entry is None:
+            self.show_error("Nothing is in doubt: there is no slip to print.")
+            return
+        self.clear_error()
+        print_slip(self, entry.reference, in_doubt=True)
+
+    def on_slip_printed(self, message: SlipPrinted) -> None:
+        text = slip_message(message, in_doubt=True)
+        if message.printed:
+            self.query_one("#open-report", Static).update(text)
+        else:
+            self.show_error(text)

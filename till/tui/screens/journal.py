@@ -1,15 +1,335 @@
-"""JOURNAL AND REPRINTS screen (placeholder until it is built)."""
+"""Journal: the service desk finds a sale, reads every field, previews its slip and reprints it.
+
+One entry line takes the search (`ref`, `date`, `amount`, `mobile`, `meter`, `serial`, or bare
+text that is guessed), results are a list the arrows move through, Enter opens one. Reprints run
+in a worker the app owns and come back as COPY n, because the SlipPrinter numbers them.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from till.tui.screens.base import TillScreen
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from receipts import render_text
+from till.commands.output import format_entry, kind_label, local_time, rands_or_dash
+from till.journal import Entry
+from till.money import format_rands, parse_rands
+from till.runtime import slip_header
+from till.sales import normalize_mobile
+from till.slips import SlipHeader, slip_for
+from till.tui.screens.base import EntryLine, FieldError, TillScreen
+from till.tui.screens.in_doubt import SlipPrinted, print_slip, slip_message
+
+Step = Literal["search", "details"]
+SEARCH_HINT = (
+    "Search: ref S1-T1-ABCD-3 | date 2026-11-24 | amount 50 | mobile 0821234567 | "
+    "meter 04040404040 | serial 123...  Bare text is guessed: a reference (has '-'), a date, "
+    "10 digits or 27+9 = mobile, 11/13 digits = meter, up to 6 digits or cents = amount, "
+    "longer digits = serial. Empty = the latest sales."
+)
+KEYWORDS: dict[str, str] = {
+    "ref": "reference",
+    "reference": "reference",
+    "date": "date",
+    "day": "date",
+    "amount": "amount",
+    "mobile": "mobile",
+    "cell": "mobile",
+    "meter": "meter",
+    "serial": "serial",
+}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RESULT_LIMIT = 200
+
+
+@dataclass
+class Query:
+    """A parsed search: the journal's keyword arguments and how to say them back."""
+
+    criteria: dict[str, Any] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)
+
+
+def _day(text: str) -> tuple[int, int]:
+    """A local calendar day as [since, until) in the journal's UTC milliseconds."""
+    try:
+        start = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise FieldError(f"Type the date as YYYY-MM-DD, e.g. 2026-11-24 (not {text!r}).") from None
+    end = start + timedelta(days=1)
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
+def guess_field(value: str) -> str:
+    """What bare text most likely is (see SEARCH_HINT)."""
+    digits = value.replace(" ", "")
+    if DATE.fullmatch(value):
+        return "date"
+    if "-" in value or any(ch.isalpha() for ch in value):
+        return "reference"
+    if re.fullmatch(r"\d+[.,]\d{1,2}", digits) or (digits.isdigit() and len(digits) <= 6):
+        return "amount"
+    if digits.isdigit() and (
+        (len(digits) == 10 and digits.startswith("0"))
+        or (len(digits) == 11 and digits.startswith("27"))
+    ):
+        return "mobile"
+    if digits.isdigit() and len(digits) in (11, 13):
+        return "meter"
+    if digits.isdigit():
+        return "serial"
+    raise FieldError(f"Cannot tell what {value!r} is: start with ref, date, amount, mobile, ...")
+
+
+def parse_query(text: str) -> Query:
+    """`amount 50 date 2026-11-24` -> the journal's criteria; bare words are guessed."""
+    query = Query()
+    words = text.split()
+    i = 0
+    while i < len(words):
+        word = words[i]
+        name = KEYWORDS.get(word.lower().rstrip(":"))
+        if name is not None:
+            if i + 1 >= len(words):
+                raise FieldError(f"Type what to look for after {word!r}, e.g. {word} 50.")
+            value = words[i + 1]
+            i += 2
+        else:
+            value = word
+            i += 1
+            name = guess_field(value)
+        _add(query, name, value)
+    return query
+
+
+def _add(query: Query, name: str, value: str) -> None:
+    if name == "reference":
+        query.criteria["reference"] = value.upper()
+        query.said.append(f"reference {value.upper()}")
+    elif name == "date":
+        query.criteria["since"], query.criteria["until"] = _day(value)
+        query.said.append(f"date {value}")
+    elif name == "amount":
+        try:
+            cents = parse_rands(value.replace(",", "."))
+        except ValueError:
+            raise FieldError(f"Type the amount in rands, e.g. amount 50 (not {value!r}).") from None
+        query.criteria["amount"] = cents
+        query.said.append(f"amount {format_rands(cents)}")
+    elif name == "mobile":
+        mobile = normalize_mobile(value)
+        query.criteria["mobile_number"] = mobile
+        query.said.append(f"mobile {mobile}")
+    elif name == "meter":
+        query.criteria["meter_number"] = value
+        query.said.append(f"meter {value}")
+    else:
+        query.criteria["serial_number"] = value
+        query.said.append(f"serial {value}")
+
+
+def result_row(entry: Entry) -> str:
+    """One line per entry, in 76 columns: when, reference, what, state, amount."""
+    state = entry.state.replace("_", " ").upper()
+    return (
+        f"{local_time(entry.created_at)[:16]} {entry.reference:<14} "
+        f"{kind_label(entry.kind)[:20]:<20} {state:<8} {rands_or_dash(entry.amount):>12}"
+    )
 
 
 class JournalScreen(TillScreen):
-    title_text = "JOURNAL AND REPRINTS"
+    title_text = "JOURNAL  -  find a sale, reprint its receipt"
+    DEFAULT_CSS = """
+    JournalScreen #results { height: auto; max-height: 12; border: none; padding: 0; }
+    JournalScreen #journal-receipt { width: 46; height: auto; border: round $primary;
+        padding: 0 1; }
+    JournalScreen #journal-details { margin: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "reprint", "Reprint"),
+        Binding("f9", "print_slip", "In-doubt slip"),
+        Binding("pageup", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll(1)", "Scroll down", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step: Step = "search"
+        self.results: list[Entry] = []
+        self.entry: Entry | None = None
+        self.searched = ""
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Not built yet.")
+        yield EntryLine(id="entry")
+        yield Static(SEARCH_HINT, id="journal-hint", classes="hint")
+        yield Static("", id="journal-note")
+        results = OptionList(id="results")
+        results.can_focus = False
+        yield results
+        yield Static("", id="journal-receipt")
+        yield Static("", id="journal-details")
+
+    def on_mount(self) -> None:
+        self._enter("search")
+
+    def on_screen_resume(self) -> None:
+        self.query_one(EntryLine).focus()
+
+    @property
+    def header(self) -> SlipHeader:
+        slips = self.till.engine.slips
+        return slips.header if slips is not None else slip_header(self.till.settings)
+
+    def _enter(self, step: Step) -> None:
+        self.step = step
+        entry_line = self.query_one(EntryLine)
+        entry_line.value = ""
+        self.query_one("#journal-hint").display = step == "search"
+        self.query_one("#results").display = step == "search" and bool(self.results)
+        self.query_one("#journal-details").display = step == "details"
+        self.query_one("#journal-receipt").display = step == "details"
+        entry_line.prompt(
+            "Search (ref/date/amount/mobile/meter/serial), Enter; Up/Down + Enter opens"
+            if step == "search"
+            else "Ctrl+R reprints  F9 in-doubt slip  PgUp/PgDn scroll  Escape = results"
+        )
+        entry_line.focus()
+
+    def submit(self, text: str) -> None:
+        """Enter: search for what was typed, or open the highlighted result."""
+        try:
+            self._submit(text.strip())
+        except FieldError as exc:
+            self.show_error(exc.message)
+        else:
+            self.clear_error()
+
+    def _submit(self, text: str) -> None:
+        if self.step == "details":
+            if not text:
+                return
+            self._enter("search")
+        highlighted = self.query_one("#results", OptionList).highlighted
+        if not text and self.results and highlighted is not None and self.searched:
+            self._open(self.results[highlighted])
+            return
+        self.search(text)
+
+    def search(self, text: str) -> None:
+        query = parse_query(text)
+        results = self.till.engine.journal.search(**query.criteria, limit=RESULT_LIMIT)
+        self.results = results
+        self.searched = text or "latest"
+        results_list = self.query_one("#results", OptionList)
+        results_list.clear_options()
+        results_list.add_options(Option(result_row(e), id=e.reference) for e in results)
+        if results:
+            results_list.highlighted = 0
+        what = ", ".join(query.said) or "the latest sales"
+        found = len(results)
+        note = f"{found}{'+' if found == RESULT_LIMIT else ''} found for {what}."
+        if results:
+            note += "  Up/Down, Enter opens."
+        self.query_one("#journal-note", Static).update(note)
+        self._enter("search")
+
+    def action_move(self, delta: int) -> None:
+        if self.step == "search" and self.results:
+            results = self.query_one("#results", OptionList)
+            current = results.highlighted or 0
+            results.highlighted = max(0, min(len(self.results) - 1, current + delta))
+
+    def action_scroll(self, pages: int) -> None:
+        body = self.query_one(".body", VerticalScroll)
+        if pages < 0:
+            body.scroll_page_up()
+        else:
+            body.scroll_page_down()
+
+    def _open(self, entry: Entry) -> None:
+        self._enter("details")
+        self._show(entry)
+
+    def _show(self, entry: Entry) -> None:
+        """Every field, then the slip as the next print would come out."""
+        fresh = self.till.engine.journal.get(entry.reference) or entry
+        self.entry = fresh
+        related = self.till.engine.journal.related(fresh.reference)
+        self.query_one("#journal-details", Static).update(format_entry(fresh, related))
+        copy = fresh.reprint_count + 1 if fresh.print_count else 0
+        preview = render_text(slip_for(fresh, self.header, copy=copy), 42)
+        receipt = self.query_one("#journal-receipt", Static)
+        receipt.border_title = f"Next print: COPY {copy}" if copy else "Next print: the original"
+        receipt.update(preview)
+        self.query_one("#journal-note", Static).update(
+            f"{kind_label(fresh.kind)} {fresh.reference}: {fresh.state.upper()}, printed "
+            f"{fresh.print_count}x, reprinted {fresh.reprint_count}x."
+        )
+
+    def action_back(self) -> None:
+        self.clear_error()
+        if self.step == "details":
+            self.entry = None
+            self._enter("search")
+            self.query_one("#journal-note", Static).update(
+                f"{len(self.results)} found.  Up/Down, Enter opens." if self.results else ""
+            )
+        else:
+            self.query_one(EntryLine).value = ""
+
+    def _chosen(self) -> Entry | None:
+        if self.step == "details":
+            return self.entry
+        highlighted = self.query_one("#results", OptionList).highlighted
+        if self.results and highlighted is not None:
+            return self.results[highlighted]
+        return None
+
+    def action_reprint(self) -> None:
+        """Reprint the open (or highlighted) entry; the printer marks it COPY n."""
+        entry = self._chosen()
+        if entry is None:
+            self.show_error("Search for a sale first, then Ctrl+R reprints it.")
+            return
+        current = self.till.engine.journal.get(entry.reference) or entry
+        if current.is_open:
+            self.show_error("Flash has not confirmed this sale: F9 prints the in-doubt slip.")
+            return
+        self.clear_error()
+        self.query_one("#journal-note", Static).update(f"Printing {current.reference}...")
+        print_slip(self, current.reference, in_doubt=False)
+
+    def action_print_slip(self) -> None:
+        entry = self._chosen()
+        current = self.till.engine.journal.get(entry.reference) if entry else None
+        if current is None or not current.is_open:
+            self.show_error("F9 prints a slip only for a sale that is in doubt: Ctrl+R reprints.")
+            return
+        self.clear_error()
+        print_slip(self, current.reference, in_doubt=True)
+
+    def on_slip_printed(self, message: SlipPrinted) -> None:
+        entry = self.till.engine.journal.get(message.reference)
+        in_doubt = entry is not None and entry.is_open
+        text = slip_message(message, in_doubt=in_doubt)
+        if self.step == "details" and self.entry and self.entry.reference == message.reference:
+            self._show(self.entry)
+        if message.printed:
+            self.query_one("#journal-note", Static).update(text)
+        else:
+            self.show_error(text)
+        self.results = [
+            (entry if entry is not None and e.reference == message.reference else e)
+            for e in self.results
+        ]
