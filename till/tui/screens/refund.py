@@ -1,15 +1,161 @@
-"""REFUND A REDEMPTION screen (placeholder until it is built)."""
+"""Refund (part of) a 1Voucher redemption: find it -> amount -> (cell number) -> confirm -> PIN.
+
+The redemption is found by its reference, typed, or picked from this till's latest approved
+redemptions (Up/Down, Enter). The screen shows what was redeemed and what is already refunded,
+and refuses a refund beyond what is left before anything is written or sent (the engine refuses
+it again).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
 
-from till.tui.screens.base import TillScreen
+from till.journal import Entry
+from till.money import format_rands
+from till.sales import Outcome, SaleEngine
+from till.tui.screens.base import FieldError, parse_amount
+from till.tui.screens.redeem import StepScreen, mobile_field, parse_optional_mobile, when
+
+REDEEM = "1voucher.redeem"
+REFUND = "1voucher.refund"
 
 
-class RefundScreen(TillScreen):
+def redeemed_amount(entry: Entry) -> int:
+    """A full redemption is journaled as 0: Flash's answer says what it was worth."""
+    return int((entry.response or {}).get("amount") or entry.amount or 0)
+
+
+def refunded_amount(engine: SaleEngine, entry: Entry) -> int:
+    """Refunds already made (or still in doubt) against this redemption, as the engine counts."""
+    return sum(
+        e.amount or 0
+        for e in engine.journal.related(entry.reference)
+        if e.kind == REFUND and e.state != "declined"
+    )
+
+
+class RefundScreen(StepScreen):
+    """Money back to a customer who redeemed a 1Voucher here, as a new 1Voucher."""
+
     title_text = "REFUND A REDEMPTION"
+    FIRST = "find"
+    PICK_STEPS = frozenset({"find"})
 
-    def compose_body(self) -> ComposeResult:
-        yield Static("Not built yet.")
+    def __init__(self) -> None:
+        super().__init__()
+        self.redemption: Entry | None = None
+        self.redeemed = 0
+        self.refunded = 0
+        self.amount = 0
+        self.mobile: str | None = None
+
+    @property
+    def left(self) -> int:
+        return max(0, self.redeemed - self.refunded)
+
+    def prompt_for(self, step: str) -> str:
+        if step == "amount" and self.redeemed:
+            return f"Amount to refund in rands (Enter on its own = all {format_rands(self.left)})"
+        return {
+            "find": "Redemption reference (or Up/Down to pick, Enter)",
+            "amount": "Amount to refund in rands",
+            "mobile": "Cell number for the new voucher SMS (Enter on its own = print it)",
+            "confirm": "Enter = CONFIRM and refund at Flash     Escape = change",
+        }[step]
+
+    def summary(self) -> str:
+        entry = self.redemption
+        if entry is None:
+            return ""
+        lines = [
+            f"Redemption  {entry.reference}  {when(entry)}",
+            f"Redeemed    {format_rands(self.redeemed) if self.redeemed else 'unknown'}",
+            f"Refunded    {format_rands(self.refunded)}  (left {format_rands(self.left)})",
+        ]
+        if self.step in ("mobile", "confirm"):
+            lines.append(f"Refund      {format_rands(self.amount)}")
+        if self.step == "confirm":
+            lines.append(f"New PIN     {f'SMS to {self.mobile}' if self.mobile else 'printed'}")
+        return "\n".join(lines)
+
+    def candidates(self) -> Iterable[Entry]:
+        return self.till.engine.journal.search(kind=REDEEM, state="approved", limit=20)
+
+    def pick_label(self, entry: Entry) -> str:
+        refunded = refunded_amount(self.till.engine, entry)
+        return (
+            f"{entry.reference:<16} {when(entry)}  redeemed "
+            f"{format_rands(redeemed_amount(entry)):>10}  refunded {format_rands(refunded):>10}"
+        )
+
+    def handle(self, text: str) -> None:
+        if self.step == "find":
+            self._choose(self._find(text))
+        elif self.step == "amount":
+            self.amount = self._parse_amount(text)
+            self._enter("mobile")
+        elif self.step == "mobile":
+            self.mobile = parse_optional_mobile(text)
+            self._enter("confirm")
+        elif self.step == "confirm":
+            if text:
+                raise FieldError("Press Enter on its own to confirm, or Escape to change.")
+            assert self.redemption is not None
+            reference, amount, mobile = self.redemption.reference, self.amount, self.mobile
+
+            async def call(engine: SaleEngine) -> Outcome:
+                return await engine.refund_1voucher(reference, amount, mobile_number=mobile)
+
+            self.send(call)
+
+    def _find(self, text: str) -> Entry:
+        journal = self.till.engine.journal
+        if text:
+            found = journal.get(text) or journal.get(text.upper())
+            if found is not None:
+                return found
+        picked = self.highlighted()
+        if picked is not None:
+            return picked
+        if text:
+            raise FieldError(f"No redemption on this till has reference {text!r}: check it.")
+        raise FieldError("Type the redemption's reference (it is on the customer's slip).")
+
+    def _choose(self, entry: Entry) -> None:
+        if entry.kind != REDEEM:
+            raise FieldError(f"{entry.reference} is not a 1Voucher redemption: nothing to refund.")
+        if entry.state != "approved":
+            raise FieldError(f"Redemption {entry.reference} was not approved: nothing to refund.")
+        redeemed = redeemed_amount(entry)
+        refunded = refunded_amount(self.till.engine, entry)
+        if redeemed and refunded >= redeemed:
+            raise FieldError(
+                f"Redemption {entry.reference} is already refunded in full "
+                f"({format_rands(refunded)})."
+            )
+        self.redemption, self.redeemed, self.refunded = entry, redeemed, refunded
+        self._enter("amount")
+
+    def _parse_amount(self, text: str) -> int:
+        if not text and self.redeemed:
+            return self.left
+        cents = parse_amount(text)
+        if self.redeemed and cents > self.left:
+            raise FieldError(
+                f"Only {format_rands(self.left)} is left to refund on this redemption "
+                f"({format_rands(self.refunded)} already refunded)."
+            )
+        return cents
+
+    def step_back(self) -> str:
+        return {"confirm": "mobile", "mobile": "amount"}.get(self.step, "find")
+
+    def step_for_field(self, field: str | None) -> str:
+        if mobile_field(field):
+            return "mobile"
+        return "amount" if field == "amount" else "find"
+
+    def reset(self) -> None:
+        self.redemption = None
+        self.redeemed = self.refunded = self.amount = 0
+        self.mobile = None
