@@ -135,6 +135,15 @@ UTILITY_PURCHASE = Endpoint(
     _utility_tokens,
 )
 
+
+@dataclass(frozen=True)
+class Exchange(Generic[R]):
+    """An approval: the parsed response and the JSON text Flash sent."""
+
+    response: R
+    text: str
+
+
 ENDPOINTS: dict[str, Endpoint[Any]] = {
     endpoint.name: endpoint
     for endpoint in (
@@ -415,6 +424,12 @@ class FlashClient:
 
         The journal's resolver calls this with the stored body to settle an in-doubt entry.
         """
+        return (await self.exchange(endpoint, body, reference=reference)).response
+
+    async def exchange(
+        self, endpoint: Endpoint[R], body: bytes, *, reference: str | None = None
+    ) -> Exchange[R]:
+        """Like `send`, also returning Flash's body exactly as it came, for the journal."""
         response = await self._request(
             "POST", endpoint.path, body=body, endpoint=endpoint.name, reference=reference
         )
@@ -437,7 +452,7 @@ class FlashClient:
                 endpoint=endpoint.name,
                 reference=reference,
             )
-        return parsed
+        return Exchange(parsed, response.text)
 
     async def _transact(self, endpoint: Endpoint[R], request: FlashRequest) -> R:
         return await self.send(endpoint, request.to_wire(), reference=request.reference)

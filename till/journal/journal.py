@@ -35,6 +35,9 @@ _COLUMNS = (
 
 
 _COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+#: Written exactly like the partial index `entries_open`'s WHERE, so SQLite uses that index
+#: (and `ORDER BY +id` stops it walking the whole table in id order instead).
+_OPEN = "state IN ('pending', 'in_doubt')"
 
 
 class JournalError(Exception):
@@ -83,13 +86,16 @@ class Entry:
 
     @classmethod
     def _from_row(cls, row: tuple[Any, ...]) -> Entry:
+        """Build without the frozen dataclass __init__: 3-4x faster, and searches return many."""
         values = dict(zip(_COLUMN_NAMES, row, strict=True))
         values["request"] = bytes(values["request"])
         if values["response"] is not None:
             values["response"] = json.loads(values["response"])
         values["training"] = bool(values["training"])
         values["retryable"] = bool(values["retryable"])
-        return cls(**values)
+        entry = object.__new__(cls)
+        entry.__dict__.update(values)
+        return entry
 
 
 @dataclass(frozen=True)
@@ -190,15 +196,17 @@ class Journal:
         raises, nothing is written and the sequence does not move.
         """
         with self._write() as conn:
-            epoch, seq = conn.execute("SELECT epoch, next FROM sequence WHERE id = 1").fetchone()
+            epoch, seq = conn.execute(
+                "UPDATE sequence SET next = next + 1 WHERE id = 1 RETURNING epoch, next - 1"
+            ).fetchone()
             reference = f"{new.store_id}-{new.terminal_id}-{epoch}-{seq}"
             body = new.build_request(reference)
-            conn.execute("UPDATE sequence SET next = next + 1 WHERE id = 1")
-            conn.execute(
+            row = conn.execute(
                 "INSERT INTO entries (reference, kind, state, request, amount, product_code, "
                 "store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
                 "created_at, related_reference, training, retryable) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"RETURNING {_COLUMNS}",
                 (
                     reference,
                     new.kind,
@@ -216,8 +224,8 @@ class Journal:
                     int(new.training),
                     int(new.retryable),
                 ),
-            )
-            return self._get(conn, reference)
+            ).fetchone()
+            return Entry._from_row(row)
 
     def settle(
         self,
@@ -225,7 +233,7 @@ class Journal:
         state: Literal["approved", "declined"],
         *,
         now: int,
-        response: dict[str, Any] | None = None,
+        response: dict[str, Any] | str | None = None,
         response_code: int | None = None,
         error: str | None = None,
         serial_number: str | None = None,
@@ -233,30 +241,19 @@ class Journal:
     ) -> Entry:
         """Record Flash's definitive answer. Settling twice is refused: the first answer stands.
 
-        `amount` replaces the journaled one when Flash fixes it (a full-value redemption is sent
-        as 0 and answered with the value redeemed).
+        `response` is Flash's JSON (as text, exactly as it came, or as a dict). `amount`
+        replaces the journaled one when Flash fixes it (a full-value redemption is sent as 0
+        and answered with the value redeemed).
         """
-        with self._write() as conn:
-            current = self._get(conn, reference)
-            if not current.is_open:
-                raise JournalError(f"{reference} is already {current.state}")
-            conn.execute(
-                "UPDATE entries SET state = ?, response = ?, response_code = ?, last_error = ?, "
-                "settled_at = ?, next_attempt_at = NULL, attempts = attempts + 1, "
-                "serial_number = COALESCE(?, serial_number), amount = COALESCE(?, amount) "
-                "WHERE reference = ?",
-                (
-                    state,
-                    json.dumps(response, separators=(",", ":")) if response is not None else None,
-                    response_code,
-                    error,
-                    now,
-                    serial_number,
-                    amount,
-                    reference,
-                ),
-            )
-            return self._get(conn, reference)
+        if isinstance(response, dict):
+            response = json.dumps(response, separators=(",", ":"))
+        return self._update_open(
+            reference,
+            "state = ?, response = ?, response_code = ?, last_error = ?, settled_at = ?, "
+            "next_attempt_at = NULL, attempts = attempts + 1, "
+            "serial_number = COALESCE(?, serial_number), amount = COALESCE(?, amount)",
+            (state, response, response_code, error, now, serial_number, amount),
+        )
 
     def mark_in_doubt(
         self,
@@ -268,16 +265,25 @@ class Journal:
         response_code: int | None = None,
     ) -> Entry:
         """Another attempt without a definitive answer; schedule the next one."""
+        return self._update_open(
+            reference,
+            "state = 'in_doubt', attempts = attempts + 1, last_error = ?, response_code = ?, "
+            "next_attempt_at = ?",
+            (error, response_code, next_attempt_at),
+        )
+
+    def _update_open(self, reference: str, assignments: str, params: tuple[Any, ...]) -> Entry:
+        """Update an entry only while it is open, in one statement; say why if it is not."""
         with self._write() as conn:
-            current = self._get(conn, reference)
-            if not current.is_open:
+            row = conn.execute(
+                f"UPDATE entries SET {assignments} WHERE reference = ? "
+                f"AND state IN ('pending', 'in_doubt') RETURNING {_COLUMNS}",
+                (*params, reference),
+            ).fetchone()
+            if row is None:
+                current = self._get(conn, reference)  # raises for an unknown reference
                 raise JournalError(f"{reference} is already {current.state}")
-            conn.execute(
-                "UPDATE entries SET state = 'in_doubt', attempts = attempts + 1, last_error = ?, "
-                "response_code = ?, next_attempt_at = ? WHERE reference = ?",
-                (error, response_code, next_attempt_at, reference),
-            )
-            return self._get(conn, reference)
+            return Entry._from_row(row)
 
     def flag_stale(self, *, older_than: int, now: int) -> int:
         """Flag open entries created before `older_than` for manual attention; returns how many."""
@@ -293,21 +299,31 @@ class Journal:
         self, reference: str, *, now: int, error: str | None = None, copy: bool = False
     ) -> Entry:
         """Count a successful print (a copy also counts as a reprint), or remember why printing
-        failed: the entry then shows as unprinted until a print succeeds."""
-        with self._write() as conn:
-            self._get(conn, reference)
-            if error is None:
-                conn.execute(
-                    "UPDATE entries SET print_count = print_count + 1, "
-                    "reprint_count = reprint_count + ?, last_printed_at = ?, print_error = NULL "
-                    "WHERE reference = ?",
-                    (int(copy), now, reference),
-                )
-            else:
-                conn.execute(
-                    "UPDATE entries SET print_error = ? WHERE reference = ?", (error, reference)
-                )
-            return self._get(conn, reference)
+        failed: the entry then shows as unprinted until a print succeeds.
+
+        This bookkeeping is not money, so it commits without waiting for the disk (WAL with
+        synchronous=NORMAL: lost only on power failure, when the receipt shows as unprinted).
+        """
+        if error is None:
+            assignments = (
+                "print_count = print_count + 1, reprint_count = reprint_count + ?, "
+                "last_printed_at = ?, print_error = NULL"
+            )
+            params: tuple[Any, ...] = (int(copy), now)
+        else:
+            assignments, params = "print_error = ?", (error,)
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with self._write() as conn:
+                row = conn.execute(
+                    f"UPDATE entries SET {assignments} WHERE reference = ? RETURNING {_COLUMNS}",
+                    (*params, reference),
+                ).fetchone()
+                if row is None:
+                    raise JournalError(f"no journal entry with reference {reference!r}")
+                return Entry._from_row(row)
+        finally:
+            self._conn.execute("PRAGMA synchronous = FULL")
 
     def unprinted(self, *, limit: int = 100) -> list[Entry]:
         """Approved sales whose receipt never printed: the customer may be owed a PIN."""
@@ -320,7 +336,7 @@ class Journal:
 
     def _get(self, conn: sqlite3.Connection, reference: str) -> Entry:
         row = conn.execute(
-            f"SELECT {_COLUMNS} FROM entries WHERE reference = ?",  # noqa: S608 - constant columns
+            f"SELECT {_COLUMNS} FROM entries WHERE reference = ?",
             (reference,),
         ).fetchone()
         if row is None:
@@ -335,19 +351,19 @@ class Journal:
 
     def _select(self, where: str, params: tuple[Any, ...] = (), suffix: str = "") -> list[Entry]:
         """`where` and `suffix` are built here from constants; values always go in `params`."""
-        sql = f"SELECT {_COLUMNS} FROM entries WHERE {where} {suffix}"  # noqa: S608
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE {where} {suffix}"
         rows = self._conn.execute(sql, params).fetchall()
         return [Entry._from_row(row) for row in rows]
 
     def pending(self) -> list[Entry]:
         """Entries written but never settled: after a crash, each may or may not be at Flash."""
-        return self._select("state = 'pending'", suffix="ORDER BY id")
+        return self._select(_OPEN + " AND state = 'pending'", suffix="ORDER BY +id")
 
     def in_doubt(self) -> list[Entry]:
-        return self._select("state = 'in_doubt'", suffix="ORDER BY id")
+        return self._select(_OPEN + " AND state = 'in_doubt'", suffix="ORDER BY +id")
 
     def open_entries(self) -> list[Entry]:
-        return self._select("state IN ('pending', 'in_doubt')", suffix="ORDER BY id")
+        return self._select(_OPEN, suffix="ORDER BY +id")
 
     def count_open(self) -> int:
         row = self._conn.execute(

@@ -45,7 +45,6 @@ CREATE INDEX entries_created ON entries (created_at);
 _V2 = """
 ALTER TABLE entries ADD COLUMN related_reference TEXT;
 ALTER TABLE entries ADD COLUMN print_count INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE entries ADD COLUMN last_printed_at INTEGER;
 ALTER TABLE entries ADD COLUMN print_error TEXT;
 ALTER TABLE entries ADD COLUMN next_attempt_at INTEGER;
@@ -62,7 +61,12 @@ CREATE INDEX entries_amount ON entries (amount, created_at);
 CREATE INDEX entries_related ON entries (related_reference) WHERE related_reference IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: reprints counted apart from prints, so a receipt's copies are numbered.
+_V3 = """
+ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -47,7 +47,6 @@ log = logging.getLogger("till.sales")
 OutcomeStatus = Literal["approved", "declined", "in_doubt", "not_sent"]
 #: Queries are journaled for audit but never resent in the background.
 QUERY_KINDS = frozenset({endpoints.UTILITY_LOOKUP.name, endpoints.CASH_OUT_PIN_LOOKUP.name})
-_PLACEHOLDER_REFERENCE = "VALIDATE"
 
 
 class InputError(ValueError):
@@ -176,34 +175,29 @@ class SaleEngine:
 
     # -- the common path ---------------------------------------------------------------------
 
-    def _validate(self, factory: Callable[[str], FlashRequest]) -> None:
-        try:
-            factory(_PLACEHOLDER_REFERENCE)
-        except ValidationError as exc:
-            raise _input_error(exc) from None
-
     async def _run(
         self,
         endpoint: endpoints.Endpoint[Any],
         factory: Callable[[str], FlashRequest],
         **details: Any,
     ) -> Outcome:
-        self._validate(factory)
-        entry = self.journal.add(
-            NewEntry(
-                kind=endpoint.name,
-                build_request=lambda reference: factory(reference).to_wire(),
-                store_id=self.store_id,
-                terminal_id=self.terminal_id,
-                cashier=self.cashier,
-                training=self.training,
-                retryable=endpoint.name not in QUERY_KINDS,
-                **details,
-            ),
-            now=self.clock(),
-        )
+        try:  # the request is built inside the journal's transaction: bad input rolls it back
+            entry = self.journal.add(
+                NewEntry(
+                    kind=endpoint.name,
+                    build_request=lambda reference: factory(reference).to_wire(),
+                    store_id=self.store_id,
+                    terminal_id=self.terminal_id,
+                    cashier=self.cashier,
+                    training=self.training,
+                    retryable=endpoint.name not in QUERY_KINDS,
+                    **details,
+                ),
+                now=self.clock(),
+            )
+        except ValidationError as exc:
+            raise _input_error(exc) from None
         self.hooks.journaled(entry)
-        self._refresh_count()
         outcome = await self._attempt(entry, first=True)
         self._refresh_count()
         if outcome.status == "in_doubt":
@@ -242,7 +236,7 @@ class SaleEngine:
         endpoint = ENDPOINTS[entry.kind]
         query = entry.kind in QUERY_KINDS
         try:
-            response: FlashResponse = await self.client.send(
+            exchange = await self.client.exchange(
                 endpoint, entry.request, reference=entry.reference
             )
         except FlashDeclined as exc:
@@ -269,12 +263,12 @@ class SaleEngine:
             self.hooks.answered(entry)
             return self._in_doubt(entry, str(exc), exc.code, query=query)
         self.hooks.answered(entry)
-        body = response.model_dump(mode="json", by_alias=True, exclude_none=True)
+        response = exchange.response
         settled = self.journal.settle(
             entry.reference,
             "approved",
             now=self.clock(),
-            response=body,
+            response=exchange.text,
             response_code=response.response_code,
             serial_number=_serial_of(response),
             amount=response.amount if not entry.amount and response.amount else None,
@@ -481,7 +475,8 @@ class SaleEngine:
 
     # -- prepaid utilities -------------------------------------------------------------------
 
-    async def lookup_meter(self, meter_number: str, amount: int) -> Outcome:
+    async def lookup_meter(self, meter_number: str, amount: int, *, fbe: bool = False) -> Outcome:
+        """Who the meter belongs to and what it may buy; `fbe` asks about free basic electricity."""
         meter = "".join(meter_number.split())
 
         def factory(reference: str) -> FlashRequest:
@@ -490,6 +485,7 @@ class SaleEngine:
                 account_number=self.client.account_number,
                 amount=amount,
                 meter_number=meter,
+                is_fbe=True if fbe else None,
             )
 
         return await self._run(endpoints.UTILITY_LOOKUP, factory, amount=amount, meter_number=meter)
