@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Digits, OptionList, Static
@@ -218,11 +217,6 @@ async def test_redeem_bad_input_in_every_field_sends_nothing(tmp_path: Path) -> 
         assert r.journal.search() == [] and r.sent == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EntryLine submits via the app's enter binding, after the keys queued behind it "
-    "at the input: a scanner's burst lands in the old field (fix belongs in base.py)",
-)
 async def test_a_scanner_burst_lands_each_key_in_its_own_step(tmp_path: Path) -> None:
     async with rig(tmp_path) as r, r.app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f3")

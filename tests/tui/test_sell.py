@@ -46,6 +46,9 @@ async def test_a_1voucher_sale_by_keyboard_alone_typed_ahead(tmp_path: Path) -> 
         assert "APPROVED" in text_of(till, "#outcome-status")
         assert entry.reference in text_of(till, "#outcome-details")
         assert pin[:4] in till.printer.printed[-1]  # the receipt printed
+        await pilot.press("ctrl+p")  # the receipt as printed, on screen
+        receipt = text_of(till, "#receipt")
+        assert entry.reference in receipt and "TRAINING" in receipt and "R 50.00" in receipt
         await pilot.press("enter")
         assert sell_screen(till).step == "product"
 
@@ -103,14 +106,20 @@ async def test_a_decline_shows_flash_message(tmp_path: Path) -> None:
 async def test_in_doubt_is_plain_and_settles_later(tmp_path: Path) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
-        till.sandbox.faults.inject(Fault("drop"))
+        till.sandbox.faults.inject(Fault("drop"))  # Flash commits, the answer is lost
+        till.sandbox.faults.inject(Fault("error_503", times=1000))  # then Flash is down
         await pilot.press(*"1vou", "enter", *"20", "enter", "enter")
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         assert "IN DOUBT" in text_of(till, "#outcome-status")
+        assert "IN DOUBT: 1" in str(till.app.screen.query_one(".badge", Static).render())
         details = text_of(till, "#outcome-details")
         assert "Do not sell again" in details and "slip" in details
         assert not till.app.screen.query("Digits")  # no PIN until Flash confirms
-        # the app's resolver settles it in the background; the badge follows
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: till.printer.printed)
+        assert "NOT YET CONFIRMED" in till.printer.printed[-1]
+        # Flash comes back: the app's resolver settles it in the background; the badge follows
+        till.sandbox.faults.clear()
         await wait_for(pilot, lambda: till.app.open_count == 0)
         (entry,) = till.journal.search()
         assert entry.state == "approved" and len(till.sandbox.sales_for(entry.reference)) == 1

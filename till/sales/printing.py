@@ -82,6 +82,8 @@ class SlipPrinter:
         entry = self.journal.get(reference)
         if entry is None:
             raise JournalError(f"no journal entry with reference {reference!r}")
+        if not entry.is_open:  # settled meanwhile: the customer is owed a receipt, not a promise
+            raise JournalError(f"{reference} is already {entry.state}: reprint its receipt")
         document = in_doubt_slip(entry, self.header)
         error = await self._send(document)
         return PrintOutcome(error is None, entry, document, 0, error)

@@ -41,8 +41,8 @@ SCREEN_TITLES: dict[str, str] = {
     "sell": "Sell",
     "redeem": "Redeem",
     "refund": "Refund",
-    "vend": "Electricity/Water",
-    "cashout": "Cash Out PIN",
+    "vend": "Prepaid",
+    "cashout": "Cash Out",
     "journal": "Journal",
     "in_doubt": "In doubt",
 }
@@ -84,7 +84,7 @@ class TillApp(App[None]):
         for mode, factory in _screens().items():
             self.add_mode(mode, factory)
             self.bind(keys[mode], f"switch_mode('{mode}')", description=SCREEN_TITLES[mode])
-        self.bind("ctrl+q", "quit", description="Quit")
+        self.bind("ctrl+q", "quit", description="Quit", show=False)
         self.keys = keys
 
     @property

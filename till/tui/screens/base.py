@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -39,7 +40,7 @@ class TillScreen(Screen[None]):
         with VerticalScroll(classes="body"):
             yield from self.compose_body()
         yield Static("", id="error", classes="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -61,6 +62,17 @@ class EntryLine(Input):
     def prompt(self, text: str) -> None:
         self.placeholder = text
         self.border_title = text
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Enter is taken here, in key order, rather than as a binding: a binding bubbles to the
+        # app and runs after keys already queued behind it (a scanner's burst), which would
+        # then land in the step that was just left.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        await super()._on_key(event)
 
     async def action_submit(self) -> None:
         screen = self.screen

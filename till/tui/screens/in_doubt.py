@@ -145,8 +145,8 @@ class InDoubtScreen(TillScreen):
     """
     BINDINGS = [
         Binding("ctrl+r", "retry", "Retry now"),
-        Binding("f9", "print_slip", "Print slip"),
-        Binding("escape", "back", "Back"),
+        Binding("f9", "print_slip", "Slip"),
+        Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
     ]

@@ -154,9 +154,9 @@ class JournalScreen(TillScreen):
     JournalScreen #journal-details { margin: 1 0 0 0; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
         Binding("ctrl+r", "reprint", "Reprint"),
-        Binding("f9", "print_slip", "In-doubt slip"),
+        Binding("f9", "print_slip", "Slip"),
         Binding("pageup", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False),
         Binding("down", "move(1)", "Next", show=False),

@@ -89,7 +89,7 @@ class StepScreen(TillScreen):
     }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next in list", show=False),
         Binding("up", "move(-1)", "Previous in list", show=False),
     ]

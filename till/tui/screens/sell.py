@@ -15,11 +15,13 @@ from textual.binding import Binding
 from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from receipts import render_text
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine, normalize_mobile
 from till.tui.catalog import SaleItem
 from till.tui.messages import TransactionDone, TransactionRefused
 from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
+from till.tui.screens.in_doubt import SlipPrinted, print_slip, slip_message
 from till.tui.widgets import OutcomeView
 
 Step = Literal["product", "mobile", "amount", "confirm", "sending", "outcome"]
@@ -29,7 +31,9 @@ MOBILE = re.compile(r"27\d{9}")
 class SellScreen(TillScreen):
     title_text = "SELL"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("f9", "print_slip", "Slip"),
+        Binding("ctrl+p", "toggle_receipt", "Receipt"),
         Binding("down", "move(1)", "Next product", show=False),
         Binding("up", "move(-1)", "Previous product", show=False),
     ]
@@ -40,6 +44,7 @@ class SellScreen(TillScreen):
         self.item: SaleItem | None = None
         self.mobile = ""
         self.amount = 0
+        self.outcome: Outcome | None = None
         self._shown: list[SaleItem] = []
 
     def compose_body(self) -> ComposeResult:
@@ -50,6 +55,7 @@ class SellScreen(TillScreen):
         yield products
         yield LoadingIndicator(id="sending")
         yield OutcomeView(id="outcome")
+        yield Static("", id="receipt", classes="receipt")
 
     def on_mount(self) -> None:
         self.watch(self.till, "catalog", self._refresh_products)
@@ -64,6 +70,7 @@ class SellScreen(TillScreen):
         self.query_one("#products").display = step == "product"
         self.query_one("#sending").display = step == "sending"
         self.query_one("#outcome", OutcomeView).display = step == "outcome"
+        self.query_one("#receipt").display = False
         item = self.item
         summary = ""
         if item is not None and step != "product":
@@ -190,8 +197,30 @@ class SellScreen(TillScreen):
         self._enter("sending")
 
     def on_transaction_done(self, message: TransactionDone) -> None:
+        self.outcome = message.outcome
         self.query_one("#outcome", OutcomeView).show(message.outcome)
+        receipt = message.outcome.receipt
+        self.query_one("#receipt", Static).update(
+            render_text(receipt, 42) if receipt is not None else "No receipt was printed."
+        )
         self._enter("outcome")
+
+    def action_toggle_receipt(self) -> None:
+        """Show the receipt as printed (the preview printer's paper, in training)."""
+        if self.step == "outcome":
+            receipt = self.query_one("#receipt")
+            receipt.display = not receipt.display
+            self.query_one("#outcome").display = not receipt.display
+
+    def action_print_slip(self) -> None:
+        """The customer's 'not yet confirmed' slip for the sale just in doubt."""
+        if self.step == "outcome" and self.outcome and self.outcome.status == "in_doubt":
+            print_slip(self, self.outcome.reference, in_doubt=True)
+        else:
+            self.show_error("F9 prints a slip only for a sale that is IN DOUBT.")
+
+    def on_slip_printed(self, message: SlipPrinted) -> None:
+        self.show_error(slip_message(message, in_doubt=True))
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
         self._enter("mobile" if message.field == "mobile_number" else "amount")

@@ -3,8 +3,8 @@
 The lookup comes before any money moves so the cashier reads the customer's name and address
 back (a mistyped meter credits a stranger) and the amount is checked against the meter's limits.
 One entry line takes every answer in turn, as on the Sell screen, so a scanner can type ahead.
-Free Basic Electricity is "fbe" typed as the amount: Flash checks the meter's registration when
-it vends (a lookup cannot ask for FBE through the engine yet), and it vends R 0.00.
+Free Basic Electricity is "fbe" typed as the amount: the lookup asks Flash about the meter's FBE
+registration first, and it vends R 0.00.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class VendScreen(TillScreen):
     VendScreen #vend-sending { height: 1; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("f9", "print_slip", "In-doubt slip"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("f9", "print_slip", "Slip"),
     ]
 
     def __init__(self) -> None:
@@ -170,21 +170,21 @@ class VendScreen(TillScreen):
             raise FieldError("Still waiting for Flash's answer: do not sell again.")
 
     def _choose_amount(self, text: str) -> None:
-        if text.lower() in FBE_WORDS:
-            self.fbe = True
+        fbe = text.lower() in FBE_WORDS
+        if fbe:
             self.amount = 0
-            self._enter("confirm")
-            return
-        self.fbe = False
-        low, high = self.limits
-        self.amount = parse_amount(text, minimum=low, maximum=high)
-        if self.lookup is not None and self.lookup.status == "approved":
+        else:
+            low, high = self.limits
+            self.amount = parse_amount(text, minimum=low, maximum=high)
+        known = self.lookup is not None and self.lookup.status == "approved"
+        if known and fbe == self.fbe:
             self._enter("confirm")  # the meter is known: its limits were just checked
             return
+        self.fbe = fbe
         meter, amount = self.meter, self.amount
 
         async def call(engine: SaleEngine) -> Outcome:
-            return await engine.lookup_meter(meter, amount)
+            return await engine.lookup_meter(meter, amount, fbe=fbe)
 
         if not self.till.transact(self, call):
             raise FieldError("Another transaction is still with Flash: wait for its answer.")
@@ -229,7 +229,8 @@ class VendScreen(TillScreen):
             return
         self.lookup = outcome
         try:
-            self._check_limits()
+            if not self.fbe:  # free basic electricity is R 0.00 whatever the vend limits
+                self._check_limits()
         except FieldError as exc:
             self._enter("amount")
             self.show_error(exc.message)
