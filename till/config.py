@@ -204,6 +204,26 @@ class PrinterSection(_Section):
         return self
 
 
+class StaffSection(_Section):
+    """Cashier sign-in, supervisor approvals and lockouts."""
+
+    #: true: the screens ask for a cashier id and PIN, lock when idle, and ask a supervisor to
+    #: approve refunds, Cash Out PIN cancels, reprints and sales above `approval_above`.
+    enabled: bool = False
+    #: the users file (mode 0600); default: users.sqlite3 beside the journal.
+    users_path: Path | None = None
+    idle_lock_seconds: int = Field(default=300, ge=15, le=86_400)
+    #: rands; a sale above this needs a supervisor. 0 turns the limit off.
+    approval_above: float = Field(default=1000.0, ge=0)
+    max_pin_attempts: int = Field(default=3, ge=1, le=10)
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+
+    @property
+    def approval_above_cents(self) -> int | None:
+        cents = round(self.approval_above * 100)
+        return cents or None
+
+
 class KeysSection(_Section):
     """Remap the keys that open each screen, e.g. `sell = "f1"` (Textual key names)."""
 
@@ -236,6 +256,7 @@ class Settings(BaseSettings):
     printer: PrinterSection = Field(default_factory=PrinterSection)
     training: TrainingSection = Field(default_factory=TrainingSection)
     keys: KeysSection = Field(default_factory=KeysSection)
+    staff: StaffSection = Field(default_factory=StaffSection)
 
     # The parsed TOML file, and whether Flash credentials are needed; set on a throwaway
     # subclass by load_settings.

@@ -26,3 +26,9 @@ def format_rands(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     rands, rest = divmod(abs(cents), 100)
     return f"{sign}R {rands:,}.{rest:02d}".replace(",", " ")
+
+
+def rands_plain(cents: int) -> str:
+    """1250 -> '12.50': for CSV and other machine-read files (no 'R', no grouping)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -14,6 +14,7 @@ from till.config import Settings
 from till.flash import FlashClient
 from till.journal import Journal
 from till.sales import SaleEngine
+from till.staff import ApprovalPolicy, UserStore
 
 if TYPE_CHECKING:
     from till.slips import SlipHeader
@@ -96,6 +97,28 @@ def journal_path(settings: Settings) -> Path:
     return path
 
 
+def users_path(settings: Settings) -> Path:
+    """One users file for live and training: the same people train and sell."""
+    if settings.staff.users_path is not None:
+        return settings.staff.users_path.expanduser()
+    return settings.journal.resolved_path().with_name("users.sqlite3")
+
+
+def open_users(settings: Settings) -> UserStore:
+    return UserStore(
+        users_path(settings),
+        max_attempts=settings.staff.max_pin_attempts,
+        lockout_ms=settings.staff.lockout_minutes * 60_000,
+    )
+
+
+def approval_policy(settings: Settings) -> ApprovalPolicy | None:
+    """Approvals apply only when the till has staff sign-in."""
+    if not settings.staff.enabled:
+        return None
+    return ApprovalPolicy(sale_limit=settings.staff.approval_above_cents)
+
+
 @asynccontextmanager
 async def open_engine(
     settings: Settings,
@@ -117,6 +140,7 @@ async def open_engine(
                 terminal_id=settings.till.terminal_id,
                 training=settings.training.enabled,
                 cashier=cashier,
+                policy=approval_policy(settings),
             )
             if printer is not None:
                 from till.sales.printing import SlipPrinter

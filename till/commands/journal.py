@@ -27,6 +27,7 @@ from till.commands.output import (
 )
 from till.config import load_settings
 from till.journal import Entry, Journal
+from till.money import rands_plain
 from till.runtime import journal_path
 from till.sales import normalize_mobile
 
@@ -140,10 +141,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _rands_plain(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    return "" if cents is None else rands_plain(cents)
 
 
 def csv_row(entry: Entry) -> list[str]:

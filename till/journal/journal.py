@@ -7,6 +7,7 @@ Python 3.11's implicit transactions would defer the write lock and hide commit p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -29,7 +30,7 @@ _COLUMNS = (
     "id, reference, kind, state, request, response, response_code, attempts, last_error, amount, "
     "product_code, store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
     "created_at, settled_at, related_reference, print_count, reprint_count, last_printed_at, "
-    "print_error, "
+    "print_error, approved_by, "
     "next_attempt_at, flagged_at, training, retryable"
 )
 
@@ -72,6 +73,7 @@ class Entry:
     reprint_count: int
     last_printed_at: int | None
     print_error: str | None
+    approved_by: str | None
     next_attempt_at: int | None
     flagged_at: int | None
     training: bool
@@ -115,6 +117,7 @@ class NewEntry:
     related_reference: str | None = None
     training: bool = False
     retryable: bool = True
+    approved_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,14 @@ class Journal:
             raise
         self._conn.execute("COMMIT")
 
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A durable write transaction for the journal's other tables (shifts, Z reports)."""
+        return self._write()
+
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows from the journal's other tables, for the report book."""
+        return list(self._conn.execute(sql, params).fetchall())
+
     # -- references --------------------------------------------------------------------------
 
     def _ensure_sequence(self) -> None:
@@ -204,8 +215,8 @@ class Journal:
             row = conn.execute(
                 "INSERT INTO entries (reference, kind, state, request, amount, product_code, "
                 "store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
-                "created_at, related_reference, training, retryable) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "created_at, related_reference, training, retryable, approved_by) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 f"RETURNING {_COLUMNS}",
                 (
                     reference,
@@ -223,6 +234,7 @@ class Journal:
                     new.related_reference,
                     int(new.training),
                     int(new.retryable),
+                    new.approved_by,
                 ),
             ).fetchone()
             return Entry._from_row(row)

@@ -66,12 +66,59 @@ _V3 = """
 ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# v4: who approved an entry (a supervisor, for refunds, cancels, reprints and big sales), the
+# cashiers' shifts, and the numbered Z reports, which nothing may change once written.
+_V4 = """
+ALTER TABLE entries ADD COLUMN approved_by TEXT;
+CREATE INDEX entries_cashier ON entries (cashier, created_at);
+CREATE TABLE shifts (
+    id            INTEGER PRIMARY KEY,
+    cashier       TEXT    NOT NULL,
+    opened_at     INTEGER NOT NULL,
+    opening_float INTEGER NOT NULL CHECK (opening_float >= 0),
+    closed_at     INTEGER,
+    counted_cash  INTEGER CHECK (counted_cash >= 0),
+    closed_by     TEXT
+);
+CREATE UNIQUE INDEX shifts_one_open ON shifts (cashier) WHERE closed_at IS NULL;
+CREATE TABLE z_reports (
+    number       INTEGER PRIMARY KEY,
+    created_at   INTEGER NOT NULL,
+    period_start INTEGER NOT NULL,
+    period_end   INTEGER NOT NULL,
+    created_by   TEXT    NOT NULL,
+    override_by  TEXT,
+    body         TEXT    NOT NULL,
+    print_count  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER z_reports_no_update BEFORE UPDATE OF number, created_at, period_start,
+    period_end, created_by, override_by, body ON z_reports
+BEGIN SELECT RAISE(ABORT, 'a Z report cannot be changed once written'); END;
+CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
+BEGIN SELECT RAISE(ABORT, 'a Z report cannot be deleted'); END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SchemaTooNew(Exception):
     """The file was written by a newer till; opening it here could corrupt it."""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (triggers hold semicolons), to run inside our transaction:
+    executescript() would commit first."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
+    return statements
 
 
 def migrate(conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION) -> int:
@@ -85,9 +132,8 @@ def migrate(conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION) -> int:
     for version in range(start + 1, upto + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[version - 1].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:

@@ -38,6 +38,7 @@ from till.flash.models import (
 )
 from till.journal import Entry, Journal, JournalError, NewEntry
 from till.sales.backoff import Backoff
+from till.staff.approvals import ApprovalPolicy, ApprovalRequired
 
 if TYPE_CHECKING:
     from till.sales.printing import SlipPrinter
@@ -133,6 +134,7 @@ class SaleEngine:
         cashier: str | None = None,
         hooks: EngineHooks | None = None,
         slips: SlipPrinter | None = None,
+        policy: ApprovalPolicy | None = None,
         backoff: Backoff | None = None,
         resolver_concurrency: int = 8,
         attention_after_ms: int = 24 * 3600 * 1000,
@@ -146,6 +148,7 @@ class SaleEngine:
         self.cashier = cashier
         self.hooks = hooks or EngineHooks()
         self.slips = slips
+        self.policy = policy
         self.backoff = backoff or Backoff()
         self.resolver_concurrency = resolver_concurrency
         self.attention_after_ms = attention_after_ms
@@ -179,8 +182,11 @@ class SaleEngine:
         self,
         endpoint: endpoints.Endpoint[Any],
         factory: Callable[[str], FlashRequest],
+        *,
+        approved_by: str | None = None,
         **details: Any,
     ) -> Outcome:
+        self._check_approval(endpoint.name, details.get("amount"), approved_by)
         try:  # the request is built inside the journal's transaction: bad input rolls it back
             entry = self.journal.add(
                 NewEntry(
@@ -191,6 +197,7 @@ class SaleEngine:
                     cashier=self.cashier,
                     training=self.training,
                     retryable=endpoint.name not in QUERY_KINDS,
+                    approved_by=approved_by,
                     **details,
                 ),
                 now=self.clock(),
@@ -214,6 +221,18 @@ class SaleEngine:
         return replace(
             outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
         )
+
+    def _check_approval(self, kind: str, amount: int | None, approved_by: str | None) -> None:
+        """A cashier may not refund, cancel or sell above the limit alone (when staff is on)."""
+        if self.policy is None:
+            return
+        reason = self.policy.reason(kind, amount)
+        if reason is None:
+            return
+        if not approved_by:
+            raise ApprovalRequired(reason)
+        if self.cashier is not None and approved_by == self.cashier:
+            raise ApprovalRequired("another person must approve: not the cashier themself")
 
     async def _attempt(self, entry: Entry, *, first: bool) -> Outcome:
         """Send the journaled bytes once and settle whatever Flash said.
@@ -308,17 +327,21 @@ class SaleEngine:
             "terminal_id": self.terminal_id,
         }
 
-    async def sell_1voucher(self, amount: int) -> Outcome:
+    async def sell_1voucher(self, amount: int, *, approved_by: str | None = None) -> Outcome:
         def factory(reference: str) -> FlashRequest:
             return OneVoucherPurchaseRequest(reference=reference, amount=amount, **self._common())
 
-        return await self._run(endpoints.ONE_VOUCHER_PURCHASE, factory, amount=amount)
+        return await self._run(
+            endpoints.ONE_VOUCHER_PURCHASE, factory, amount=amount, approved_by=approved_by
+        )
 
-    async def disburse_1voucher(self, amount: int) -> Outcome:
+    async def disburse_1voucher(self, amount: int, *, approved_by: str | None = None) -> Outcome:
         def factory(reference: str) -> FlashRequest:
             return OneVoucherDisburseRequest(reference=reference, amount=amount, **self._common())
 
-        return await self._run(endpoints.ONE_VOUCHER_DISBURSE, factory, amount=amount)
+        return await self._run(
+            endpoints.ONE_VOUCHER_DISBURSE, factory, amount=amount, approved_by=approved_by
+        )
 
     async def redeem_1voucher(
         self, pin: str, amount: int = 0, *, mobile_number: str | None = None
@@ -337,7 +360,12 @@ class SaleEngine:
         )
 
     async def refund_1voucher(
-        self, redemption_reference: str, amount: int, *, mobile_number: str | None = None
+        self,
+        redemption_reference: str,
+        amount: int,
+        *,
+        mobile_number: str | None = None,
+        approved_by: str | None = None,
     ) -> Outcome:
         """Refund (part of) an approved redemption as a new voucher, linked to it."""
         redemption = self.journal.get(redemption_reference)
@@ -373,31 +401,46 @@ class SaleEngine:
             amount=amount,
             mobile_number=mobile,
             related_reference=redemption_reference,
+            approved_by=approved_by,
         )
 
     # -- other vouchers ----------------------------------------------------------------------
 
-    async def sell_gift_voucher(self, product_code: int, amount: int) -> Outcome:
+    async def sell_gift_voucher(
+        self, product_code: int, amount: int, *, approved_by: str | None = None
+    ) -> Outcome:
         def factory(reference: str) -> FlashRequest:
             return GiftVoucherPurchaseRequest(
                 reference=reference, amount=amount, product_code=product_code, **self._common()
             )
 
         return await self._run(
-            endpoints.GIFT_VOUCHER_PURCHASE, factory, amount=amount, product_code=product_code
+            endpoints.GIFT_VOUCHER_PURCHASE,
+            factory,
+            amount=amount,
+            product_code=product_code,
+            approved_by=approved_by,
         )
 
-    async def sell_eezi_voucher(self, product_code: int, amount: int) -> Outcome:
+    async def sell_eezi_voucher(
+        self, product_code: int, amount: int, *, approved_by: str | None = None
+    ) -> Outcome:
         def factory(reference: str) -> FlashRequest:
             return EeziVoucherPurchaseRequest(
                 reference=reference, amount=amount, product_code=product_code, **self._common()
             )
 
         return await self._run(
-            endpoints.EEZI_VOUCHER_PURCHASE, factory, amount=amount, product_code=product_code
+            endpoints.EEZI_VOUCHER_PURCHASE,
+            factory,
+            amount=amount,
+            product_code=product_code,
+            approved_by=approved_by,
         )
 
-    async def sell_airtime(self, product_code: int, mobile_number: str, amount: int) -> Outcome:
+    async def sell_airtime(
+        self, product_code: int, mobile_number: str, amount: int, *, approved_by: str | None = None
+    ) -> Outcome:
         mobile = normalize_mobile(mobile_number)
 
         def factory(reference: str) -> FlashRequest:
@@ -415,21 +458,30 @@ class SaleEngine:
             amount=amount,
             product_code=product_code,
             mobile_number=mobile,
+            approved_by=approved_by,
         )
 
     # -- Cash Out PIN ------------------------------------------------------------------------
 
-    async def sell_cash_out_pin(self, product_code: int, amount: int) -> Outcome:
+    async def sell_cash_out_pin(
+        self, product_code: int, amount: int, *, approved_by: str | None = None
+    ) -> Outcome:
         def factory(reference: str) -> FlashRequest:
             return CashOutPinPurchaseRequest(
                 reference=reference, amount=amount, product_code=product_code, **self._common()
             )
 
         return await self._run(
-            endpoints.CASH_OUT_PIN_PURCHASE, factory, amount=amount, product_code=product_code
+            endpoints.CASH_OUT_PIN_PURCHASE,
+            factory,
+            amount=amount,
+            product_code=product_code,
+            approved_by=approved_by,
         )
 
-    async def cancel_cash_out_pin(self, purchase_reference: str) -> Outcome:
+    async def cancel_cash_out_pin(
+        self, purchase_reference: str, *, approved_by: str | None = None
+    ) -> Outcome:
         """Cancel a Cash Out PIN this till sold, found by its purchase reference."""
         purchase = self.journal.get(purchase_reference)
         if purchase is None or purchase.kind != endpoints.CASH_OUT_PIN_PURCHASE.name:
@@ -455,6 +507,7 @@ class SaleEngine:
             product_code=product_code,
             serial_number=serial,
             related_reference=purchase_reference,
+            approved_by=approved_by,
         )
 
     async def lookup_cash_out_pin(self, serial_number: str, product_code: int) -> Outcome:
@@ -490,7 +543,9 @@ class SaleEngine:
 
         return await self._run(endpoints.UTILITY_LOOKUP, factory, amount=amount, meter_number=meter)
 
-    async def vend_utility(self, meter_number: str, amount: int, *, fbe: bool = False) -> Outcome:
+    async def vend_utility(
+        self, meter_number: str, amount: int, *, fbe: bool = False, approved_by: str | None = None
+    ) -> Outcome:
         """Electricity or water tokens for a meter; `fbe` asks for free basic electricity."""
         meter = "".join(meter_number.split())
 
@@ -504,7 +559,11 @@ class SaleEngine:
             )
 
         return await self._run(
-            endpoints.UTILITY_PURCHASE, factory, amount=amount, meter_number=meter
+            endpoints.UTILITY_PURCHASE,
+            factory,
+            amount=amount,
+            meter_number=meter,
+            approved_by=approved_by,
         )
 
     # -- the resolver ------------------------------------------------------------------------

@@ -1,0 +1,335 @@
+"""X and Z reports: pure functions from journal entries and shifts to totals a manager reads.
+
+An X report is a running total and changes nothing; a Z report closes the day, is numbered, and
+is stored unchangeable. Both count only live sales (training never counts), show in-doubt sales
+on their own line, and reconcile each shift's expected cash with what was counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from receipts import Cut, Document, Row, Rule, Text, Title, render_text
+from till.journal import Entry
+from till.money import format_rands
+
+#: Sales the customer pays for in cash at the till.
+CASH_IN = frozenset(
+    {
+        "1voucher.purchase",
+        "gift-voucher.purchase",
+        "eezi-voucher.purchase",
+        "cellular.pinless.purchase",
+        "cash-out-pin.purchase",
+        "prepaid-utilities.purchase",
+    }
+)
+#: Cash the till pays out: a redeemed 1Voucher, a cancelled Cash Out PIN.
+CASH_OUT = frozenset({"1voucher.redeem", "cash-out-pin.cancel"})
+QUERIES = frozenset({"prepaid-utilities.lookup", "cash-out-pin.lookup"})
+SA_TIME = timedelta(hours=2)
+
+KIND_NAMES: dict[str, str] = {
+    "1voucher.purchase": "1Voucher sales",
+    "1voucher.disburse": "1Voucher disbursements",
+    "1voucher.redeem": "1Voucher redemptions",
+    "1voucher.refund": "1Voucher refunds",
+    "gift-voucher.purchase": "Gift vouchers",
+    "eezi-voucher.purchase": "Eezi vouchers",
+    "cellular.pinless.purchase": "Airtime",
+    "cash-out-pin.purchase": "Cash Out PINs",
+    "cash-out-pin.cancel": "Cash Out cancels",
+    "prepaid-utilities.purchase": "Electricity/water",
+}
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    cashier: str
+    opened_at: int
+    opening_float: int
+    closed_at: int | None = None
+    counted_cash: int | None = None
+    closed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class KindLine:
+    kind: str
+    state: str
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class CashierLine:
+    cashier: str
+    sales: int
+    sales_amount: int
+    paid_out: int
+    refunds: int
+    in_doubt: int
+
+
+@dataclass(frozen=True)
+class ShiftCash:
+    shift_id: int
+    cashier: str
+    opening_float: int
+    cash_in: int
+    cash_out: int
+    in_doubt_cash: int
+    counted: int | None
+
+    @property
+    def expected(self) -> int:
+        """Float, plus cash taken (in-doubt sales too: the customer paid), less cash paid out."""
+        return self.opening_float + self.cash_in + self.in_doubt_cash - self.cash_out
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.counted is None else self.counted - self.expected
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: Literal["X", "Z"]
+    period_start: int
+    period_end: int
+    created_at: int
+    lines: tuple[KindLine, ...]
+    cashiers: tuple[CashierLine, ...]
+    shifts: tuple[ShiftCash, ...]
+    in_doubt_count: int
+    in_doubt_amount: int
+    refund_count: int
+    refund_amount: int
+    reprints: int
+    number: int | None = None
+    created_by: str | None = None
+    override_by: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        data: dict[str, Any] = json.loads(text)
+        data["lines"] = tuple(KindLine(**line) for line in data["lines"])
+        data["cashiers"] = tuple(CashierLine(**line) for line in data["cashiers"])
+        data["shifts"] = tuple(ShiftCash(**line) for line in data["shifts"])
+        data["notes"] = tuple(data.get("notes", ()))
+        return cls(**data)
+
+
+def _settled_amount(entry: Entry) -> int:
+    return entry.amount or 0
+
+
+def _total(entries: list[Entry], kinds: frozenset[str], *, approved: bool) -> int:
+    """Cash of these kinds: approved ones, or (approved=False) the ones still in doubt."""
+    return sum(
+        _settled_amount(e)
+        for e in entries
+        if e.kind in kinds and (e.state == "approved" if approved else e.is_open)
+    )
+
+
+def build_report(
+    entries: Iterable[Entry],
+    shifts: Iterable[Shift],
+    *,
+    kind: Literal["X", "Z"],
+    period_start: int,
+    period_end: int,
+    now: int,
+    number: int | None = None,
+    created_by: str | None = None,
+    override_by: str | None = None,
+) -> Report:
+    """Totals by kind and state, per cashier, per shift's cash; training entries never count."""
+    live = [e for e in entries if not e.training and e.kind not in QUERIES]
+    by_kind: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    cashiers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    in_doubt = [0, 0]
+    refunds = [0, 0]
+    reprints = 0
+    for entry in live:
+        state = "in_doubt" if entry.is_open else entry.state
+        amount = _settled_amount(entry)
+        line = by_kind[(entry.kind, state)]
+        line[0] += 1
+        line[1] += amount
+        reprints += entry.reprint_count
+        person = cashiers[entry.cashier or "-"]
+        if entry.is_open:
+            in_doubt[0] += 1
+            in_doubt[1] += amount
+            person[4] += 1
+        elif entry.state == "approved":
+            if entry.kind in CASH_IN:
+                person[0] += 1
+                person[1] += amount
+            elif entry.kind in CASH_OUT:
+                person[2] += amount
+            if entry.kind == "1voucher.refund":
+                refunds[0] += 1
+                refunds[1] += amount
+                person[3] += 1
+    cash = []
+    for shift in shifts:
+        end = shift.closed_at if shift.closed_at is not None else now
+        mine = [
+            e for e in live if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
+        ]
+        cash.append(
+            ShiftCash(
+                shift_id=shift.id,
+                cashier=shift.cashier,
+                opening_float=shift.opening_float,
+                cash_in=sum(
+                    _settled_amount(e) for e in mine if e.state == "approved" and e.kind in CASH_IN
+                ),
+                cash_out=sum(
+                    _settled_amount(e) for e in mine if e.state == "approved" and e.kind in CASH_OUT
+                ),
+                in_doubt_cash=sum(
+                    _settled_amount(e) for e in mine if e.is_open and e.kind in CASH_IN
+                ),
+                counted=shift.counted_cash,
+            )
+        )
+    return Report(
+        kind=kind,
+        number=number,
+        period_start=period_start,
+        period_end=period_end,
+        created_at=now,
+        lines=tuple(
+            KindLine(k, state, count, amount)
+            for (k, state), (count, amount) in sorted(by_kind.items())
+        ),
+        cashiers=tuple(CashierLine(name, *values) for name, values in sorted(cashiers.items())),
+        shifts=tuple(cash),
+        in_doubt_count=in_doubt[0],
+        in_doubt_amount=in_doubt[1],
+        refund_count=refunds[0],
+        refund_amount=refunds[1],
+        reprints=reprints,
+        created_by=created_by,
+        override_by=override_by,
+    )
+
+
+def _when(ms: int) -> str:
+    return (datetime.fromtimestamp(ms / 1000, UTC) + SA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def report_document(
+    report: Report, *, store_name: str, terminal_id: str, copy: int = 0
+) -> Document:
+    """The report as it prints on the receipt printer (and shows on screen)."""
+    title = "X REPORT (running totals)" if report.kind == "X" else f"Z REPORT No {report.number}"
+    blocks: list[Any] = []
+    if copy:
+        blocks.append(Text(f"COPY {copy}", "center", bold=True))
+    blocks += [
+        Title(store_name),
+        Text(title, "center", bold=True),
+        Row("Till", terminal_id),
+        Row("From", _when(report.period_start)),
+        Row("To", _when(report.period_end)),
+        Row("Printed", _when(report.created_at)),
+    ]
+    if report.created_by:
+        blocks.append(Row("By", report.created_by))
+    if report.override_by:
+        blocks.append(Row("Open entries overridden by", report.override_by))
+    blocks += [Rule(), Text("BY PRODUCT", bold=True)]
+    for line in report.lines:
+        label = f"{KIND_NAMES.get(line.kind, line.kind)} {line.state.replace('_', ' ')}"
+        blocks.append(Row(f"{label} x{line.count}", format_rands(line.amount)))
+    if not report.lines:
+        blocks.append(Text("No transactions."))
+    blocks += [
+        Rule(),
+        Row(f"IN DOUBT x{report.in_doubt_count}", format_rands(report.in_doubt_amount), bold=True),
+        Row(f"Refunds x{report.refund_count}", format_rands(report.refund_amount)),
+        Row("Reprints", str(report.reprints)),
+        Rule(),
+        Text("BY CASHIER", bold=True),
+    ]
+    for person in report.cashiers:
+        blocks.append(
+            Row(f"{person.cashier} sales x{person.sales}", format_rands(person.sales_amount))
+        )
+        if person.paid_out:
+            blocks.append(Row(f"{person.cashier} paid out", format_rands(person.paid_out)))
+        if person.refunds or person.in_doubt:
+            blocks.append(
+                Row(f"{person.cashier} refunds / in doubt", f"{person.refunds} / {person.in_doubt}")
+            )
+    blocks += [Rule(), Text("CASH", bold=True)]
+    for shift in report.shifts:
+        blocks += [
+            Text(f"Shift {shift.shift_id} ({shift.cashier})"),
+            Row("Float", format_rands(shift.opening_float)),
+            Row("Cash in", format_rands(shift.cash_in)),
+            Row("In doubt (cash taken)", format_rands(shift.in_doubt_cash)),
+            Row("Paid out", format_rands(-shift.cash_out)),
+            Row("Expected", format_rands(shift.expected), bold=True),
+            Row("Counted", "not closed" if shift.counted is None else format_rands(shift.counted)),
+        ]
+        if shift.difference is not None:
+            blocks.append(Row("Difference", format_rands(shift.difference), bold=True))
+    if not report.shifts:
+        blocks.append(Text("No shifts."))
+    if copy:
+        blocks.append(Text(f"COPY {copy}", "center", bold=True))
+    blocks.append(Cut())
+    return Document(tuple(blocks))
+
+
+def report_text(report: Report, *, store_name: str, terminal_id: str, width: int = 42) -> str:
+    return render_text(
+        report_document(report, store_name=store_name, terminal_id=terminal_id), width
+    )
+
+
+def report_csv(report: Report) -> str:
+    """One row per figure, so a spreadsheet can sum it; amounts in cents and rands."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["report", "number", "section", "item", "state", "count", "cents", "rands"])
+    ident = [report.kind, "" if report.number is None else str(report.number)]
+
+    def row(section: str, item: str, state: str, count: int | str, cents: int | None) -> None:
+        rands = "" if cents is None else f"{cents / 100:.2f}"
+        writer.writerow(
+            [*ident, section, item, state, count, "" if cents is None else cents, rands]
+        )
+
+    for line in report.lines:
+        row("product", line.kind, line.state, line.count, line.amount)
+    row("total", "in doubt", "in_doubt", report.in_doubt_count, report.in_doubt_amount)
+    row("total", "refunds", "approved", report.refund_count, report.refund_amount)
+    row("total", "reprints", "", report.reprints, None)
+    for person in report.cashiers:
+        row("cashier", person.cashier, "sales", person.sales, person.sales_amount)
+        row("cashier", person.cashier, "paid_out", "", person.paid_out)
+    for shift in report.shifts:
+        name = f"shift {shift.shift_id} {shift.cashier}"
+        row("cash", name, "float", "", shift.opening_float)
+        row("cash", name, "expected", "", shift.expected)
+        row("cash", name, "counted", "", shift.counted)
+        row("cash", name, "difference", "", shift.difference)
+    return out.getvalue()
