@@ -26,12 +26,15 @@ from pathlib import Path
 import httpx
 
 from bench._common import header, median, ms, percentile, target_line
+from receipts import PreviewPrinter
 from till.flash import FlashClient
 from till.flash.client import API_PREFIX
 from till.journal import Journal
 from till.sales import SaleEngine
 from till.sales.engine import EngineHooks
+from till.sales.printing import SlipPrinter
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
+from till.slips import SlipHeader
 
 TARGET_RATIO = 1.15
 AMOUNT = 5000
@@ -119,7 +122,7 @@ class Floor:
         self.db.close()
 
 
-async def run(iterations: int, warmup: int, profile: bool, seed: int) -> bool:
+async def run(iterations: int, warmup: int, profile: bool, seed: int, receipt: bool = True) -> bool:
     rng = random.Random(seed)
     sandbox = Sandbox(seed=seed, float_cents=10**12)
     phases = Phases()
@@ -133,6 +136,13 @@ async def run(iterations: int, warmup: int, profile: bool, seed: int) -> bool:
         journal = Journal.open(directory / "journal.db")
         client = FlashClient(base_url=url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT)
         engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1", hooks=hooks)
+        if receipt:  # build the slip, render it, and record the print, as a till does
+            engine.slips = SlipPrinter(
+                journal,
+                PreviewPrinter(columns=42),
+                SlipHeader(store_name="Bench Store", terminal_id="T1"),
+                clock=engine.clock,
+            )
         floor = Floor(directory, url)
         floor.token = await client.token()
 
@@ -232,8 +242,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="warm-up pairs, not measured")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="then cProfile as many engine sales")
+    parser.add_argument(
+        "--no-receipt",
+        action="store_true",
+        help="leave out building, rendering and recording the slip (the sale alone)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.iterations, args.warmup, args.profile, args.seed))
+    asyncio.run(run(args.iterations, args.warmup, args.profile, args.seed, not args.no_receipt))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -190,7 +191,9 @@ def entry(
                      amount=10000, meter_number="04141414141"),
             now=0,
         )  # fmt: skip
-    return replace(new, state=state, response=response)
+    return replace(
+        new, state=state, response_json=None if response is None else json.dumps(response)
+    )
 
 
 def test_key_change_tokens_come_first_whatever_order_flash_sent(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ laid out as ESC/POS bytes (python-escpos Dummy) and as text at 32, 42 and 48 col
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -489,7 +490,7 @@ async def test_long_instructions_wrap_at_word_boundaries(engine: SaleEngine) -> 
         **response["voucher"],
         "content": {"redemptionInstructions": long_text, "termsAndConditions": "Terms apply."},
     }
-    document = slip_for(dataclasses.replace(entry, response=response), HEADER)
+    document = slip_for(dataclasses.replace(entry, response_json=json.dumps(response)), HEADER)
     [paragraph] = [b for b in document.blocks if isinstance(b, Paragraph) and b.text == long_text]
     for width in WIDTHS:
         lines = render_text(Document.of(paragraph), width).rstrip("\n").split("\n")
@@ -520,7 +521,7 @@ def test_sa_time_is_utc_plus_two_without_tzdata() -> None:
 
 async def test_unreadable_response_still_names_the_sale(engine: SaleEngine) -> None:
     entry = await approved(engine.sell_1voucher(5000))
-    garbled = dataclasses.replace(entry, response={"responseCode": "not a number"})
+    garbled = dataclasses.replace(entry, response_json=json.dumps({"responseCode": "not a number"}))
     document = slip_for(garbled, HEADER)
     text = " ".join(text_of(document).split())
     assert "1VOUCHER" in text and format_rands(5000) in text and "journal" in text

@@ -443,7 +443,7 @@ def format_entry(entry: Entry, related: Sequence[Entry] = ()) -> str:
         ("request", masked_request(entry.request)),
     ]
     # Columns added to the journal later still show, plainly, until they get a label here.
-    shown = _SHOWN_FIELDS | {"response"}
+    shown = _SHOWN_FIELDS | {"response_json"}
     rows += [
         (f.name.replace("_", " "), str(getattr(entry, f.name)))
         for f in fields(entry)
@@ -469,8 +469,11 @@ def entry_json(entry: Entry, *, secrets: bool = True) -> dict[str, Any]:
     response's PINs and tokens, for listings that may be pasted into a ticket.
     """
     data: dict[str, Any] = {
-        f.name: getattr(entry, f.name) for f in fields(entry) if f.name != "request"
+        f.name: getattr(entry, f.name)
+        for f in fields(entry)
+        if f.name not in ("request", "response_json")
     }
+    data["response"] = entry.response
     data["created"] = local_time(entry.created_at)
     if not secrets:
         data["response"] = redact(entry.response)

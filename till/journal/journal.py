@@ -16,6 +16,7 @@ import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,7 +55,8 @@ class Entry:
     kind: str
     state: State
     request: bytes
-    response: dict[str, Any] | None
+    #: Flash's answer exactly as it came (JSON text); `response` parses it on first use.
+    response_json: str | None
     response_code: int | None
     attempts: int
     last_error: str | None
@@ -82,6 +84,14 @@ class Entry:
     def __repr__(self) -> str:  # the request and response hold PINs: keep them out of reprs
         return f"Entry({self.reference!r}, {self.kind!r}, {self.state!r})"
 
+    @cached_property
+    def response(self) -> dict[str, Any] | None:
+        """Parsed once, when first read: a search of many rows rarely reads every answer."""
+        if self.response_json is None:
+            return None
+        parsed: dict[str, Any] = json.loads(self.response_json)
+        return parsed
+
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
@@ -91,8 +101,7 @@ class Entry:
         """Build without the frozen dataclass __init__: 3-4x faster, and searches return many."""
         values = dict(zip(_COLUMN_NAMES, row, strict=True))
         values["request"] = bytes(values["request"])
-        if values["response"] is not None:
-            values["response"] = json.loads(values["response"])
+        values["response_json"] = values.pop("response")
         values["training"] = bool(values["training"])
         values["retryable"] = bool(values["retryable"])
         entry = object.__new__(cls)
