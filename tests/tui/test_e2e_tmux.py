@@ -1,0 +1,109 @@
+"""`till demo` in a real 80x24 terminal (tmux): a 1Voucher sale by keyboard alone, then quit.
+
+The installed console script runs as a cashier would start it: training mode, the sandbox on
+loopback, the preview printer. tmux runs on its own socket (`-L`) with no config file, so the test
+never touches a user's tmux server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TMUX = shutil.which("tmux")
+EXITED = re.compile(r"till exited with status (\d+)")
+#: Box-drawing characters the Digits widget draws the PIN with.
+PIN = re.compile(r"\b\d{4} \d{4} \d{4} \d{4}\b")
+BIG_DIGITS = re.compile(r"[┏┓┗┛━┃╺╸╻╹┣┫]{3}")
+
+
+class Terminal:
+    def __init__(self, tmux: str, socket: str, session: str) -> None:
+        self.tmux, self.socket, self.session = tmux, socket, session
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [self.tmux, "-L", self.socket, "-f", os.devnull, *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, seen: Callable[[str], object], what: str, seconds: float = 8.0) -> str:
+        deadline = time.monotonic() + seconds
+        while True:
+            screen = self.screen()
+            if seen(screen):
+                return screen
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}; the screen was:\n{screen}")
+            time.sleep(0.05)
+
+
+def test_a_1voucher_sale_in_a_real_terminal(tmp_path: Path) -> None:
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    till = Path(sys.executable).with_name("till")
+    assert till.is_file(), f"no console script at {till}: pip install -e ."
+    tag = uuid.uuid4().hex[:12]
+    term = Terminal(TMUX, f"till-e2e-{tag}", f"till-{tag}")
+    command = (
+        f"env XDG_DATA_HOME={tmp_path / 'data'} XDG_CONFIG_HOME={tmp_path / 'config'} "
+        f"{till} demo; echo till exited with status $?; sleep 30"
+    )
+    started = time.monotonic()
+    term.run("new-session", "-d", "-s", term.session, "-x", "80", "-y", "24", command)
+    try:
+        # the Sell screen, with the product list from the sandbox
+        term.wait_for(
+            lambda s: "SELL" in s and "1Voucher" in s and "Product (type" in s, "the Sell screen"
+        )
+        term.keys("1vou", "Enter")
+        term.wait_for(lambda s: "Amount in rands" in s, "the amount step")
+        term.keys("50", "Enter")
+        confirm = term.wait_for(lambda s: "Enter = CONFIRM" in s, "the confirm step")
+        assert "R 50.00" in confirm
+        term.keys("Enter")
+        screen = term.wait_for(lambda s: "APPROVED" in s, "the approval")
+        lines = screen.splitlines()
+        assert "TRAINING MODE" in lines[0]  # the banner, top line, every screen
+        assert "1Voucher sale" in screen and "R 50.00" in screen
+        assert re.search(r"Reference\s+DEMO01-TILL01-[0-9A-Z]{4}-1\b", screen), screen
+        pin_at = next(n for n, line in enumerate(lines) if line.strip() == "PIN")
+        big = lines[pin_at + 1 : pin_at + 4]  # the PIN drawn three rows high, in four groups
+        assert all(BIG_DIGITS.search(row) for row in big), screen
+        assert "serial" in screen and "expires" in screen
+        # Ctrl+P shows the receipt as the preview printer printed it: the PIN, in digits
+        term.keys("C-p")
+        receipt = term.wait_for(lambda s: PIN.search(s) and "APPROVED" not in s, "the receipt")
+        assert "TRAINING" in receipt and "DEMO01-TILL01-" in receipt
+        term.keys("C-q")
+        ended = term.wait_for(EXITED.search, "till to exit", seconds=5)
+        status = EXITED.search(ended)
+        assert status is not None and status.group(1) == "0", ended
+        assert "Traceback" not in ended
+    finally:
+        subprocess.run(
+            [TMUX, "-L", term.socket, "-f", os.devnull, "kill-server"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    assert time.monotonic() - started < 20

@@ -1,0 +1,180 @@
+"""What the cashier sees at 80x24, screen by screen, compared with reviewed SVG snapshots.
+
+Each test runs the real `TillApp` (built from settings, as `till demo` builds it) with its engine
+opened on a seeded in-process sandbox and a journal whose epoch is fixed, so every PIN, serial and
+reference on screen is the same on every run. Review a changed screen with
+`pytest tests/tui/test_snapshots.py --snapshot-update` and look at the SVGs under `__snapshots__/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+import till.journal.journal as journal_module
+import till.sandbox.server as sandbox_server
+import till.tui.app as app_module
+from receipts import PreviewPrinter
+from tests.tui.harness import write_settings
+from till.config import Settings
+from till.flash import FlashClient
+from till.journal import Journal
+from till.runtime import journal_path, slip_header
+from till.sales import Backoff, SaleEngine
+from till.sales.printing import SlipPrinter
+from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.tui.app import TillApp
+
+SIZE = (80, 24)
+SANDBOX_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=sandbox_server.SAST)
+
+
+class SnapCompare(Protocol):
+    def __call__(
+        self,
+        app: TillApp,
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = SIZE,
+        run_before: Callable[[Pilot[None]], Awaitable[None] | None] | None = None,
+    ) -> bool: ...
+
+
+class Steered:
+    """The app under test and the sandbox behind it (so a test can inject a fault)."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sandbox = Sandbox(seed=7)
+        self.settings = write_settings(tmp_path)
+        sandbox = self.sandbox
+
+        @asynccontextmanager
+        async def open_engine(settings: Settings, **_: Any) -> AsyncIterator[SaleEngine]:
+            # the same wiring as till.runtime.open_engine, on the seeded sandbox in process;
+            # the resolver waits a minute before resending, so an in-doubt sale stays in doubt
+            with Journal.open(journal_path(settings)) as journal:
+                async with FlashClient(
+                    base_url="http://sandbox.test",
+                    api_key=sandbox.api_key,
+                    account_number=DEFAULT_ACCOUNT,
+                    transport=sandbox.transport(),
+                ) as client:
+                    engine = SaleEngine(
+                        journal,
+                        client,
+                        store_id=settings.till.store_id,
+                        terminal_id=settings.till.terminal_id,
+                        training=True,
+                        backoff=Backoff(base_ms=60_000, cap_ms=60_000, jitter=0.0),
+                    )
+                    engine.slips = SlipPrinter(
+                        journal, PreviewPrinter(), slip_header(settings), clock=engine.clock
+                    )
+                    yield engine
+
+        # a fixed journal epoch (references on screen are S1-T1-AAAA-n on every run) and a fixed
+        # sandbox clock (voucher expiry dates are "now" plus three years)
+        monkeypatch.setattr(sandbox_server, "_now", lambda: SANDBOX_NOW)
+        fixed = types.SimpleNamespace(choice=lambda alphabet: alphabet[0])
+        monkeypatch.setattr(journal_module, "secrets", fixed)
+        monkeypatch.setattr(app_module, "open_engine", open_engine)
+        self.app = TillApp(self.settings)
+
+
+@pytest.fixture
+def till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Steered:
+    return Steered(tmp_path, monkeypatch)
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 5) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.02)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """A steady cursor (it blinks every half second) and nothing left to lay out."""
+    for entry in pilot.app.screen.query(Input):
+        entry.cursor_blink = False
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+def step_of(app: TillApp) -> object:
+    return getattr(app.screen, "step", None)
+
+
+def ready(app: TillApp) -> bool:
+    return bool(app.catalog) and step_of(app) == "product"
+
+
+async def start(pilot: Pilot[None]) -> None:
+    await wait_for(pilot, lambda: ready(pilot.app))  # type: ignore[arg-type]
+
+
+def sell_to(step: str, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        await pilot.press(*keys)
+        await wait_for(pilot, lambda: step_of(pilot.app) == step)  # type: ignore[arg-type]
+        await settle(pilot)
+
+    return run_before
+
+
+SALE = ("1", "v", "o", "u", "enter", "5", "0", "enter")
+
+
+def test_sell_at_rest_lists_the_products(till: Steered, snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_sell_confirm_step(till: Steered, snap_compare: SnapCompare) -> None:
+    assert snap_compare(till.app, run_before=sell_to("confirm", *SALE))
+
+
+def test_sell_approved_shows_the_pin_big(till: Steered, snap_compare: SnapCompare) -> None:
+    assert snap_compare(till.app, run_before=sell_to("outcome", *SALE, "enter"))
+
+
+def test_sell_in_doubt_says_do_not_sell_again(till: Steered, snap_compare: SnapCompare) -> None:
+    till.sandbox.faults.inject(Fault("drop"))
+    assert snap_compare(till.app, run_before=sell_to("outcome", *SALE, "enter"))
+
+
+@pytest.mark.parametrize(
+    ("key", "mode"),
+    [
+        ("f3", "redeem"),
+        ("f4", "refund"),
+        ("f5", "vend"),
+        ("f6", "cashout"),
+        ("f7", "journal"),
+        ("f8", "in_doubt"),
+    ],
+)
+def test_every_other_screen_at_rest(
+    till: Steered, snap_compare: SnapCompare, key: str, mode: str
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: pilot.app.current_mode == mode)
+        await pilot.pause(0.1)
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
