@@ -244,3 +244,14 @@ def test_refuses_a_journal_from_a_newer_till(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(SchemaTooNew, match="upgrade the till"):
         Journal.open(path)
+
+
+def test_a_v2_journal_that_already_has_reprint_count_still_opens(tmp_path: Path) -> None:
+    """Journals made while v2 briefly held the column must not fail on 'duplicate column'."""
+    path = tmp_path / "early-v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=2)
+    conn.execute("ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0")
+    conn.close()
+    with Journal.open(path) as j:
+        assert j.add(new(), now=1).reprint_count == 0

@@ -7,6 +7,7 @@ left half-migrated. Add a migration; never edit one that has shipped.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 _V1 = """
 CREATE TABLE entries (
@@ -61,10 +62,14 @@ CREATE INDEX entries_amount ON entries (amount, created_at);
 CREATE INDEX entries_related ON entries (related_reference) WHERE related_reference IS NOT NULL;
 """
 
-# v3: reprints counted apart from prints, so a receipt's copies are numbered.
-_V3 = """
-ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0;
-"""
+
+# v3: reprints counted apart from prints, so a receipt's copies are numbered. Development
+# journals made before v3 existed may already have the column, so it is added only if missing.
+def _v3(conn: sqlite3.Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    if "reprint_count" not in columns:
+        conn.execute("ALTER TABLE entries ADD COLUMN reprint_count INTEGER NOT NULL DEFAULT 0")
+
 
 # v4: who approved an entry (a supervisor, for refunds, cancels, reprints and big sales), the
 # cashiers' shifts, and the numbered Z reports, which nothing may change once written.
@@ -98,7 +103,8 @@ CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
 BEGIN SELECT RAISE(ABORT, 'a Z report cannot be deleted'); END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _v3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -132,8 +138,12 @@ def migrate(conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION) -> int:
     for version in range(start + 1, upto + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[version - 1]):
-                conn.execute(statement)
+            migration = MIGRATIONS[version - 1]
+            if callable(migration):
+                migration(conn)
+            else:
+                for statement in _statements(migration):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
