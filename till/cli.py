@@ -18,6 +18,7 @@ from till import __version__
 from till.commands import journal as journal_commands
 from till.commands import receipts as receipt_commands
 from till.commands import sales as sales_commands
+from till.commands import staff as staff_commands
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
 from till.commands.sales import transact
 from till.config import ConfigError, Settings, default_config_path, load_settings
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     sales_commands.add_parsers(sub)
     journal_commands.add_parsers(sub)
     receipt_commands.add_parsers(sub)
+    staff_commands.add_parsers(sub)
     return parser
 
 

@@ -79,11 +79,13 @@ class ReportBook:
         return last[1] if last else 0
 
     def _report(self, kind: str, *, now: int, **extra: object) -> Report:
+        # Periods are half-open, [start, now): the next Z starts at this one's end, so an entry
+        # written in the very millisecond of a Z is counted once (on the next), never twice.
         start = self._period_start()
-        entries = self.journal.search(since=start, until=now + 1, limit=10**9)
+        entries = self.journal.search(since=start, until=now, limit=10**9)
         return build_report(
             entries,
-            self.shifts_in(start, now + 1),
+            self.shifts_in(start, now),
             kind=kind,  # type: ignore[arg-type]
             period_start=start,
             period_end=now,

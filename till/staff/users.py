@@ -21,7 +21,7 @@ Role = Literal["cashier", "supervisor", "manager"]
 ROLES: tuple[Role, ...] = ("cashier", "supervisor", "manager")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 _USER_ID = re.compile(r"[A-Za-z0-9]{1,16}")
-_PIN = re.compile(r"\d{4,8}")
+_PIN = re.compile(r"[0-9]{4,8}")  # ASCII only: \d would also match other scripts' digits
 #: scrypt cost: ~50 ms on a till's CPU, enough to make guessing a stolen file slow.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 

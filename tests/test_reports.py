@@ -1,0 +1,337 @@
+"""X and Z reports against a journal of known sales, made through the engine and the sandbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from receipts import render_text
+from till.flash import FlashClient
+from till.journal import Journal
+from till.reports import (
+    CashierLine,
+    KindLine,
+    Report,
+    ReportBook,
+    ReportError,
+    ShiftCash,
+    report_csv,
+    report_document,
+    report_text,
+)
+from till.sales import Backoff, SaleEngine
+from till.sandbox import Fault, Sandbox
+
+T0 = 1_800_000_000_000
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> int:
+        return self.now
+
+    def tick(self, ms: int = 1_000) -> int:
+        self.now += ms
+        return self.now
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal.open(tmp_path / "journal.sqlite3") as j:
+        yield j
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_engine(journal: Journal, client: FlashClient, clock: Clock, **kwargs: Any) -> SaleEngine:
+    return SaleEngine(
+        journal,
+        client,
+        store_id="S1",
+        terminal_id="T1",
+        backoff=Backoff(base_ms=1, cap_ms=1),
+        clock=clock,
+        **kwargs,
+    )
+
+
+def pin_of(response: dict[str, Any] | None) -> str:
+    assert response is not None
+    return str(response["voucher"]["pin"])
+
+
+@dataclass
+class Day:
+    book: ReportBook
+    journal: Journal
+    clock: Clock
+    c1: SaleEngine
+    c2: SaleEngine
+    in_doubt: str
+
+
+@pytest.fixture
+async def day(journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Clock) -> Day:
+    """Two cashiers' shifts with every kind of line a report has."""
+    book = ReportBook(journal)
+    book.open_shift("c1", 50_000, now=clock())
+    book.open_shift("c2", 20_000, now=clock())
+    c1 = make_engine(journal, client, clock, cashier="c1")
+    c2 = make_engine(journal, client, clock, cashier="c2")
+    training = make_engine(journal, client, clock, cashier="c1", training=True)
+
+    clock.tick()
+    voucher = await c1.sell_1voucher(10_000)
+    clock.tick()
+    airtime = await c1.sell_airtime(400, "082 123 4567", 2_900)
+    clock.tick()
+    gift = await c2.sell_gift_voucher(200, 5_000)
+    clock.tick()
+    declined = await c2.redeem_1voucher("2401240124012401", 0)
+    clock.tick()
+    redeemed = await c2.redeem_1voucher(pin_of(voucher.response), 4_000)
+    clock.tick()
+    refund = await c2.refund_1voucher(redeemed.reference, 1_000)
+    clock.tick()
+    lookup = await c1.lookup_meter("04040404040", 5_000)  # a query: never on a report
+    clock.tick()
+    sandbox.faults.inject(Fault("error_503", times=1))
+    doubtful = await c1.sell_1voucher(7_500)
+    clock.tick()
+    practice = await training.sell_1voucher(99_900)
+    assert [
+        o.status for o in (voucher, airtime, gift, declined, redeemed, refund, lookup, practice)
+    ] == ["approved"] * 3 + ["declined"] + ["approved"] * 4
+    assert doubtful.status == "in_doubt"
+    # the receipt, then one reprint (a copy)
+    journal.record_print(voucher.reference, now=clock.tick())
+    journal.record_print(voucher.reference, now=clock.tick(), copy=True)
+    journal.record_print(practice.reference, now=clock.tick(), copy=True)  # training: never
+    book.close_shift("c2", 20_500, closed_by="c2", now=clock.tick())
+    clock.tick(60_000)
+    return Day(book, journal, clock, c1, c2, doubtful.reference)
+
+
+EXPECTED_LINES = (
+    KindLine("1voucher.purchase", "approved", 1, 10_000),
+    KindLine("1voucher.purchase", "in_doubt", 1, 7_500),
+    KindLine("1voucher.redeem", "approved", 1, 4_000),
+    KindLine("1voucher.redeem", "declined", 1, 0),
+    KindLine("1voucher.refund", "approved", 1, 1_000),
+    KindLine("cellular.pinless.purchase", "approved", 1, 2_900),
+    KindLine("gift-voucher.purchase", "approved", 1, 5_000),
+)
+
+
+def test_x_report_totals(day: Day) -> None:
+    report = day.book.x_report(now=day.clock())
+    assert report.kind == "X" and report.number is None
+    assert report.period_start == 0 and report.period_end == day.clock()
+    assert report.lines == EXPECTED_LINES
+    assert report.cashiers == (
+        CashierLine("c1", sales=2, sales_amount=12_900, paid_out=0, refunds=0, in_doubt=1),
+        CashierLine("c2", sales=1, sales_amount=5_000, paid_out=4_000, refunds=1, in_doubt=0),
+    )
+    assert (report.in_doubt_count, report.in_doubt_amount) == (1, 7_500)
+    assert (report.refund_count, report.refund_amount) == (1, 1_000)
+    assert report.reprints == 1
+    c1, c2 = report.shifts
+    assert c1 == ShiftCash(c1.shift_id, "c1", 50_000, 12_900, 0, 7_500, None)
+    assert c1.expected == 50_000 + 12_900 + 7_500 and c1.difference is None
+    assert c2 == ShiftCash(c2.shift_id, "c2", 20_000, 5_000, 4_000, 0, 20_500)
+    assert c2.expected == 21_000 and c2.difference == -500
+
+
+def test_training_never_counts(day: Day) -> None:
+    report = day.book.x_report(now=day.clock())
+    training = [e for e in day.journal.search(limit=100) if e.training]
+    assert len(training) == 1 and training[0].reprint_count == 1
+    assert all(line.amount != 99_900 for line in report.lines)
+    assert sum(line.count for line in report.lines) == 7
+
+
+def test_x_changes_nothing(day: Day) -> None:
+    first = day.book.x_report(now=day.clock())
+    second = day.book.x_report(now=day.clock())
+    assert first == second
+    assert day.journal.read("SELECT COUNT(*) FROM z_reports") == [(0,)]
+    assert day.book.last_z() is None
+    assert day.book.current_shift("c1") is not None  # shifts untouched too
+
+
+def test_z_refused_while_in_doubt_then_allowed_with_override(day: Day) -> None:
+    with pytest.raises(ReportError, match="1 transaction\\(s\\) are still in doubt"):
+        day.book.z_report(now=day.clock(), created_by="sup")
+    assert day.book.last_z() is None
+    z = day.book.z_report(now=day.clock(), created_by="sup", override_by="boss")
+    assert z.number == 1 and z.override_by == "boss" and z.created_by == "sup"
+    assert z.notes == ("1 open at close",)
+    assert z.lines == EXPECTED_LINES and z.in_doubt_count == 1
+    assert day.journal.read("SELECT number, created_by, override_by FROM z_reports") == [
+        (1, "sup", "boss")
+    ]
+    text = report_text(z, store_name="Shop", terminal_id="T1")
+    assert "Open entries overridden by" in text and "boss" in text
+
+
+async def test_z_allowed_once_in_doubt_is_settled(day: Day) -> None:
+    resolved = await day.c1.resolve(all_open=True)
+    assert resolved.approved == [day.in_doubt]
+    z = day.book.z_report(now=day.clock(), created_by="sup")
+    assert z.override_by is None and z.notes == ()
+    assert z.in_doubt_count == 0
+    assert KindLine("1voucher.purchase", "approved", 2, 17_500) in z.lines
+    assert z.shifts[0].cash_in == 12_900 + 7_500 and z.shifts[0].in_doubt_cash == 0
+
+
+async def test_z_numbering_and_periods_chain(
+    journal: Journal, client: FlashClient, clock: Clock
+) -> None:
+    book = ReportBook(journal)
+    engine = make_engine(journal, client, clock, cashier="c1")
+    await engine.sell_1voucher(1_000)
+    z1 = book.z_report(now=clock.tick(), created_by="sup")
+    clock.tick()
+    await engine.sell_1voucher(2_000)
+    await engine.sell_1voucher(3_000)
+    z2 = book.z_report(now=clock.tick(), created_by="sup")
+    z3 = book.z_report(now=clock.tick(), created_by="boss")
+    assert [z.number for z in (z1, z2, z3)] == [1, 2, 3]
+    assert z1.period_start == 0
+    assert z2.period_start == z1.period_end and z3.period_start == z2.period_end
+    assert z1.lines == (KindLine("1voucher.purchase", "approved", 1, 1_000),)
+    assert z2.lines == (KindLine("1voucher.purchase", "approved", 2, 5_000),)
+    assert z3.lines == ()
+    assert book.last_z() == (3, z3.period_end)
+    assert book.x_report(now=clock.tick()).period_start == z3.period_end
+
+
+async def test_an_entry_in_the_zs_millisecond_counts_once(
+    journal: Journal, client: FlashClient, clock: Clock
+) -> None:
+    book = ReportBook(journal)
+    engine = make_engine(journal, client, clock, cashier="c1")
+    await engine.sell_1voucher(1_000)  # created at exactly the Z's instant
+    z1 = book.z_report(now=clock(), created_by="sup")
+    z2 = book.z_report(now=clock.tick(), created_by="sup")
+    counted = sum(line.count for z in (z1, z2) for line in z.lines)
+    assert counted == 1
+
+
+def test_stored_z_cannot_change_and_reads_back_identical(day: Day, tmp_path: Path) -> None:
+    z = day.book.z_report(now=day.clock(), created_by="sup", override_by="boss")
+    conn = sqlite3.connect(day.journal.path)
+    try:
+        for sql in (
+            "UPDATE z_reports SET body = '{}' WHERE number = 1",
+            "UPDATE z_reports SET created_by = 'someone' WHERE number = 1",
+            "UPDATE z_reports SET period_end = 0",
+            "UPDATE z_reports SET override_by = NULL",
+        ):
+            with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
+                conn.execute(sql)
+        with pytest.raises(sqlite3.DatabaseError, match="cannot be deleted"):
+            conn.execute("DELETE FROM z_reports")
+    finally:
+        conn.close()
+    day.clock.tick()
+    day.book.open_shift("c2", 1_000, now=day.clock.tick())  # life goes on
+    stored, printed = day.book.z(1)
+    assert stored == z and printed == 0
+    assert day.book.count_z_print(1) == 1 and day.book.count_z_print(1) == 2
+    assert day.book.z(1) == (z, 2)
+    copy = render_text(report_document(z, store_name="Shop", terminal_id="T1", copy=2), 42)
+    assert copy.count("COPY 2") == 2
+    with pytest.raises(ReportError, match="no Z report number 9"):
+        day.book.z(9)
+
+
+def test_report_csv_parses_and_sums(day: Day) -> None:
+    report = day.book.x_report(now=day.clock())
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert rows[0].keys() == {
+        "report",
+        "number",
+        "section",
+        "item",
+        "state",
+        "count",
+        "cents",
+        "rands",
+    }
+    assert {row["report"] for row in rows} == {"X"}
+    products = [row for row in rows if row["section"] == "product"]
+    assert len(products) == len(EXPECTED_LINES)
+    assert sum(int(row["cents"]) for row in products) == sum(x.amount for x in EXPECTED_LINES)
+    assert sum(int(row["count"]) for row in products) == 7
+    approved_in = sum(
+        int(row["cents"])
+        for row in products
+        if row["state"] == "approved" and row["item"].endswith(".purchase")
+    )
+    sales = [row for row in rows if row["section"] == "cashier" and row["state"] == "sales"]
+    assert sum(int(row["cents"]) for row in sales) == approved_in == 17_900
+    for row in rows:
+        if row["cents"]:
+            assert f"{int(row['cents']) / 100:.2f}" == row["rands"]
+    cash = {(row["item"], row["state"]): row["cents"] for row in rows if row["section"] == "cash"}
+    c2 = next(name for name, _ in cash if name.endswith(" c2"))
+    assert cash[(c2, "expected")] == "21000" and cash[(c2, "difference")] == "-500"
+    c1 = next(name for name, _ in cash if name.endswith(" c1"))
+    assert cash[(c1, "counted")] == "" and cash[(c1, "difference")] == ""
+    (doubt,) = [row for row in rows if row["item"] == "in doubt"]
+    assert (doubt["count"], doubt["cents"]) == ("1", "7500")
+
+
+def _check_width(report: Report) -> None:
+    for name in ("Shop", "A Very Long Store Name That Goes On And On (Pty) Ltd"):
+        text = report_text(report, store_name=name, terminal_id="TERMINAL-000042")
+        assert text.strip()
+        for line in text.splitlines():
+            assert len(line) <= 42, line
+
+
+def test_report_text_fits_42_columns(day: Day) -> None:
+    x = day.book.x_report(now=day.clock())
+    _check_width(x)
+    text = report_text(x, store_name="Shop", terminal_id="T1")
+    assert "IN DOUBT x1" in text and "R 75.00" in text and "Difference" in text
+    assert "X REPORT" in text
+    z = day.book.z_report(now=day.clock(), created_by="supervisor01", override_by="manager01")
+    _check_width(z)
+    assert "Z REPORT No 1" in report_text(z, store_name="Shop", terminal_id="T1")
+
+
+def test_an_empty_day(journal: Journal, clock: Clock) -> None:
+    book = ReportBook(journal)
+    x = book.x_report(now=clock())
+    assert x.lines == () and x.cashiers == () and x.shifts == () and x.reprints == 0
+    _check_width(x)
+    assert "No transactions." in report_text(x, store_name="S", terminal_id="T")
+
+
+def test_shifts(journal: Journal, clock: Clock) -> None:
+    book = ReportBook(journal)
+    opened = book.open_shift("c1", 10_000, now=clock())
+    with pytest.raises(ReportError, match="already has an open shift"):
+        book.open_shift("c1", 10_000, now=clock.tick())
+    with pytest.raises(ReportError, match="negative"):
+        book.open_shift("c2", -1, now=clock.tick())
+    with pytest.raises(ReportError, match="no open shift"):
+        book.close_shift("c2", 0, closed_by="c2", now=clock.tick())
+    closed = book.close_shift("c1", 9_000, closed_by="sup", now=clock.tick())
+    assert closed.id == opened.id and closed.counted_cash == 9_000 and closed.closed_by == "sup"
+    assert book.current_shift("c1") is None
+    assert book.open_shift("c1", 5_000, now=clock.tick()).id != opened.id
