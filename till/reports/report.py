@@ -246,7 +246,7 @@ def report_document(
         Title(store_name),
         Text(title, "center", bold=True),
         Row("Till", terminal_id),
-        Row("From", _when(report.period_start)),
+        Row("From", _when(report.period_start) if report.period_start else "the first sale"),
         Row("To", _when(report.period_end)),
         Row("Printed", _when(report.created_at)),
     ]
