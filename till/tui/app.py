@@ -3,29 +3,49 @@
 Screens never await the network themselves: they ask the app to `transact`, the app runs the
 engine call in a worker it owns (so closing a screen cannot orphan a sale) and posts the outcome
 back to the screen that asked. One transaction at a time: a second submit is refused.
+
+Staff (when `[staff] enabled`):
+
+- Sign-in and lock. The app starts on `SignInScreen`; a cashier's id and PIN sets
+  `engine.cashier`, so every journal entry records who made it, and the status bar shows them.
+  Ctrl+L, or `idle_lock_seconds` without a key, pushes the same screen over whatever is showing
+  (nothing underneath can be read or switched to); the cashier's PIN, or a supervisor's, pops
+  it again, and another cashier signing in takes over the till. Workers keep running.
+- Approvals: a screen's engine call has the shape `Call = (engine, approved_by) -> Outcome` and
+  passes `approved_by` to the engine method. `transact` runs it with None first; if the engine
+  raises `ApprovalRequired` (nothing is journaled or sent then), the app, still in its own
+  worker, pushes `ApprovalScreen` and awaits it, then runs the same call again with the
+  supervisor's id, which the engine records on the entry. Escape on the modal posts
+  `TransactionRefused(..., field="approval")` and the screen says it was not approved. Screens
+  do nothing else for approvals.
+- Work that is not an engine transaction but needs a supervisor (a reprint) awaits
+  `ask_approval(reason)` from an app-owned worker (`run_engine`) before doing it; it returns the
+  approver's id, or None when not approved (and at once the "" when staff is off).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Static
 
 from till.config import Settings
 from till.flash import FlashError
 from till.flash.models import Product
-from till.runtime import journal_path, open_engine
-from till.sales import InputError, Outcome, SaleEngine
+from till.runtime import journal_path, open_engine, open_users
+from till.sales import InputError, SaleEngine
+from till.staff import ApprovalRequired, Role, User, UserStore
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
-from till.tui.messages import TransactionDone, TransactionRefused
-
-Call = Callable[[SaleEngine], Awaitable[Outcome]]
+from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRefused
 
 #: Default keys per screen; `[keys]` in the config can remap them.
 DEFAULT_KEYS: dict[str, str] = {
@@ -60,6 +80,8 @@ class TillApp(App[None]):
     CSS_PATH = "till.tcss"
     TITLE = "till"
     ENABLE_COMMAND_PALETTE = False
+    #: Priority, so it locks from inside an entry line or the approval modal too.
+    BINDINGS = [Binding("ctrl+l", "lock", "Lock", show=False, priority=True)]
 
     open_count: reactive[int] = reactive(0)
     catalog: reactive[tuple[SaleItem, ...]] = reactive(())
@@ -71,7 +93,10 @@ class TillApp(App[None]):
         *,
         engine: SaleEngine | None = None,
         catalog_path: Path | None = None,
+        users: UserStore | None = None,
+        idle_lock_seconds: float | None = None,
     ) -> None:
+        """`users` and `idle_lock_seconds` override the settings' (tests use a short idle)."""
         super().__init__()
         self.settings = settings
         self.training = settings.training.enabled
@@ -86,6 +111,20 @@ class TillApp(App[None]):
             self.bind(keys[mode], f"switch_mode('{mode}')", description=SCREEN_TITLES[mode])
         self.bind("ctrl+q", "quit", description="Quit", show=False)
         self.keys = keys
+        self.staff_enabled = settings.staff.enabled
+        self._users = users
+        self._own_users = False
+        self.idle_lock_seconds = (
+            idle_lock_seconds if idle_lock_seconds is not None else settings.staff.idle_lock_seconds
+        )
+        self.user: User | None = None
+        self.locked = False
+        self._last_key = time.monotonic()
+
+    @property
+    def users(self) -> UserStore:
+        assert self._users is not None, "the users file opens with the app when staff is on"
+        return self._users
 
     @property
     def engine(self) -> SaleEngine:
@@ -96,7 +135,12 @@ class TillApp(App[None]):
     def identity_text(self) -> str:
         till = self.settings.till
         who = f"{till.store_name or till.store_id}  till {till.terminal_id}"
-        return who + (f"  cashier {self.engine.cashier}" if self.engine.cashier else "")
+        cashier = self.engine.cashier
+        if not cashier:
+            return who
+        user = self.user
+        name = f"{user.name} ({cashier})" if user is not None and user.id == cashier else cashier
+        return f"{who}  cashier {name}"
 
     async def on_mount(self) -> None:
         if self._engine is None:
@@ -109,10 +153,85 @@ class TillApp(App[None]):
         self.run_worker(self.engine.run_resolver(self._stop), name="resolver", exit_on_error=False)
         self.run_worker(self._load_catalog(), name="catalog", exit_on_error=False)
         await self.switch_mode("sell")
+        if self.staff_enabled:
+            if self._users is None:
+                self._users = open_users(self.settings)
+                self._own_users = True
+            self.engine.cashier = None  # nobody has signed in yet
+            self.locked = True
+            await self.push_screen(self._signin_screen(None))
+            self.set_interval(min(1.0, self.idle_lock_seconds / 5), self._check_idle)
 
     async def on_unmount(self) -> None:
         self._stop.set()
         await self._stack.aclose()
+        if self._own_users and self._users is not None:
+            self._users.close()
+
+    # -- staff: sign-in, lock, approvals -------------------------------------------------------
+
+    @staticmethod
+    def _signin_screen(locked_by: str | None) -> Screen[None]:
+        from till.tui.signin import SignInScreen
+
+        return SignInScreen(locked_by=locked_by)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()  # every key, whatever then handles it
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While locked (or before sign-in) no screen can be switched to; no lock if no staff."""
+        if action == "lock" and not self.staff_enabled:
+            return False
+        return not (self.locked and action in ("switch_mode", "lock"))
+
+    def _check_idle(self) -> None:
+        if time.monotonic() - self._last_key >= self.idle_lock_seconds:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Cover the till until the cashier's PIN (or a supervisor's) is typed."""
+        if not self.staff_enabled or self.locked or not self.engine.cashier:
+            return
+        self.locked = True
+        self.push_screen(self._signin_screen(self.engine.cashier))
+
+    async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
+        """The user if the PIN is right (AuthError if not), checked off the event loop."""
+        return await asyncio.to_thread(
+            self.users.verify, user_id, pin, now=self.engine.clock(), role=role
+        )
+
+    def signed_in(self, user: User) -> None:
+        """`user` is now the cashier: every journal entry from here on records them."""
+        self.user = user
+        self.engine.cashier = user.id
+        self.unlocked(user)
+
+    def unlocked(self, user: User) -> None:
+        self.locked = False
+        self._last_key = time.monotonic()
+        self.pop_screen()
+        self._refresh_identity()
+
+    def _refresh_identity(self) -> None:
+        """Status bars were composed with the old cashier: update every screen's."""
+        text = self.identity_text
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                for static in screen.query(".identity").results(Static):
+                    static.update(text)
+
+    async def ask_approval(self, reason: str) -> str | None:
+        """A supervisor's id once they approve (None: not approved). Await it from a worker the
+        app owns, never one a screen owns. With staff off nobody is asked: returns ""."""
+        if not self.staff_enabled:
+            return ""
+        from till.tui.signin import ApprovalScreen
+
+        return await self.push_screen(ApprovalScreen(reason), wait_for_dismiss=True)
 
     def _open_count_changed(self, count: int) -> None:
         self.open_count = count
@@ -129,7 +248,10 @@ class TillApp(App[None]):
             save_catalog(self.catalog_path, products)
 
     def transact(self, screen: Screen[None], call: Call) -> bool:
-        """Run one engine call for `screen`; False (and nothing runs) while another is busy."""
+        """Run one engine call for `screen`; False (and nothing runs) while another is busy.
+
+        `call(engine, approved_by)` runs with None; on ApprovalRequired the app asks a supervisor
+        and runs it again with their id (see the module docstring)."""
         if self.busy:
             return False
         self.busy = True
@@ -137,8 +259,18 @@ class TillApp(App[None]):
         return True
 
     async def _transact(self, screen: Screen[None], call: Call) -> None:
+        approved_by: str | None = None
         try:
-            outcome = await call(self.engine)
+            while True:
+                try:
+                    outcome = await call(self.engine, approved_by)
+                    break
+                except ApprovalRequired as exc:  # nothing was journaled or sent
+                    approved_by = await self.ask_approval(exc.reason) or None
+                    if approved_by is None:
+                        message = f"Not approved: {exc.reason}"
+                        screen.post_message(TransactionRefused(message, NOT_APPROVED))
+                        return
         except InputError as exc:
             screen.post_message(TransactionRefused(exc.message, exc.field))
         except Exception as exc:  # the engine journals first, so a crash here loses nothing

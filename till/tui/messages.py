@@ -1,10 +1,21 @@
-"""Messages the app sends a screen when the engine has finished something for it."""
+"""Messages the app sends a screen when the engine has finished something for it, and the
+shape of the engine call a screen hands the app."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from textual.message import Message
 
-from till.sales import Outcome
+from till.sales import Outcome, SaleEngine
+
+#: One engine call for `TillApp.transact`: `(engine, approved_by)`. `approved_by` is None on the
+#: first try; if the engine raises ApprovalRequired the app asks a supervisor and calls it again
+#: with their id, so the call must pass it to the engine method (those without one ignore it).
+Call = Callable[[SaleEngine, str | None], Awaitable[Outcome]]
+
+#: `TransactionRefused.field` when a supervisor did not approve (Escape on the approval modal).
+NOT_APPROVED = "approval"
 
 
 class TransactionDone(Message):
@@ -16,7 +27,7 @@ class TransactionDone(Message):
 
 
 class TransactionRefused(Message):
-    """Bad input, refused before anything was written or sent."""
+    """Bad input, or no approval: refused before anything was written or sent."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__()

@@ -174,23 +174,23 @@ class CashOutScreen(StepScreen):
         if self.action == "purchase":
             code, amount = self.product[0], self.amount
 
-            async def sell(engine: SaleEngine) -> Outcome:
-                return await engine.sell_cash_out_pin(code, amount)
+            async def sell(engine: SaleEngine, approved_by: str | None) -> Outcome:
+                return await engine.sell_cash_out_pin(code, amount, approved_by=approved_by)
 
             self.send(sell)
             return
         assert self.purchase is not None
         reference = self.purchase.reference
 
-        async def cancel(engine: SaleEngine) -> Outcome:
-            return await engine.cancel_cash_out_pin(reference)
+        async def cancel(engine: SaleEngine, approved_by: str | None) -> Outcome:
+            return await engine.cancel_cash_out_pin(reference, approved_by=approved_by)
 
         self.send(cancel)
 
     def _lookup(self, serial: str) -> None:
         code = self.product[0]
 
-        async def lookup(engine: SaleEngine) -> Outcome:
+        async def lookup(engine: SaleEngine, approved_by: str | None) -> Outcome:
             return await engine.lookup_cash_out_pin(serial, code)
 
         self.send(lookup)

@@ -60,6 +60,10 @@ def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
         if engine.slips is None:
             screen.post_message(SlipPrinted(reference, False, error="no printer is configured"))
             return
+        # A reprint needs a supervisor when staff is on (asked here, in the app's worker).
+        if not in_doubt and await app.ask_approval("a supervisor must approve a reprint") is None:
+            screen.post_message(SlipPrinted(reference, False, error="not approved"))
+            return
         try:
             if in_doubt:
                 outcome = await engine.slips.print_in_doubt(reference)

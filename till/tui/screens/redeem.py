@@ -10,7 +10,7 @@ PIN is checked here before anything is written or sent; the engine checks it aga
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine, normalize_mobile
-from till.tui.messages import TransactionDone, TransactionRefused
+from till.tui.messages import Call, TransactionDone, TransactionRefused
 from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
 from till.tui.widgets import OutcomeView
 
@@ -219,7 +219,7 @@ class StepScreen(TillScreen):
                 return
         self.handle(text)
 
-    def send(self, call: Callable[[SaleEngine], Awaitable[Outcome]]) -> None:
+    def send(self, call: Call) -> None:
         """Hand the engine call to the app; the answer comes back as a message."""
         if not self.till.transact(self, call):
             raise FieldError("Another transaction is still with Flash: wait for its answer.")
@@ -233,7 +233,9 @@ class StepScreen(TillScreen):
         self._enter("outcome")
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
-        self._enter(self.step_for_field(message.field))
+        # Not approved: back to confirm, where Enter asks again and Escape changes it.
+        field = message.field
+        self._enter("confirm" if field == "approval" else self.step_for_field(field))
         self.show_error(f"{message.message}. Nothing was sent.")
 
     def action_back(self) -> None:
@@ -298,7 +300,7 @@ class RedeemScreen(StepScreen):
                 raise FieldError("Press Enter on its own to confirm, or Escape to change.")
             pin, amount, mobile = self.pin, self.amount, self.mobile
 
-            async def call(engine: SaleEngine) -> Outcome:
+            async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
                 return await engine.redeem_1voucher(pin, amount, mobile_number=mobile)
 
             self.send(call)

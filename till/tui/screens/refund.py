@@ -103,8 +103,10 @@ class RefundScreen(StepScreen):
             assert self.redemption is not None
             reference, amount, mobile = self.redemption.reference, self.amount, self.mobile
 
-            async def call(engine: SaleEngine) -> Outcome:
-                return await engine.refund_1voucher(reference, amount, mobile_number=mobile)
+            async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
+                return await engine.refund_1voucher(
+                    reference, amount, mobile_number=mobile, approved_by=approved_by
+                )
 
             self.send(call)
 

@@ -181,16 +181,17 @@ class SellScreen(TillScreen):
         item, amount, mobile = self.item, self.amount, self.mobile
         assert item is not None
 
-        async def call(engine: SaleEngine) -> Outcome:
+        async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
+            by = approved_by
             if item.kind == "1voucher":
-                return await engine.sell_1voucher(amount)
+                return await engine.sell_1voucher(amount, approved_by=by)
             if item.kind == "gift":
-                return await engine.sell_gift_voucher(item.code, amount)
+                return await engine.sell_gift_voucher(item.code, amount, approved_by=by)
             if item.kind == "eezi":
-                return await engine.sell_eezi_voucher(item.code, amount)
+                return await engine.sell_eezi_voucher(item.code, amount, approved_by=by)
             if item.kind == "cashout":
-                return await engine.sell_cash_out_pin(item.code, amount)
-            return await engine.sell_airtime(item.code, mobile, amount)
+                return await engine.sell_cash_out_pin(item.code, amount, approved_by=by)
+            return await engine.sell_airtime(item.code, mobile, amount, approved_by=by)
 
         if not self.till.transact(self, call):
             raise FieldError("Another transaction is still with Flash: wait for its answer.")
@@ -223,7 +224,10 @@ class SellScreen(TillScreen):
         self.show_error(slip_message(message, in_doubt=True))
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
-        self._enter("mobile" if message.field == "mobile_number" else "amount")
+        if message.field == "approval":  # not approved: Enter asks again, Escape changes it
+            self._enter("confirm")
+        else:
+            self._enter("mobile" if message.field == "mobile_number" else "amount")
         self.show_error(f"{message.message}. Nothing was sent.")
 
     def action_back(self) -> None:

@@ -183,7 +183,7 @@ class VendScreen(TillScreen):
         self.fbe = fbe
         meter, amount = self.meter, self.amount
 
-        async def call(engine: SaleEngine) -> Outcome:
+        async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
             return await engine.lookup_meter(meter, amount, fbe=fbe)
 
         if not self.till.transact(self, call):
@@ -203,8 +203,8 @@ class VendScreen(TillScreen):
             self._check_limits()
         meter, amount, fbe = self.meter, self.amount, self.fbe
 
-        async def call(engine: SaleEngine) -> Outcome:
-            return await engine.vend_utility(meter, amount, fbe=fbe)
+        async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
+            return await engine.vend_utility(meter, amount, fbe=fbe, approved_by=approved_by)
 
         if not self.till.transact(self, call):
             raise FieldError("Another transaction is still with Flash: wait for its answer.")
@@ -239,7 +239,10 @@ class VendScreen(TillScreen):
         self.clear_error()
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
-        self._enter("meter" if message.field == "meter_number" else "amount")
+        if message.field == "approval":  # not approved: Enter asks again, Escape changes it
+            self._enter("confirm")
+        else:
+            self._enter("meter" if message.field == "meter_number" else "amount")
         self.show_error(f"{message.message}. Nothing was sent.")
 
     def action_back(self) -> None:
