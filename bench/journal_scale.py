@@ -31,7 +31,7 @@ from typing import Any
 from bench._common import header, median, ms, percentile, target_line
 from till.flash import FlashClient
 from till.journal import Entry, Journal
-from till.journal.journal import _COLUMN_NAMES, _COLUMNS
+from till.journal.journal import _COLUMNS
 from till.sales import SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox
 
@@ -294,36 +294,6 @@ def startup(path: Path) -> tuple[float, int]:
     return elapsed, count
 
 
-def _entry_fast(row: tuple[Any, ...]) -> Entry:
-    """Proposed `Entry._from_row`: the same Entry, built without 28 frozen-dataclass setattrs."""
-    values = dict(zip(_COLUMN_NAMES, row, strict=True))
-    values["request"] = bytes(values["request"])
-    if values["response"] is not None:
-        values["response"] = json.loads(values["response"])
-    values["training"] = bool(values["training"])
-    values["retryable"] = bool(values["retryable"])
-    entry = object.__new__(Entry)
-    entry.__dict__.update(values)
-    return entry
-
-
-def proposed_startup(path: Path) -> tuple[float, int]:
-    """`startup` with both proposed changes: `ORDER BY +id` and `_entry_fast`."""
-    sql = (
-        f"SELECT {_COLUMNS} FROM entries "  # noqa: S608 - constant columns
-        "WHERE state IN ('pending', 'in_doubt') ORDER BY +id"
-    )
-    started = time.perf_counter()
-    journal = Journal.open(path)
-    entries = [_entry_fast(row) for row in journal._conn.execute(sql).fetchall()]
-    count = journal.count_open()
-    elapsed = time.perf_counter() - started
-    journal.close()
-    if count != len(entries):
-        raise RuntimeError("count_open disagrees with the proposed scan")
-    return elapsed, count
-
-
 def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="bench-journal-", dir=args.tmpdir) as tmp:
         path = Path(args.path) if args.path else Path(tmp) / "journal.db"
@@ -348,10 +318,6 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
     warm_cache(path)
     open_count = startup(path)[1]
     warm = [startup(path)[0] for _ in range(args.startups)]
-    # The proposed fixes, measured here without touching the product: the same start-up with the
-    # scan steered to the partial index and rows turned into entries without the frozen
-    # dataclass __init__ (see `proposed_startup`).
-    fixed = [proposed_startup(path)[0] for _ in range(args.startups)]
 
     # Lookup keys: a random entry's reference, and the mobile / meter of a random entry that has
     # one (so regular customers, with many sales, are looked up as often as they come in).
@@ -377,12 +343,8 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
 
     journal = Journal.open(path)
     pk_sql = f"SELECT {_COLUMNS} FROM entries WHERE id = ?"  # noqa: S608 - constant columns
-    times: dict[str, list[float]] = {"pk": [], "get": [], "mobile": [], "meter": [], "fast": []}
-    meter_sql = (
-        f"SELECT {_COLUMNS} FROM entries WHERE meter_number = ? "  # noqa: S608 - constant columns
-        "ORDER BY id DESC LIMIT 100"
-    )
-    found: dict[str, list[int]] = {"mobile": [], "meter": [], "fast": []}
+    times: dict[str, list[float]] = {"pk": [], "get": [], "mobile": [], "meter": []}
+    found: dict[str, list[int]] = {"mobile": [], "meter": []}
     clock = time.perf_counter
     for i in range(n):
         t0 = clock()
@@ -394,17 +356,13 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
         t3 = clock()
         by_meter = journal.search(meter_number=meters[i])
         t4 = clock()
-        fast = [_entry_fast(r) for r in journal._conn.execute(meter_sql, (meters[i],)).fetchall()]
-        t5 = clock()
         if entry is None:
             raise RuntimeError(f"{references[i]} not found")
         for key, value in (("pk", t1 - t0), ("get", t2 - t1), ("mobile", t3 - t2)):
             times[key].append(value)
         times["meter"].append(t4 - t3)
-        times["fast"].append(t5 - t4)
         found["mobile"].append(len(by_mobile))
         found["meter"].append(len(by_meter))
-        found["fast"].append(len(fast))
     journal.close()
     bare.close()
     for samples in times.values():
@@ -413,8 +371,6 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
         del counts[:WARMUP]
     evict(path)
     cold = startup(path)[0]
-    evict(path)
-    cold_fixed = proposed_startup(path)[0]
 
     header(f"journal scale: {entries:,} entries, {open_count} open")
     if built is not None:
@@ -426,10 +382,6 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
         f"   start-up (open + open_entries + count_open): cold {ms(cold)}, "
         f"warm median {ms(median(warm))}, warm max {ms(max(warm))} ({args.startups} runs)"
     )
-    print(
-        f"   start-up with the proposed fixes (ORDER BY +id, Entry without frozen __init__): "
-        f"cold {ms(cold_fixed)}, warm median {ms(median(fixed))}, max {ms(max(fixed))}"
-    )
     print(f"   {args.lookups} lookups of each, interleaved, after {WARMUP} unmeasured:")
     print(f"   {'':34} {'p50':>10} {'p99':>10} {'ratio p50':>10} {'rows':>6}")
     base = median(times["pk"])
@@ -438,7 +390,6 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
         "get": "journal.get(reference)",
         "mobile": "journal.search(mobile_number=)",
         "meter": "journal.search(meter_number=)",
-        "fast": "  same, proposed Entry build",
     }
     for key, label in labels.items():
         rows_note = f"{sum(found[key]) / len(found[key]):6.1f}" if key in found else f"{1:6.1f}"

@@ -40,6 +40,10 @@ class ReceiptPrinter(Protocol):
     name: str
     columns: int
 
+    @property
+    def blocking(self) -> bool:
+        """True when print() may wait on a device: callers run it off the event loop."""
+
     def print(self, document: Document) -> None: ...
 
     def status(self) -> PrinterStatus: ...
@@ -53,6 +57,10 @@ class PreviewPrinter:
     path: Path | None = None
     name: str = "preview"
     printed: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return self.path is not None
 
     def print(self, document: Document) -> None:
         text = render_text(document, self.columns)
@@ -87,6 +95,7 @@ class EscposPrinter:
     connect: Callable[[], Any]
     profile: str | None = None
     columns: int = 0
+    blocking: bool = True
 
     def __post_init__(self) -> None:
         if not self.columns:

@@ -202,15 +202,15 @@ async def test_lock_and_unlock_and_another_cashier_takes_over(tmp_path: Path) ->
 
 
 async def test_idle_lock(tmp_path: Path) -> None:
-    async with staffed(tmp_path, idle=0.4) as s, s.app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.6)
+    async with staffed(tmp_path, idle=1.5) as s, s.app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(1.8)
         assert isinstance(s.app.screen, SignInScreen)  # no lock before anyone signs in
         await sign_in(pilot, "c1")
         for _ in range(4):  # keys keep it open
             await pilot.pause(0.2)
             await pilot.press("1")
         assert isinstance(s.app.screen, SellScreen)
-        await until(pilot, lambda: isinstance(s.app.screen, SignInScreen), seconds=2)
+        await until(pilot, lambda: isinstance(s.app.screen, SignInScreen), seconds=6)
         assert s.app.locked
         await type_pin(pilot, None, PINS["c1"])
         assert isinstance(s.app.screen, SellScreen)

@@ -150,6 +150,7 @@ class Journal:
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self._relaxed: sqlite3.Connection | None = None
         self.path = path
 
     @classmethod
@@ -167,6 +168,8 @@ class Journal:
         return journal
 
     def close(self) -> None:
+        if self._relaxed is not None:
+            self._relaxed.close()
         self._conn.close()
 
     def __enter__(self) -> Journal:

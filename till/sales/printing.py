@@ -50,7 +50,10 @@ class SlipPrinter:
         if self.printer is None:
             return "no printer is configured"
         try:
-            await asyncio.to_thread(self.printer.print, document)
+            if self.printer.blocking:  # a device: keep the event loop (and the screen) moving
+                await asyncio.to_thread(self.printer.print, document)
+            else:
+                self.printer.print(document)
         except PrintError as exc:
             log.warning("receipt not printed: %s", exc)
             return str(exc)
