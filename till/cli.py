@@ -13,18 +13,18 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from till import __version__
-from till.commands import journal as journal_commands
-from till.commands import receipts as receipt_commands
-from till.commands import sales as sales_commands
-from till.commands import staff as staff_commands
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
-from till.commands.sales import transact
 from till.config import ConfigError, Settings, default_config_path, load_settings
-from till.flash import FlashError
 from till.money import format_rands
-from till.runtime import open_flash_client
+
+if TYPE_CHECKING:
+    from till.flash import FlashError
+
+# The command modules (and the Flash client, engine and sandbox behind them) are imported only
+# by the commands that use them: `till` and `till demo` start the screens without them.
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -49,6 +49,9 @@ def _fail(message: str, status: int = EXIT_FAILED) -> int:
 
 
 async def _check(settings: Settings, config_file: str) -> int:
+    from till.flash import FlashError
+    from till.runtime import open_flash_client
+
     rows: list[tuple[str, str]] = [
         ("config file", config_file),
         ("mode", "TRAINING (built-in sandbox)" if settings.training.enabled else "live"),
@@ -98,6 +101,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 async def _demo(settings: Settings) -> int:
+    from till.commands.sales import transact
+
     intro = (
         f"{settings.till.store_name or settings.till.store_id}, till {settings.till.terminal_id}\n"
         f"Selling a 1Voucher for {format_rands(DEMO_AMOUNT)}\n"
@@ -158,6 +163,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from till.commands import journal as journal_commands
+    from till.commands import receipts as receipt_commands
+    from till.commands import sales as sales_commands
+    from till.commands import staff as staff_commands
     from till.sandbox import DEFAULT_API_KEY
 
     parser = argparse.ArgumentParser(
@@ -213,7 +222,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _screens_only(argv: Sequence[str]) -> tuple[Path | None, bool] | None:
+    """(config, demo) when the command line just starts the screens (`till`, `till demo`, with
+    an optional --config): then no other command's code is imported, for a fast start."""
+    config: Path | None = None
+    words = list(argv)
+    rest: list[str] = []
+    while words:
+        word = words.pop(0)
+        if word == "--config" and words:
+            config = Path(words.pop(0))
+        elif word.startswith("--config="):
+            config = Path(word.split("=", 1)[1])
+        else:
+            rest.append(word)
+    if rest in ([], ["demo"]):
+        return config, rest == ["demo"]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    quick = _screens_only(words)
+    if quick is not None:
+        config, demo = quick
+        try:
+            if demo:
+                settings = load_settings(config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
+            else:
+                settings = load_settings(config)
+            return run_tui(settings)
+        except ConfigError as exc:
+            return _fail(str(exc), EXIT_USAGE)
+        except KeyboardInterrupt:
+            return 130
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

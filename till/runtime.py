@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from receipts import ReceiptPrinter, open_printer
 from till.config import Settings
-from till.flash import FlashClient
-from till.journal import Journal
-from till.sales import SaleEngine
-from till.staff import ApprovalPolicy, UserStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used, so the screens can start before them
+    from receipts import ReceiptPrinter
+    from till.flash import FlashClient
+    from till.journal import Journal
+    from till.sales import SaleEngine
     from till.slips import SlipHeader
+    from till.staff import ApprovalPolicy, UserStore
 
 #: The base URL the in-process training sandbox answers on (never leaves the process).
 TRAINING_BASE_URL = "http://training.sandbox.invalid"
@@ -32,6 +32,8 @@ async def open_flash_client(
     `loopback` serves that sandbox over real HTTP on 127.0.0.1 (as the screens use it, so
     timeouts and dropped connections behave as with Flash); otherwise it runs in process.
     """
+    from till.flash import FlashClient
+
     if not settings.training.enabled:
         async with FlashClient.from_settings(settings.flash) as client:
             yield client
@@ -58,6 +60,8 @@ async def open_flash_client(
 
 def open_receipt_printer(settings: Settings) -> ReceiptPrinter | None:
     """The configured printer (nothing is opened until the first receipt), or None for 'none'."""
+    from receipts import open_printer
+
     cfg = settings.printer
     if cfg.kind == "none":
         return None
@@ -105,6 +109,8 @@ def users_path(settings: Settings) -> Path:
 
 
 def open_users(settings: Settings) -> UserStore:
+    from till.staff import UserStore
+
     return UserStore(
         users_path(settings),
         max_attempts=settings.staff.max_pin_attempts,
@@ -116,6 +122,8 @@ def approval_policy(settings: Settings) -> ApprovalPolicy | None:
     """Approvals apply only when the till has staff sign-in."""
     if not settings.staff.enabled:
         return None
+    from till.staff import ApprovalPolicy
+
     return ApprovalPolicy(sale_limit=settings.staff.approval_above_cents)
 
 
@@ -126,11 +134,21 @@ async def open_engine(
     cashier: str | None = None,
     printer: ReceiptPrinter | Literal["configured"] | None = "configured",
     loopback: bool = False,
+    journal: Journal | None = None,
 ) -> AsyncIterator[SaleEngine]:
-    """The sale engine on this till's journal, Flash and printer, closed together."""
+    """The sale engine on this till's journal, Flash and printer, closed together.
+
+    A `journal` already open (the screens open it first, to show it sooner) is used and left
+    open; otherwise the till's journal is opened and closed here.
+    """
+    from till.journal import Journal
+    from till.sales import SaleEngine
+
     if printer == "configured":
         printer = open_receipt_printer(settings)
-    journal = Journal.open(journal_path(settings))
+    own = journal is None
+    if journal is None:
+        journal = Journal.open(journal_path(settings))
     try:
         async with open_flash_client(settings, loopback=loopback) as client:
             engine = SaleEngine(
@@ -154,4 +172,5 @@ async def open_engine(
                 )
             yield engine
     finally:
-        journal.close()
+        if own:
+            journal.close()

@@ -1,5 +1,6 @@
 """The sale engine: every transaction journaled, sent, settled, and resolved when in doubt."""
 
+from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
 from till.sales.engine import (
     EngineHooks,
@@ -7,7 +8,6 @@ from till.sales.engine import (
     Outcome,
     ResolveReport,
     SaleEngine,
-    normalize_mobile,
 )
 
 __all__ = [

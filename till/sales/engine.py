@@ -37,6 +37,7 @@ from till.flash.models import (
     UtilityPurchaseRequest,
 )
 from till.journal import Entry, Journal, JournalError, NewEntry
+from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
 from till.staff.approvals import ApprovalPolicy, ApprovalRequired
 
@@ -103,14 +104,6 @@ class EngineHooks:
 def now_ms() -> int:
     """Unix milliseconds: the journal's clock."""
     return time.time_ns() // 1_000_000
-
-
-def normalize_mobile(text: str) -> str:
-    """What a cashier types ('082 123 4567', '+27821234567') -> the API's '27821234567'."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) == 10 and digits.startswith("0"):
-        return "27" + digits[1:]
-    return digits if digits else text.strip()
 
 
 def _input_error(exc: ValidationError) -> InputError:

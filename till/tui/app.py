@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -39,13 +41,14 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from till.config import Settings
-from till.flash import FlashError
-from till.flash.models import Product
 from till.runtime import journal_path, open_engine, open_users
-from till.sales import InputError, SaleEngine
-from till.staff import ApprovalRequired, Role, User, UserStore
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
 from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRefused
+
+if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
+    from till.journal import Journal
+    from till.sales import SaleEngine
+    from till.staff import Role, User, UserStore
 
 #: Default keys per screen; `[keys]` in the config can remap them.
 DEFAULT_KEYS: dict[str, str] = {
@@ -74,6 +77,11 @@ def _screens() -> dict[str, Callable[[], Screen[None]]]:
     return SCREENS
 
 
+def _import_engine() -> None:
+    for module in ("till.flash", "till.sales", "till.slips", "receipts", "till.staff"):
+        importlib.import_module(module)
+
+
 class TillApp(App[None]):
     """One till: sells through its engine, shows every answer, keeps trying what is in doubt."""
 
@@ -100,8 +108,12 @@ class TillApp(App[None]):
         super().__init__()
         self.settings = settings
         self.training = settings.training.enabled
-        self._given_engine = engine
         self._engine: SaleEngine | None = engine
+        self._journal: Journal | None = engine.journal if engine is not None else None
+        self._own_journal = False
+        self._engine_started = asyncio.Event()
+        self.start_error: str | None = None
+        self.cashier: str | None = engine.cashier if engine is not None else None
         self._stack = contextlib.AsyncExitStack()
         self._stop = asyncio.Event()
         self.catalog_path = catalog_path or journal_path(settings).with_name("catalog.json")
@@ -128,14 +140,31 @@ class TillApp(App[None]):
 
     @property
     def engine(self) -> SaleEngine:
-        assert self._engine is not None, "the engine starts with the app"
+        """The sale engine; screens reach it only through `transact`/`run_engine` or after
+        `ready`, because it starts in the background while the Sell screen is already up."""
+        assert self._engine is not None, "the engine is still starting"
         return self._engine
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def journal(self) -> Journal:
+        """The till's journal: open from the first frame, before the engine is up."""
+        assert self._journal is not None, "the journal opens when the app mounts"
+        return self._journal
+
+    @staticmethod
+    def now() -> int:
+        """Unix milliseconds, the journal's clock."""
+        return time.time_ns() // 1_000_000
 
     @property
     def identity_text(self) -> str:
         till = self.settings.till
         who = f"{till.store_name or till.store_id}  till {till.terminal_id}"
-        cashier = self.engine.cashier
+        cashier = self.cashier
         if not cashier:
             return who
         user = self.user
@@ -143,28 +172,60 @@ class TillApp(App[None]):
         return f"{who}  cashier {name}"
 
     async def on_mount(self) -> None:
-        if self._engine is None:
-            self._engine = await self._stack.enter_async_context(
-                open_engine(self.settings, loopback=True)
-            )
-        self.open_count = self.engine.open_count
-        self.engine.on_open_count(self._open_count_changed)
-        self.catalog = tuple(sale_items(load_catalog(self.catalog_path)))
-        self.run_worker(self.engine.run_resolver(self._stop), name="resolver", exit_on_error=False)
-        self.run_worker(self._load_catalog(), name="catalog", exit_on_error=False)
+        """Show the Sell screen first; the Flash client and engine start in the background."""
+        if self._journal is None:
+            from till.journal import Journal
+
+            self._journal = Journal.open(journal_path(self.settings))
+            self._own_journal = True
+        self.catalog = tuple(load_catalog(self.catalog_path))
         await self.switch_mode("sell")
         if self.staff_enabled:
             if self._users is None:
                 self._users = open_users(self.settings)
                 self._own_users = True
-            self.engine.cashier = None  # nobody has signed in yet
+            self.cashier = None  # nobody has signed in yet
             self.locked = True
             await self.push_screen(self._signin_screen(None))
             self.set_interval(min(1.0, self.idle_lock_seconds / 5), self._check_idle)
+        # After the first frame: the cashier sees the Sell screen while the rest loads.
+        self.call_after_refresh(self.run_worker, self._start(), name="start", exit_on_error=False)
+
+    async def _start(self) -> None:
+        # The Flash client, models, engine and sandbox are imported in a thread so the screen
+        # keeps answering keys meanwhile.
+        await asyncio.to_thread(_import_engine)
+        try:
+            if self._engine is None:
+                self._engine = await self._stack.enter_async_context(
+                    open_engine(self.settings, loopback=True, journal=self._journal)
+                )
+        except Exception as exc:  # shown to the cashier; every transaction then says so
+            self.start_error = f"The till could not start: {exc}"
+            self.notify(self.start_error, severity="error", timeout=60)
+            self._engine_started.set()
+            return
+        engine = self._engine
+        engine.cashier = self.cashier
+        self.open_count = engine.open_count
+        engine.on_open_count(self._open_count_changed)
+        self._engine_started.set()
+        self.run_worker(engine.run_resolver(self._stop), name="resolver", exit_on_error=False)
+        self.run_worker(self._load_catalog(), name="catalog", exit_on_error=False)
+        from till.tui.screens import SCREEN_MODULES
+
+        for module in SCREEN_MODULES:  # the other screens open without a pause later
+            await asyncio.to_thread(importlib.import_module, module)
+
+    async def _engine_ready(self) -> SaleEngine | None:
+        await self._engine_started.wait()
+        return self._engine
 
     async def on_unmount(self) -> None:
         self._stop.set()
         await self._stack.aclose()
+        if self._own_journal and self._journal is not None:
+            self._journal.close()
         if self._own_users and self._users is not None:
             self._users.close()
 
@@ -193,21 +254,21 @@ class TillApp(App[None]):
 
     def action_lock(self) -> None:
         """Cover the till until the cashier's PIN (or a supervisor's) is typed."""
-        if not self.staff_enabled or self.locked or not self.engine.cashier:
+        if not self.staff_enabled or self.locked or not self.cashier:
             return
         self.locked = True
-        self.push_screen(self._signin_screen(self.engine.cashier))
+        self.push_screen(self._signin_screen(self.cashier))
 
     async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
         """The user if the PIN is right (AuthError if not), checked off the event loop."""
-        return await asyncio.to_thread(
-            self.users.verify, user_id, pin, now=self.engine.clock(), role=role
-        )
+        return await asyncio.to_thread(self.users.verify, user_id, pin, now=self.now(), role=role)
 
     def signed_in(self, user: User) -> None:
         """`user` is now the cashier: every journal entry from here on records them."""
         self.user = user
-        self.engine.cashier = user.id
+        self.cashier = user.id
+        if self._engine is not None:
+            self._engine.cashier = user.id
         self.unlocked(user)
 
     def unlocked(self, user: User) -> None:
@@ -237,15 +298,17 @@ class TillApp(App[None]):
         self.open_count = count
 
     async def _load_catalog(self) -> None:
+        from till.flash import FlashError
+
         try:
-            products: list[Product] = await self.engine.client.list_products()
+            products = await self.engine.client.list_products()
         except FlashError as exc:
             if not self.catalog:
                 self.notify(f"Product list unavailable: {exc}", severity="warning")
             return
         self.catalog = tuple(sale_items(products))
         with contextlib.suppress(OSError):
-            save_catalog(self.catalog_path, products)
+            save_catalog(self.catalog_path, self.catalog)
 
     def transact(self, screen: Screen[None], call: Call) -> bool:
         """Run one engine call for `screen`; False (and nothing runs) while another is busy.
@@ -259,11 +322,18 @@ class TillApp(App[None]):
         return True
 
     async def _transact(self, screen: Screen[None], call: Call) -> None:
+        from till.sales import InputError
+        from till.staff import ApprovalRequired
+
         approved_by: str | None = None
         try:
+            engine = await self._engine_ready()
+            if engine is None:
+                screen.post_message(TransactionRefused(self.start_error or "The till is not ready"))
+                return
             while True:
                 try:
-                    outcome = await call(self.engine, approved_by)
+                    outcome = await call(engine, approved_by)
                     break
                 except ApprovalRequired as exc:  # nothing was journaled or sent
                     approved_by = await self.ask_approval(exc.reason) or None
@@ -282,7 +352,13 @@ class TillApp(App[None]):
 
     def run_engine(self, call: Callable[[SaleEngine], Awaitable[object]]) -> None:
         """Background engine work a screen does not wait on (retry now, printing slips)."""
-        self.run_worker(call(self.engine), group="engine", exit_on_error=False)
+
+        async def when_ready() -> None:
+            engine = await self._engine_ready()
+            if engine is not None:
+                await call(engine)
+
+        self.run_worker(when_ready(), group="engine", exit_on_error=False)
 
 
 __all__ = ["DEFAULT_KEYS", "Binding", "TillApp"]

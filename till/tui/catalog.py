@@ -7,17 +7,14 @@ that starts while Flash is unreachable still knows what it sells.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
-from till.flash.models import Product
+if TYPE_CHECKING:  # the screens start before the Flash models are imported
+    from till.flash.models import Product
 
 SaleKind = Literal["1voucher", "gift", "eezi", "cashout", "airtime", "electricity", "water"]
-
-#: Shown when Flash's list has no 1Voucher entry: 1Voucher needs no product code.
-ONE_VOUCHER = Product(product_code=100, product_name="1Voucher", minimum_amount=500,
-                      maximum_amount=400_000, product_group="1Voucher")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,10 @@ class SaleItem:
         """Typing filters by name words or by product code."""
         needle = text.strip().lower()
         return not needle or needle in self.name.lower() or str(self.code).startswith(needle)
+
+
+#: Shown when Flash's list has no 1Voucher entry: 1Voucher needs no product code.
+ONE_VOUCHER = SaleItem(kind="1voucher", code=100, name="1Voucher", minimum=500, maximum=400_000)
 
 
 def sale_kind(product: Product) -> SaleKind | None:
@@ -81,22 +82,24 @@ def sale_items(products: list[Product]) -> list[SaleItem]:
             )
         )
     if not any(item.kind == "1voucher" for item in items):
-        items.insert(0, sale_items([ONE_VOUCHER])[0])
+        items.insert(0, ONE_VOUCHER)
     items.sort(key=lambda item: item.kind != "1voucher")
     return items
 
 
-def save_catalog(path: Path, products: list[Product]) -> None:
+def save_catalog(path: Path, items: list[SaleItem] | tuple[SaleItem, ...]) -> None:
+    """Keep what the till sells for the next start (read without the Flash models)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in products]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.write_text(json.dumps([asdict(item) for item in items]), encoding="utf-8")
     tmp.replace(path)
 
 
-def load_catalog(path: Path) -> list[Product]:
+def load_catalog(path: Path) -> list[SaleItem]:
+    """The last list saved, or nothing if there is none (or it is unreadable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [Product.model_validate(item) for item in data]
-    except (OSError, ValueError):
+        items = [SaleItem(**item) for item in data]
+    except (OSError, ValueError, TypeError):
         return []
+    return [item for item in items if item.kind in get_args(SaleKind)]

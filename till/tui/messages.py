@@ -4,15 +4,17 @@ shape of the engine call a screen hands the app."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from till.sales import Outcome, SaleEngine
+if TYPE_CHECKING:
+    from till.sales import Outcome, SaleEngine
 
 #: One engine call for `TillApp.transact`: `(engine, approved_by)`. `approved_by` is None on the
 #: first try; if the engine raises ApprovalRequired the app asks a supervisor and calls it again
 #: with their id, so the call must pass it to the engine method (those without one ignore it).
-Call = Callable[[SaleEngine, str | None], Awaitable[Outcome]]
+Call = Callable[["SaleEngine", str | None], Awaitable["Outcome"]]
 
 #: `TransactionRefused.field` when a supervisor did not approve (Escape on the approval modal).
 NOT_APPROVED = "approval"

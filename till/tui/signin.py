@@ -203,7 +203,7 @@ class ApprovalScreen(PinForm, ModalScreen[str | None]):
         self.enter_step("id")
 
     def refuse(self, user_id: str) -> str | None:
-        cashier = self.till.engine.cashier
+        cashier = self.till.cashier
         if cashier is not None and user_id == cashier:
             return f"{cashier} is the cashier: another person must approve."
         return None

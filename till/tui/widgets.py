@@ -8,20 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from till.commands.output import (
-    IN_DOUBT_ADVICE,
-    NOT_SENT_ADVICE,
-    STATUS_LABELS,
-    kind_label,
-    ordered_tokens,
-    outcome_amount,
-    product_rows,
-)
 from till.digits import format_sts_token, group_digits
 from till.money import format_rands
-from till.sales import Outcome
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the engine
+    from till.sales import Outcome
     from till.tui.app import TillApp
 
 TRAINING_TEXT = "TRAINING MODE  -  not real money  -  vouchers are NOT valid"
@@ -53,6 +44,8 @@ class StatusBar(Vertical):
 
 def big_codes(outcome: Outcome) -> list[tuple[str, str]]:
     """The codes a customer must read, grouped, in the order to use them: (caption, code)."""
+    from till.commands.output import ordered_tokens
+
     response = outcome.response or {}
     if outcome.status != "approved":
         return []
@@ -83,6 +76,8 @@ class OutcomeView(Vertical):
         yield Static("", id="outcome-details")
 
     def show(self, outcome: Outcome) -> None:
+        from till.commands.output import STATUS_LABELS, kind_label
+
         status = self.query_one("#outcome-status", Static)
         label = STATUS_LABELS.get(outcome.status, outcome.status.upper())
         status.update(f"{label}  {kind_label(outcome.entry.kind)}")
@@ -102,6 +97,8 @@ class OutcomeView(Vertical):
 
 def outcome_details(outcome: Outcome) -> str:
     """Rows under the big codes: reference, amount, what to do next."""
+    from till.commands.output import NOT_SENT_ADVICE, outcome_amount, product_rows
+
     rows: list[tuple[str, str]] = [("Reference", outcome.entry.reference)]
     amount = outcome_amount(outcome)
     if amount:
@@ -127,4 +124,4 @@ def outcome_details(outcome: Outcome) -> str:
     return "\n".join(text + lines)
 
 
-__all__ = ["IN_DOUBT_ADVICE", "OutcomeView", "StatusBar", "big_codes", "outcome_details"]
+__all__ = ["OutcomeView", "StatusBar", "big_codes", "outcome_details"]

@@ -105,7 +105,7 @@ class CashOutScreen(StepScreen):
     # -- the pick list: recent approved sales ---------------------------------------------------
 
     def candidates(self) -> Iterable[Entry]:
-        journal = self.till.engine.journal
+        journal = self.till.journal
         sales = journal.search(kind=PURCHASE, state="approved", limit=20)
         if self.step == "reference":
             return [e for e in sales if not self._cancelled(e)]
@@ -114,7 +114,7 @@ class CashOutScreen(StepScreen):
     def _cancelled(self, entry: Entry) -> bool:
         return any(
             e.kind == CANCEL and e.state != "declined"
-            for e in self.till.engine.journal.related(entry.reference)
+            for e in self.till.journal.related(entry.reference)
         )
 
     def pick_label(self, entry: Entry) -> str:
@@ -154,7 +154,7 @@ class CashOutScreen(StepScreen):
             self._confirm()
 
     def _find(self, text: str) -> Entry:
-        journal = self.till.engine.journal
+        journal = self.till.journal
         entry = (journal.get(text) or journal.get(text.upper())) if text else None
         if entry is None:
             entry = self.highlighted()

@@ -11,30 +11,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from till.commands.output import format_entry, kind_label, rands_or_dash
-from till.journal import Entry, JournalError
+from till.journal import Entry
 from till.sales import ResolveReport, SaleEngine
+from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
 
 #: How often the ages on screen move on, in seconds.
 REFRESH_SECONDS = 5.0
-
-
-class SlipPrinted(Message):
-    """A slip job the app ran for a screen finished: printed, or the printer's error."""
-
-    def __init__(
-        self, reference: str, printed: bool, copy: int = 0, error: str | None = None
-    ) -> None:
-        super().__init__()
-        self.reference = reference
-        self.printed = printed
-        self.copy = copy
-        self.error = error
 
 
 class Retried(Message):
@@ -44,52 +31,6 @@ class Retried(Message):
         super().__init__()
         self.report = report
         self.error = error
-
-
-def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
-    """Print the customer's in-doubt slip, or reprint a receipt, in a worker the app owns.
-
-    The screen only hears back through `SlipPrinted`, so leaving it never cancels a print job.
-    """
-    from till.tui.app import TillApp
-
-    app = screen.app
-    assert isinstance(app, TillApp)
-
-    async def call(engine: SaleEngine) -> None:
-        if engine.slips is None:
-            screen.post_message(SlipPrinted(reference, False, error="no printer is configured"))
-            return
-        # A reprint needs a supervisor when staff is on (asked here, in the app's worker).
-        if not in_doubt and await app.ask_approval("a supervisor must approve a reprint") is None:
-            screen.post_message(SlipPrinted(reference, False, error="not approved"))
-            return
-        try:
-            if in_doubt:
-                outcome = await engine.slips.print_in_doubt(reference)
-            else:
-                outcome = await engine.slips.reprint(reference)
-        except JournalError as exc:
-            screen.post_message(SlipPrinted(reference, False, error=str(exc)))
-        except Exception as exc:  # the journal is untouched by a failed print: say so, go on
-            screen.post_message(SlipPrinted(reference, False, error=f"unexpected error: {exc}"))
-        else:
-            screen.post_message(
-                SlipPrinted(reference, outcome.printed, outcome.copy, outcome.error)
-            )
-
-    app.run_engine(call)
-
-
-def slip_message(message: SlipPrinted, *, in_doubt: bool) -> str:
-    """What the cashier reads after a print job: which slip, or why there is none."""
-    if not message.printed:
-        return f"Slip NOT printed for {message.reference}: {message.error or 'printer error'}."
-    if in_doubt:
-        return f"Printed the customer's NOT YET CONFIRMED slip for {message.reference}."
-    if message.copy:
-        return f"Printed COPY {message.copy} of {message.reference}."
-    return f"Printed the receipt for {message.reference} (it had never printed)."
 
 
 def age_text(ms: int) -> str:
@@ -188,8 +129,8 @@ class InDoubtScreen(TillScreen):
         """Re-read the journal, keeping the highlight on the same sale when it is still open."""
         open_list = self.query_one("#open-list", OptionList)
         current = self.highlighted_entry()
-        now = self.till.engine.clock()
-        self.entries = self.till.engine.journal.open_entries()
+        now = self.till.now()
+        self.entries = self.till.journal.open_entries()
         open_list.clear_options()
         open_list.add_options(
             Option(open_row(entry, now), id=entry.reference) for entry in self.entries
@@ -245,7 +186,7 @@ class InDoubtScreen(TillScreen):
 
     def _show_details(self, entry: Entry | None) -> None:
         self.details = entry.reference if entry is not None else None
-        fresh = self.till.engine.journal.get(entry.reference) if entry is not None else None
+        fresh = self.till.journal.get(entry.reference) if entry is not None else None
         self.query_one("#open-details", Static).update(format_entry(fresh) if fresh else "")
 
     def action_back(self) -> None:

@@ -25,8 +25,8 @@ from till.money import format_rands, parse_rands
 from till.runtime import slip_header
 from till.sales import normalize_mobile
 from till.slips import SlipHeader, slip_for
+from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.tui.screens.in_doubt import SlipPrinted, print_slip, slip_message
 
 Step = Literal["search", "details"]
 SEARCH_HINT = (
@@ -188,7 +188,7 @@ class JournalScreen(TillScreen):
 
     @property
     def header(self) -> SlipHeader:
-        slips = self.till.engine.slips
+        slips = self.till.engine.slips if self.till.ready else None
         return slips.header if slips is not None else slip_header(self.till.settings)
 
     def _enter(self, step: Step) -> None:
@@ -228,7 +228,7 @@ class JournalScreen(TillScreen):
 
     def search(self, text: str) -> None:
         query = parse_query(text)
-        results = self.till.engine.journal.search(**query.criteria, limit=RESULT_LIMIT)
+        results = self.till.journal.search(**query.criteria, limit=RESULT_LIMIT)
         self.results = results
         self.searched = text or "latest"
         results_list = self.query_one("#results", OptionList)
@@ -263,9 +263,9 @@ class JournalScreen(TillScreen):
 
     def _show(self, entry: Entry) -> None:
         """Every field, then the slip as the next print would come out."""
-        fresh = self.till.engine.journal.get(entry.reference) or entry
+        fresh = self.till.journal.get(entry.reference) or entry
         self.entry = fresh
-        related = self.till.engine.journal.related(fresh.reference)
+        related = self.till.journal.related(fresh.reference)
         self.query_one("#journal-details", Static).update(format_entry(fresh, related))
         copy = fresh.reprint_count + 1 if fresh.print_count else 0
         preview = render_text(slip_for(fresh, self.header, copy=copy), 42)
@@ -302,7 +302,7 @@ class JournalScreen(TillScreen):
         if entry is None:
             self.show_error("Search for a sale first, then Ctrl+R reprints it.")
             return
-        current = self.till.engine.journal.get(entry.reference) or entry
+        current = self.till.journal.get(entry.reference) or entry
         if current.is_open:
             self.show_error("Flash has not confirmed this sale: F9 prints the in-doubt slip.")
             return
@@ -312,7 +312,7 @@ class JournalScreen(TillScreen):
 
     def action_print_slip(self) -> None:
         entry = self._chosen()
-        current = self.till.engine.journal.get(entry.reference) if entry else None
+        current = self.till.journal.get(entry.reference) if entry else None
         if current is None or not current.is_open:
             self.show_error("F9 prints a slip only for a sale that is in doubt: Ctrl+R reprints.")
             return
@@ -320,7 +320,7 @@ class JournalScreen(TillScreen):
         print_slip(self, current.reference, in_doubt=True)
 
     def on_slip_printed(self, message: SlipPrinted) -> None:
-        entry = self.till.engine.journal.get(message.reference)
+        entry = self.till.journal.get(message.reference)
         in_doubt = entry is not None and entry.is_open
         text = slip_message(message, in_doubt=in_doubt)
         if self.step == "details" and self.entry and self.entry.reference == message.reference:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from till.journal import Entry
+from till.journal import Entry, Journal
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.screens.base import FieldError, parse_amount
@@ -25,11 +25,11 @@ def redeemed_amount(entry: Entry) -> int:
     return int((entry.response or {}).get("amount") or entry.amount or 0)
 
 
-def refunded_amount(engine: SaleEngine, entry: Entry) -> int:
+def refunded_amount(journal: Journal, entry: Entry) -> int:
     """Refunds already made (or still in doubt) against this redemption, as the engine counts."""
     return sum(
         e.amount or 0
-        for e in engine.journal.related(entry.reference)
+        for e in journal.related(entry.reference)
         if e.kind == REFUND and e.state != "declined"
     )
 
@@ -79,10 +79,10 @@ class RefundScreen(StepScreen):
         return "\n".join(lines)
 
     def candidates(self) -> Iterable[Entry]:
-        return self.till.engine.journal.search(kind=REDEEM, state="approved", limit=20)
+        return self.till.journal.search(kind=REDEEM, state="approved", limit=20)
 
     def pick_label(self, entry: Entry) -> str:
-        refunded = refunded_amount(self.till.engine, entry)
+        refunded = refunded_amount(self.till.journal, entry)
         return (
             f"{entry.reference:<16} {when(entry)}  redeemed "
             f"{format_rands(redeemed_amount(entry)):>10}  refunded {format_rands(refunded):>10}"
@@ -111,7 +111,7 @@ class RefundScreen(StepScreen):
             self.send(call)
 
     def _find(self, text: str) -> Entry:
-        journal = self.till.engine.journal
+        journal = self.till.journal
         if text:
             found = journal.get(text) or journal.get(text.upper())
             if found is not None:
@@ -129,7 +129,7 @@ class RefundScreen(StepScreen):
         if entry.state != "approved":
             raise FieldError(f"Redemption {entry.reference} was not approved: nothing to refund.")
         redeemed = redeemed_amount(entry)
-        refunded = refunded_amount(self.till.engine, entry)
+        refunded = refunded_amount(self.till.journal, entry)
         if redeemed and refunded >= redeemed:
             raise FieldError(
                 f"Redemption {entry.reference} is already refunded in full "

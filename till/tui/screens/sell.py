@@ -8,21 +8,23 @@ ahead: keys never land in a field that was on screen a moment ago.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from receipts import render_text
 from till.money import format_rands
-from till.sales import Outcome, SaleEngine, normalize_mobile
+from till.phone import normalize_mobile
 from till.tui.catalog import SaleItem
 from till.tui.messages import TransactionDone, TransactionRefused
+from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
-from till.tui.screens.in_doubt import SlipPrinted, print_slip, slip_message
 from till.tui.widgets import OutcomeView
+
+if TYPE_CHECKING:  # the sale engine loads after the screen is up
+    from till.sales import Outcome, SaleEngine
 
 Step = Literal["product", "mobile", "amount", "confirm", "sending", "outcome"]
 MOBILE = re.compile(r"27\d{9}")
@@ -198,6 +200,8 @@ class SellScreen(TillScreen):
         self._enter("sending")
 
     def on_transaction_done(self, message: TransactionDone) -> None:
+        from receipts import render_text
+
         self.outcome = message.outcome
         self.query_one("#outcome", OutcomeView).show(message.outcome)
         receipt = message.outcome.receipt

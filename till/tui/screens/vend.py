@@ -20,8 +20,8 @@ from till.commands.output import product_rows
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.messages import TransactionDone, TransactionRefused
+from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
-from till.tui.screens.in_doubt import SlipPrinted, print_slip, slip_message
 from till.tui.widgets import OutcomeView
 
 Step = Literal["meter", "amount", "looking", "confirm", "sending", "outcome"]
