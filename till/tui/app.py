@@ -246,6 +246,8 @@ class TillApp(App[None]):
         """While locked (or before sign-in) no screen can be switched to; no lock if no staff."""
         if action == "lock" and not self.staff_enabled:
             return False
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False  # the key bar leaves out the screen you are on: 80 columns are few
         return not (self.locked and action in ("switch_mode", "lock"))
 
     def _check_idle(self) -> None:

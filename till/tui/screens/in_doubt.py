@@ -89,7 +89,7 @@ class InDoubtScreen(TillScreen):
     InDoubtScreen #open-details { margin: 1 0 0 0; }
     """
     BINDINGS = [
-        Binding("ctrl+r", "retry", "Retry now"),
+        Binding("ctrl+r", "retry", "Retry"),
         Binding("f9", "print_slip", "Slip"),
         Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next", show=False),

@@ -191,7 +191,15 @@ class JournalScreen(TillScreen):
         slips = self.till.engine.slips if self.till.ready else None
         return slips.header if slips is not None else slip_header(self.till.settings)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R for a settled one."""
+        entry = self.entry if self.step == "details" else None
+        if action == "print_slip":
+            return entry is not None and entry.is_open
+        return True
+
     def _enter(self, step: Step) -> None:
+        self.refresh_bindings()  # the key bar shows only what applies now
         self.step = step
         entry_line = self.query_one(EntryLine)
         entry_line.value = ""

@@ -65,7 +65,17 @@ class SellScreen(TillScreen):
 
     # -- steps ---------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 only for a sale in doubt, Ctrl+P only for one approved; else hidden (False)."""
+        status = self.outcome.status if self.step == "outcome" and self.outcome else None
+        if action == "print_slip":
+            return status == "in_doubt"
+        if action == "toggle_receipt":
+            return status == "approved"
+        return True
+
     def _enter(self, step: Step) -> None:
+        self.refresh_bindings()  # the key bar shows only what applies now
         self.step = step
         entry = self.query_one(EntryLine)
         entry.value = ""

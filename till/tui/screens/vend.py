@@ -107,7 +107,15 @@ class VendScreen(TillScreen):
                 lines.append(f"Amount         {format_rands(self.amount)}")
         return "\n".join(lines)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 shows in the key bar only for a vend in doubt."""
+        if action == "print_slip":
+            outcome = self.outcome if self.step == "outcome" else None
+            return outcome is not None and outcome.status == "in_doubt"
+        return True
+
     def _enter(self, step: Step) -> None:
+        self.refresh_bindings()  # the key bar shows only what applies now
         self.step = step
         entry = self.query_one(EntryLine)
         entry.value = ""
