@@ -19,6 +19,7 @@ from till import __version__
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
 from till.config import ConfigError, Settings, default_config_path, load_settings
 from till.money import format_rands
+from till.staff.users import StaffError
 
 if TYPE_CHECKING:
     from till.flash import FlashError
@@ -267,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.func(args)
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    except StaffError as exc:  # a wrong PIN, a locked or too-junior approver: nothing was done
+        return _fail(f"{exc}; nothing was done", EXIT_FAILED)
     except KeyboardInterrupt:
         return 130
     return status

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from receipts import Document, render_text
-from till.commands.base import EXIT_OK, fail
+from till.commands.base import EXIT_OK, EXIT_USAGE, fail
 from till.config import Settings, load_settings
 from till.journal import Journal
 from till.runtime import journal_path, open_receipt_printer, slip_header
@@ -46,6 +46,12 @@ async def _print(settings: Settings, reference: str, *, in_doubt: bool) -> int:
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, need_flash=False)
+    if settings.staff.enabled:  # a reprint puts a PIN on paper again: never the cashier alone
+        from till.commands.sales import verified_approver
+
+        if not getattr(args, "approver", None):
+            return fail("a supervisor must approve a reprint: add --approver ID", EXIT_USAGE)
+        verified_approver(settings, args)
     return asyncio.run(_print(settings, args.reference, in_doubt=False))
 
 
@@ -59,6 +65,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "reprint", help="print a sale's receipt again (marked COPY n once one has printed)"
     )
     reprint.add_argument("reference")
+    reprint.add_argument(
+        "--approver", metavar="ID", help="the supervisor approving it (needed when [staff] is on)"
+    )
+    reprint.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     reprint.set_defaults(func=cmd_reprint)
     slip = sub.add_parser(
         "slip", help="print the customer's 'not yet confirmed' slip for an in-doubt sale"

@@ -56,10 +56,22 @@ def input_error_message(exc: InputError) -> str:
 
 
 async def transact(
-    settings: Settings, call: Call, *, as_json: bool, intro: str | None = None
+    settings: Settings,
+    call: Call,
+    *,
+    as_json: bool,
+    intro: str | None = None,
+    approver: str | None = None,
 ) -> int:
-    """Open the engine, run one transaction, print it; exit 0 only for an approval."""
+    """Open the engine, run one transaction, print it; exit 0 only for an approval.
+
+    `approver` is a supervisor the caller has verified: they vouch for this one transaction.
+    """
+    from till.staff import ApprovalRequired
+
     async with open_engine(settings) as engine:
+        if approver:
+            engine.approve_next(approver)
         if settings.training.enabled and not as_json:
             print(TRAINING_BANNER + "\n")
         if intro and not as_json:
@@ -70,6 +82,12 @@ async def transact(
             outcome = await call(engine)
         except InputError as exc:
             return fail(input_error_message(exc), EXIT_USAGE)
+        except ApprovalRequired as exc:
+            return fail(
+                f"{exc.reason}: run it again with --approver ID (their PIN is asked); "
+                "nothing was sent",
+                EXIT_USAGE,
+            )
     if as_json:
         print(json.dumps(outcome_json(outcome)))
     else:
@@ -80,7 +98,20 @@ async def transact(
 
 def _run(args: argparse.Namespace, call: Call) -> int:
     settings = load_settings(args.config)
-    return asyncio.run(transact(settings, call, as_json=args.json))
+    approver = verified_approver(settings, args)
+    return asyncio.run(transact(settings, call, as_json=args.json, approver=approver))
+
+
+def verified_approver(settings: Settings, args: argparse.Namespace) -> str | None:
+    """The supervisor named by --approver, once their PIN checks out (AuthError otherwise)."""
+    approver: str | None = getattr(args, "approver", None)
+    if not approver:
+        return None
+    from till.commands.staff import authenticate
+    from till.runtime import open_users
+
+    with open_users(settings) as store:
+        return authenticate(store, args, approver, "supervisor").id
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -183,6 +214,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     """Register the transaction commands under the main parser."""
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print one JSON object instead")
+    out.add_argument(
+        "--approver",
+        metavar="ID",
+        help="a supervisor who approves this transaction (their PIN is asked); needed for "
+        "refunds, cancels and large sales when [staff] is on",
+    )
+    out.add_argument("--pin-stdin", action="store_true", help="read the approver's PIN from stdin")
 
     sell = sub.add_parser("sell", help="sell a voucher, airtime or a Cash Out PIN")
     kinds = sell.add_subparsers(dest="product_kind", metavar="PRODUCT", required=True)

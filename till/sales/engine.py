@@ -150,6 +150,7 @@ class SaleEngine:
         self._open_count = journal.count_open()
         self._wake = asyncio.Event()
         self._in_flight: set[str] = set()
+        self._vouched: str | None = None
         self._resolve_lock = asyncio.Lock()
 
     # -- the in-doubt badge ------------------------------------------------------------------
@@ -179,6 +180,8 @@ class SaleEngine:
         approved_by: str | None = None,
         **details: Any,
     ) -> Outcome:
+        if approved_by is None and self._vouched is not None:
+            approved_by, self._vouched = self._vouched, None
         self._check_approval(endpoint.name, details.get("amount"), approved_by)
         try:  # the request is built inside the journal's transaction: bad input rolls it back
             entry = self.journal.add(
@@ -214,6 +217,11 @@ class SaleEngine:
         return replace(
             outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
         )
+
+    def approve_next(self, approver: str) -> None:
+        """A supervisor (already verified by the caller) vouches for the next transaction only:
+        for the one-shot commands, which cannot stop mid-way to ask."""
+        self._vouched = approver
 
     def _check_approval(self, kind: str, amount: int | None, approved_by: str | None) -> None:
         """A cashier may not refund, cancel or sell above the limit alone (when staff is on)."""

@@ -1,0 +1,105 @@
+"""With [staff] on, one-shot commands need a supervisor for refunds, large sales, reprints."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from till.cli import main
+from till.commands.staff import now_ms
+from till.journal import Journal
+from till.staff import UserStore
+
+SUPERVISOR_PIN = "13572468"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "till.toml"
+    path.write_text(
+        '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
+        f'[journal]\npath = "{tmp_path / "j.sqlite3"}"\n'
+        '[training]\nenabled = true\n[printer]\nkind = "preview"\n'
+        "[staff]\nenabled = true\napproval_above = 500\n"
+    )
+    with UserStore(tmp_path / "users.sqlite3") as users:
+        users.add("S7", "Sipho", "supervisor", SUPERVISOR_PIN, now=now_ms())
+        users.add("C1", "Thandi", "cashier", "11112222", now=now_ms())
+    return path
+
+
+def till(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    *args: str, pins: str = "",
+) -> tuple[int, str, str]:  # fmt: skip
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(pins))
+    status = main(["--config", str(config), *args])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def reference_in(out: str) -> str:
+    return next(line.split()[-1] for line in out.splitlines() if "reference" in line)
+
+
+def journal_of(config: Path) -> Journal:
+    return Journal.open(config.parent / "j-training.sqlite3")
+
+
+def test_refund_needs_an_approver_and_records_them(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, _ = till(config, capsys, monkeypatch, "redeem", "--pin", "1111111111111111")
+    assert status == 0
+    redemption = reference_in(out)
+
+    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10")  # fmt: skip
+    assert status == 2 and "--approver" in err and "nothing was sent" in err
+    with journal_of(config) as journal:
+        assert journal.related(redemption) == []
+
+    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10", "--approver", "S7", pins="99999999\n")  # fmt: skip
+    assert status == 1 and "wrong PIN" in err
+    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10", "--approver", "C1", pins="11112222\n")  # fmt: skip
+    assert status == 1 and "supervisor" in err
+
+    status, out, _ = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10", "--approver", "S7",
+                          pins=SUPERVISOR_PIN + "\n")  # fmt: skip
+    assert status == 0, out
+    with journal_of(config) as journal:
+        (refund,) = journal.related(redemption)
+        assert refund.state == "approved" and refund.approved_by == "S7"
+
+
+def test_a_sale_above_the_limit_needs_an_approver(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600")
+    assert status == 2 and "large" in err
+    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "400")
+    assert status == 0  # under the limit: the cashier alone
+    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600",
+                          "--approver", "S7", pins=SUPERVISOR_PIN + "\n")  # fmt: skip
+    assert status == 0
+    with journal_of(config) as journal:
+        assert journal.get(reference_in(out)).approved_by == "S7"  # type: ignore[union-attr]
+
+
+def test_reprint_needs_an_approver(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20")
+    reference = reference_in(out)
+    status, _, err = till(config, capsys, monkeypatch, "reprint", reference)
+    assert status == 2 and "supervisor" in err
+    status, out, _ = till(config, capsys, monkeypatch, "reprint", reference, "--approver", "S7",
+                          pins=SUPERVISOR_PIN + "\n")  # fmt: skip
+    assert status == 0 and "COPY 1" in out
