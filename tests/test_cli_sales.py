@@ -196,8 +196,8 @@ def test_cash_out_lookup_cancel_and_cancel_again(till: Till) -> None:
     assert till.sb.cash_out_pin(serial).status == "Cancelled"  # type: ignore[union-attr]
     assert pin not in out  # a cancelled PIN is worth nothing: don't show it
 
-    status, out, _ = till.run("cashout", "cancel", "--purchase", purchase)
-    assert status == 1 and out.startswith("DECLINED") and "2409" in out
+    status, out, err = till.run("cashout", "cancel", "--purchase", purchase)
+    assert status == 2 and "already cancelled" in err  # refused by the till, nothing sent
 
 
 def test_meter_lookup_shows_customer_limits_and_arrears(till: Till) -> None:
@@ -364,3 +364,13 @@ def test_unreachable_flash_is_not_sent(
         (entry,) = j.search()
         assert j.count_open() == 0
     assert entry.state == "declined" and entry.last_error and "not sent" in entry.last_error
+
+
+def test_cash_out_lookup_never_shows_the_pin(till: Till) -> None:
+    _, out, _ = till.run("sell", "cashout", "--amount", "200")
+    serial = value_of(out, "serial")
+    (sale,) = till.sb.sales_for(reference_in(out))
+    assert sale.pin
+    status, out, _ = till.run("cashout", "lookup", "--serial", serial)
+    assert status == 0 and serial in out
+    assert sale.pin not in out.replace(" ", "")

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -214,13 +215,14 @@ class StaffSection(_Section):
     users_path: Path | None = None
     idle_lock_seconds: int = Field(default=300, ge=15, le=86_400)
     #: rands; a sale above this needs a supervisor. 0 turns the limit off.
-    approval_above: float = Field(default=1000.0, ge=0)
+    approval_above: Decimal = Field(default=Decimal("1000"), ge=0, decimal_places=2)
     max_pin_attempts: int = Field(default=3, ge=1, le=10)
     lockout_minutes: int = Field(default=15, ge=1, le=1440)
 
     @property
     def approval_above_cents(self) -> int | None:
-        cents = round(self.approval_above * 100)
+        """Whole cents (no float ever touches money); 0 means no limit."""
+        cents = int(self.approval_above * 100)
         return cents or None
 
 

@@ -141,8 +141,8 @@ async def test_cash_out_pin_cancel_linked_and_lookup(engine: SaleEngine, journal
     assert cancelled.status == "approved"
     assert cancelled.entry.related_reference == bought.reference
     assert json.loads(cancelled.entry.request)["metadata"] == {"cancelOf": bought.reference}
-    again = await engine.cancel_cash_out_pin(bought.reference)
-    assert again.status == "declined" and again.code == 2409
+    with pytest.raises(InputError, match="already cancelled"):  # refused before it is sent
+        await engine.cancel_cash_out_pin(bought.reference)
 
 
 async def test_other_kinds(engine: SaleEngine) -> None:
@@ -361,3 +361,35 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
         assert all(ceiling // 2 <= d <= ceiling for d in delays)
         assert len(delays) > 1  # jitter spreads tills that lost Flash at the same moment
     assert backoff.delay_ms(10_000) <= 30_000
+
+
+async def test_resolver_does_not_spin_while_a_sale_is_on_the_wire(
+    engine: SaleEngine, sandbox: Sandbox
+) -> None:
+    passes = 0
+    resolve = engine.resolve
+
+    async def counted(*, all_open: bool = False) -> object:
+        nonlocal passes
+        passes += 1
+        return await resolve(all_open=all_open)
+
+    engine.resolve = counted  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    resolver = asyncio.create_task(engine.run_resolver(stop))
+    try:
+        await asyncio.sleep(0.05)
+        sandbox.faults.inject(Fault("delay", seconds=1.0))
+        before = passes
+        assert (await engine.sell_1voucher(5000)).status == "approved"
+        assert passes - before <= 3  # it used to wake every 50 ms for the sale in flight
+    finally:
+        stop.set()
+        await asyncio.wait_for(resolver, timeout=5)
+
+
+async def test_a_cash_out_pin_cannot_be_cancelled_twice(engine: SaleEngine) -> None:
+    bought = await engine.sell_cash_out_pin(300, 10_000)
+    assert (await engine.cancel_cash_out_pin(bought.reference)).status == "approved"
+    with pytest.raises(InputError, match="already cancelled"):
+        await engine.cancel_cash_out_pin(bought.reference)

@@ -156,3 +156,17 @@ def test_reprint_command_marks_copies(
     assert f"printed COPY 1 for {reference}" in copy
     assert main(["--config", str(config), "reprint", "NOPE-1"]) == 1
     assert "no journal entry" in capsys.readouterr().err
+
+
+async def test_an_unexpected_printer_error_leaves_the_sale_approved(
+    journal: Journal, client: FlashClient
+) -> None:
+    class Broken(PreviewPrinter):
+        def print(self, document: object) -> None:  # type: ignore[override]
+            raise RuntimeError("driver crashed")
+
+    engine = engine_with(journal, client, Broken())
+    outcome = await engine.sell_1voucher(5000)
+    assert outcome.status == "approved" and "not printed" in (outcome.print_error or "")
+    assert journal.get(outcome.reference).state == "approved"  # type: ignore[union-attr]
+    assert [e.reference for e in journal.unprinted()] == [outcome.reference]

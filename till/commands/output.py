@@ -232,6 +232,8 @@ def product_rows(entry: Entry, response: dict[str, Any]) -> list[tuple[str, str]
             ("cancelled", f"serial {voucher.get('serialNumber') or entry.serial_number}"),
             ("status", str(voucher.get("status") or "Cancelled")),
         ]
+    if kind == "cash-out-pin.lookup":  # a serial is not enough to see the cash: no PIN here
+        voucher = {k: v for k, v in voucher.items() if k != "pin"}
     rows = _voucher_rows(voucher)
     if kind == "1voucher.refund" and not voucher.get("pin") and response.get("mobileNumber"):
         rows.insert(0, ("PIN", f"sent by SMS to {response['mobileNumber']}"))

@@ -81,6 +81,7 @@ async def transact(
         try:
             outcome = await call(engine)
         except InputError as exc:
+            engine.approve_next(None)  # a refused transaction does not pass the approval on
             return fail(input_error_message(exc), EXIT_USAGE)
         except ApprovalRequired as exc:
             return fail(

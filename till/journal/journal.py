@@ -13,7 +13,7 @@ import os
 import secrets
 import sqlite3
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -350,9 +350,10 @@ class Journal:
             self._conn.execute("PRAGMA synchronous = FULL")
 
     def unprinted(self, *, limit: int = 100) -> list[Entry]:
-        """Approved sales whose receipt never printed: the customer may be owed a PIN."""
+        """Approved sales whose receipt never printed (a printer fault, or a crash between
+        settling and printing): the customer may be owed a PIN."""
         return self._select(
-            "state = 'approved' AND print_count = 0 AND print_error IS NOT NULL",
+            "state = 'approved' AND print_count = 0 AND retryable = 1",
             suffix=f"ORDER BY id DESC LIMIT {int(limit)}",
         )
 
@@ -404,10 +405,22 @@ class Journal:
             f"ORDER BY COALESCE(next_attempt_at, 0), id LIMIT {int(limit)}",
         )
 
-    def next_due_at(self) -> int | None:
+    def next_due_at(
+        self, *, training: bool | None = None, excluding: Iterable[str] = ()
+    ) -> int | None:
+        """When the next resend is due, leaving out references already on the wire (a sale in
+        flight is pending with no schedule: counting it would make the resolver spin)."""
+        skip = list(excluding)
+        where = _OPEN + " AND retryable = 1"
+        params: list[Any] = []
+        if training is not None:
+            where += " AND training = ?"
+            params.append(int(training))
+        if skip:
+            where += f" AND reference NOT IN ({', '.join('?' * len(skip))})"
+            params += skip
         row = self._conn.execute(
-            "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM entries "
-            "WHERE state IN ('pending', 'in_doubt') AND retryable = 1"
+            f"SELECT MIN(COALESCE(next_attempt_at, 0)) FROM entries WHERE {where}", params
         ).fetchone()
         return None if row[0] is None else int(row[0])
 

@@ -213,12 +213,16 @@ class SaleEngine:
             return outcome
         if outcome.entry.print_count:
             return outcome
-        printed = await self.slips.print_entry(outcome.entry, kick_drawer=kick_drawer)
+        try:
+            printed = await self.slips.print_entry(outcome.entry, kick_drawer=kick_drawer)
+        except Exception as exc:  # the sale stands: its PIN is journaled; say it did not print
+            log.warning("receipt for %s not printed: %s", outcome.reference, type(exc).__name__)
+            return replace(outcome, print_error=f"receipt not printed ({type(exc).__name__})")
         return replace(
             outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
         )
 
-    def approve_next(self, approver: str) -> None:
+    def approve_next(self, approver: str | None) -> None:
         """A supervisor (already verified by the caller) vouches for the next transaction only:
         for the one-shot commands, which cannot stop mid-way to ask."""
         self._vouched = approver
@@ -380,7 +384,9 @@ class SaleEngine:
             for e in self.journal.related(redemption_reference)
             if e.kind == endpoints.ONE_VOUCHER_REFUND.name and e.state != "declined"
         )
-        if redeemed and amount + already > redeemed:
+        if not redeemed:
+            raise InputError(f"the amount redeemed by {redemption_reference} is not known")
+        if amount + already > redeemed:
             raise InputError(
                 f"refund would exceed the redemption: {redeemed - already} cents left to refund",
                 field="amount",
@@ -489,6 +495,11 @@ class SaleEngine:
             raise InputError(f"{purchase_reference} is not a Cash Out PIN sale on this till")
         if purchase.state != "approved" or not purchase.serial_number:
             raise InputError(f"Cash Out PIN sale {purchase_reference} was not approved")
+        if any(
+            e.kind == endpoints.CASH_OUT_PIN_CANCEL.name and e.state != "declined"
+            for e in self.journal.related(purchase_reference)
+        ):
+            raise InputError(f"Cash Out PIN sale {purchase_reference} is already cancelled")
         serial = purchase.serial_number
         product_code = purchase.product_code
 
@@ -633,7 +644,7 @@ class SaleEngine:
                 await self.resolve()
             except Exception:  # keep retrying; the journal keeps every entry safe meanwhile
                 log.exception("resolver pass failed")
-            next_due = self.journal.next_due_at()
+            next_due = self.journal.next_due_at(training=self.training, excluding=self._in_flight)
             timeout = 60.0
             if next_due is not None:
                 timeout = min(timeout, max(0.05, (next_due - self.clock()) / 1000))

@@ -77,9 +77,13 @@ def _screens() -> dict[str, Callable[[], Screen[None]]]:
     return SCREENS
 
 
-def _import_engine() -> None:
+def _import_engine(printer_kind: str) -> None:
     for module in ("till.flash", "till.sales", "till.slips", "receipts", "till.staff"):
         importlib.import_module(module)
+    if printer_kind not in ("none", "preview"):  # python-escpos takes ~0.3 s to import
+        from receipts.escpos import escpos_modules
+
+        escpos_modules()
 
 
 class TillApp(App[None]):
@@ -194,8 +198,8 @@ class TillApp(App[None]):
     async def _start(self) -> None:
         # The Flash client, models, engine and sandbox are imported in a thread so the screen
         # keeps answering keys meanwhile.
-        await asyncio.to_thread(_import_engine)
         try:
+            await asyncio.to_thread(_import_engine, self.settings.printer.kind)
             if self._engine is None:
                 self._engine = await self._stack.enter_async_context(
                     open_engine(self.settings, loopback=True, journal=self._journal)
