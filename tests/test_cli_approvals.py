@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from till.cli import main
-from till.commands.staff import now_ms
+from till.clock import now_ms
 from till.journal import Journal
 from till.staff import UserStore
 

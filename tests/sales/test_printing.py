@@ -10,10 +10,10 @@ import pytest
 
 from receipts import PreviewPrinter, open_printer
 from till.cli import main
+from till.clock import now_ms
 from till.flash import FlashClient
 from till.journal import Journal, NewEntry
 from till.sales import SaleEngine
-from till.sales.engine import now_ms
 from till.sales.printing import SlipPrinter
 from till.sandbox import Fault, Sandbox
 from till.slips import SlipHeader

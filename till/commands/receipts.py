@@ -19,7 +19,7 @@ def show_preview(settings: Settings, document: Document | None) -> None:
 
 
 async def _print(settings: Settings, reference: str, *, in_doubt: bool) -> int:
-    from till.sales.engine import now_ms
+    from till.clock import now_ms
     from till.sales.printing import SlipPrinter
 
     printer = open_receipt_printer(settings)

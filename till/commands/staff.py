@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from receipts import PrintError, render_text
+from till.clock import now_ms
 from till.commands.base import EXIT_OK, UsageError, fail, rands_option
 from till.config import Settings, load_settings
 from till.journal import Journal
@@ -37,10 +37,6 @@ from till.runtime import journal_path, open_receipt_printer, open_users
 from till.staff import ROLES, Role, StaffError, User, UserStore
 
 TRAINING_NOTE = "Training mode is on: reports and shifts cover live sales only."
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 # -- PINs -------------------------------------------------------------------------------------

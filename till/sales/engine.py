@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError
 
 from receipts import Document
+from till.clock import now_ms
 from till.flash import ENDPOINTS, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
 from till.flash import client as endpoints
 from till.flash.models import (
@@ -99,11 +99,6 @@ class EngineHooks:
     journaled: Callable[[Entry], None] = lambda entry: None
     answered: Callable[[Entry], None] = lambda entry: None
     settled: Callable[[Entry], None] = lambda entry: None
-
-
-def now_ms() -> int:
-    """Unix milliseconds: the journal's clock."""
-    return time.time_ns() // 1_000_000
 
 
 def _input_error(exc: ValidationError) -> InputError:

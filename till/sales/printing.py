@@ -28,6 +28,12 @@ class PrintOutcome:
     error: str | None = None
 
 
+def next_copy(entry: Entry) -> int:
+    """The copy number the next print of this entry carries: 0 (the original) until one has
+    printed, then 1, 2, ..."""
+    return entry.reprint_count + 1 if entry.print_count else 0
+
+
 class SlipPrinter:
     """Builds each entry's slip and sends it to the till's printer off the event loop."""
 
@@ -61,7 +67,7 @@ class SlipPrinter:
 
     async def print_entry(self, entry: Entry, *, kick_drawer: bool = False) -> PrintOutcome:
         """Print the entry's receipt: the original if none has printed yet, else the next copy."""
-        copy = entry.reprint_count + 1 if entry.print_count else 0
+        copy = next_copy(entry)
         document = slip_for(entry, self.header, copy=copy)
         if kick_drawer and self.drawer_kick:
             document = document + Document.of(DrawerKick())

@@ -40,6 +40,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from till.clock import now_ms
 from till.config import Settings
 from till.runtime import journal_path, open_engine, open_users
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
@@ -162,7 +163,7 @@ class TillApp(App[None]):
     @staticmethod
     def now() -> int:
         """Unix milliseconds, the journal's clock."""
-        return time.time_ns() // 1_000_000
+        return now_ms()
 
     @property
     def identity_text(self) -> str:

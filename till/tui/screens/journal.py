@@ -24,6 +24,7 @@ from till.journal import Entry
 from till.money import format_rands, parse_rands
 from till.runtime import slip_header
 from till.sales import normalize_mobile
+from till.sales.printing import next_copy
 from till.slips import SlipHeader, slip_for
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
@@ -275,7 +276,7 @@ class JournalScreen(TillScreen):
         self.entry = fresh
         related = self.till.journal.related(fresh.reference)
         self.query_one("#journal-details", Static).update(format_entry(fresh, related))
-        copy = fresh.reprint_count + 1 if fresh.print_count else 0
+        copy = next_copy(fresh)
         preview = render_text(slip_for(fresh, self.header, copy=copy), 42)
         receipt = self.query_one("#journal-receipt", Static)
         receipt.border_title = f"Next print: COPY {copy}" if copy else "Next print: the original"
