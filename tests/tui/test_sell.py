@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from receipts import PrintError
 from tests.tui.harness import Till, till_app
 from till.sandbox import Fault, Sandbox
 from till.tui.screens.sell import SellScreen
@@ -136,3 +137,22 @@ async def test_cannot_submit_twice_while_sending(tmp_path: Path) -> None:
         assert sell_screen(till).step == "sending"
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         assert len(till.journal.search()) == 1 and len(till.sandbox.ledger) == 1
+
+
+async def test_a_sale_that_never_printed_is_listed_on_the_in_doubt_screen(tmp_path: Path) -> None:
+    async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: till.app.catalog)
+
+        def jammed(document: object) -> None:
+            raise PrintError("printer: paper jam")
+
+        till.printer.print = jammed  # type: ignore[method-assign]
+        await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
+        await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
+        (entry,) = till.journal.search()
+        assert entry.state == "approved" and entry.print_count == 0
+        assert "NOT printed" in text_of(till, "#outcome-details")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: type(till.app.screen).__name__ == "InDoubtScreen")
+        summary = text_of(till, "#open-summary")
+        assert "NOT PRINTED" in summary and entry.reference in summary

@@ -141,12 +141,17 @@ class InDoubtScreen(TillScreen):
             keep = current.reference if current is not None else None
             open_list.highlighted = references.index(keep) if keep in references else 0
         count = len(self.entries)
-        self.query_one("#open-summary", Static).update(
+        summary = (
             f"{count} sale{'s' if count != 1 else ''} in doubt: do not sell them again.  "
             "Ctrl+R retries now, F9 prints the customer's slip."
             if count
             else "Nothing is in doubt: every sale has Flash's answer."
         )
+        unprinted = self.till.journal.unprinted(limit=5)
+        if unprinted:  # approved, but the customer may never have had the PIN on paper
+            references = ", ".join(entry.reference for entry in unprinted)
+            summary += f"\nNOT PRINTED (reprint from F7, Ctrl+R): {references}"
+        self.query_one("#open-summary", Static).update(summary)
         if self.details is not None and self.details not in references:
             self._show_details(None)
 
