@@ -149,8 +149,8 @@ class InDoubtScreen(TillScreen):
         )
         unprinted = self.till.journal.unprinted(limit=5)
         if unprinted:  # approved, but the customer may never have had the PIN on paper
-            references = ", ".join(entry.reference for entry in unprinted)
-            summary += f"\nNOT PRINTED (reprint from F7, Ctrl+R): {references}"
+            owed = ", ".join(entry.reference for entry in unprinted)
+            summary += f"\nNOT PRINTED (reprint from F7, Ctrl+R): {owed}"
         self.query_one("#open-summary", Static).update(summary)
         if self.details is not None and self.details not in references:
             self._show_details(None)
