@@ -301,7 +301,7 @@ class Journal:
         with self._write() as conn:
             row = conn.execute(
                 f"UPDATE entries SET {assignments} WHERE reference = ? "
-                f"AND state IN ('pending', 'in_doubt') RETURNING {_COLUMNS}",
+                f"AND {_OPEN} RETURNING {_COLUMNS}",
                 (*params, reference),
             ).fetchone()
             if row is None:
@@ -313,7 +313,7 @@ class Journal:
         """Flag open entries created before `older_than` for manual attention; returns how many."""
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE entries SET flagged_at = ? WHERE state IN ('pending', 'in_doubt') "
+                f"UPDATE entries SET flagged_at = ? WHERE {_OPEN} "
                 "AND flagged_at IS NULL AND created_at < ?",
                 (now, older_than),
             )
@@ -391,16 +391,13 @@ class Journal:
         return self._select(_OPEN, suffix="ORDER BY +id")
 
     def count_open(self) -> int:
-        row = self._conn.execute(
-            "SELECT COUNT(*) FROM entries WHERE state IN ('pending', 'in_doubt')"
-        ).fetchone()
+        row = self._conn.execute(f"SELECT COUNT(*) FROM entries WHERE {_OPEN}").fetchone()
         return int(row[0])
 
     def due(self, *, now: int, limit: int = 1000) -> list[Entry]:
         """Open, retryable entries whose next attempt is due (never-tried pending ones first)."""
         return self._select(
-            "state IN ('pending', 'in_doubt') AND retryable = 1 "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            _OPEN + " AND retryable = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
             (now,),
             f"ORDER BY COALESCE(next_attempt_at, 0), id LIMIT {int(limit)}",
         )

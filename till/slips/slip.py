@@ -20,6 +20,7 @@ from till.digits import format_sts_token, group_digits
 from till.flash import client as endpoints
 from till.flash.models import (
     FlashResponse,
+    MeterInfo,
     PinlessResponse,
     UtilityCharge,
     UtilityLookupResponse,
@@ -490,28 +491,35 @@ def _token_blocks(response: UtilityPurchaseResponse) -> list[Block]:
     return blocks
 
 
+def _meter_rows(entry: Entry, meter: MeterInfo | None) -> list[Block]:
+    """Whose meter it is and which utility serves it: on both the vend and the lookup slip."""
+    customer = meter.customer_info if meter else None
+    utility = meter.utility_info if meter else None
+    rows = _rows(
+        ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
+        ("Customer", customer.name if customer else None),
+    )
+    if customer and customer.address:
+        rows.append(Text(customer.address))
+    return rows + _rows(
+        ("Utility", utility.name if utility else None),
+        ("Utility VAT No", utility.vat_number if utility else None),
+        ("Call centre", utility.call_centre if utility else None),
+    )
+
+
 def _utility_body(entry: Entry, response: UtilityPurchaseResponse) -> list[Block]:
     """Meter, customer, utility, money (tendered, deductions, VAT), units and tariff, tokens."""
     meter = response.meter_info
     billing = response.billing_info
-    customer = meter.customer_info if meter else None
-    utility = meter.utility_info if meter else None
     only_fbe = bool(response.fbe_tokens) and not response.credit_tokens
     if only_fbe:
         title = "FREE BASIC ELECTRICITY"
     else:
         title = "PREPAID WATER" if _is_water(response) else "PREPAID ELECTRICITY"
     body: list[Block] = [Title(title)]
+    body += _meter_rows(entry, meter)
     body += _rows(
-        ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
-        ("Customer", customer.name if customer else None),
-    )
-    if customer and customer.address:
-        body.append(Text(customer.address))
-    body += _rows(
-        ("Utility", utility.name if utility else None),
-        ("Utility VAT No", utility.vat_number if utility else None),
-        ("Call centre", utility.call_centre if utility else None),
         ("Receipt no", billing.receipt_number if billing else None),
     )
     body.append(Rule())
@@ -588,19 +596,9 @@ def _meter_lookup_body(entry: Entry, response: UtilityLookupResponse) -> list[Bl
     """Who the meter belongs to and what may be vended: no token, nothing was sold."""
     meter = response.meter_info
     billing = response.billing_info
-    customer = meter.customer_info if meter else None
-    utility = meter.utility_info if meter else None
     body: list[Block] = [Title(_title(entry))]
+    body += _meter_rows(entry, meter)
     body += _rows(
-        ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
-        ("Customer", customer.name if customer else None),
-    )
-    if customer and customer.address:
-        body.append(Text(customer.address))
-    body += _rows(
-        ("Utility", utility.name if utility else None),
-        ("Utility VAT No", utility.vat_number if utility else None),
-        ("Call centre", utility.call_centre if utility else None),
         ("Tariff", billing.tariff_name if billing else None),
         ("Minimum vend", _money(billing.minimum_vend_value) if billing else None),
         ("Maximum vend", _money(billing.maximum_vend_value) if billing else None),
