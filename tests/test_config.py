@@ -152,3 +152,19 @@ def test_journal_readers_need_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert settings.flash.api_key is None
     with pytest.raises(ConfigError, match="api_key"):
         load_settings(write(tmp_path, GOOD))
+
+
+def test_a_whole_section_from_the_environment_must_be_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILL_TILL", "S1")
+    with pytest.raises(ConfigError, match=r"TILL_TILL must be a JSON table.*TILL_TILL__<KEY>"):
+        load_settings(write(tmp_path, GOOD))
+    monkeypatch.setenv("TILL_TILL", '{"store_id": "S9", "terminal_id": "T9"}')
+    assert load_settings(write(tmp_path, GOOD)).till.store_id == "S9"
+
+
+def test_the_journal_path_must_name_a_file(tmp_path: Path) -> None:
+    for bad in ("", ".", "/"):
+        with pytest.raises(ConfigError, match=r"journal\.path: must name the journal file"):
+            load_settings(write(tmp_path, GOOD + f'[journal]\npath = "{bad}"\n'))

@@ -17,15 +17,18 @@ from typing import TYPE_CHECKING
 
 from till import __version__
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
-from till.config import ConfigError, Settings, default_config_path, load_settings
+from till.configfile import ConfigError, default_config_path, read_config_file
 from till.money import format_rands
 from till.staff.users import StaffError
 
 if TYPE_CHECKING:
+    from till.config import Settings
+    from till.firstframe import PendingSettings
     from till.flash import FlashError
 
 # The command modules (and the Flash client, engine and sandbox behind them) are imported only
-# by the commands that use them: `till` and `till demo` start the screens without them.
+# by the commands that use them: `till` and `till demo` start the screens without them, and
+# without pydantic (the config is validated while the first frame is up).
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -92,6 +95,8 @@ def _print_table(rows: Sequence[tuple[str, str]]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from till.config import load_settings
+
     settings = load_settings(args.config)
     path = args.config or default_config_path()
     shown = str(path) if path.is_file() else f"{path} (none: defaults and environment)"
@@ -115,17 +120,40 @@ async def _demo(settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo is always training: the store's own file (if any) supplies names, never money."""
-    settings = load_settings(args.config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
     if args.script:
+        from till.config import load_settings
+
+        settings = load_settings(args.config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
         return asyncio.run(_demo(settings))
-    return run_tui(settings)
+    return start_screens(args.config, demo=True)
 
 
-def run_tui(settings: Settings) -> int:
+def start_screens(config: Path | None, *, demo: bool) -> int:
+    """`till` and `till demo`: the screens paint from the config file as read, and validate it
+    in the background before anything is sold; a config the quick read cannot be sure of is
+    validated first, so its error comes before any screen."""
+    from till.firstframe import PendingSettings, read_first_frame
+
+    defaults, forced = (DEMO_IDENTITY, DEMO_FORCED) if demo else (None, None)
+    config_file = read_config_file(config)
+
+    def validate() -> Settings:
+        from till.config import load_settings  # pydantic: ~0.1 s to import
+
+        return load_settings(config_file, defaults=defaults, forced=forced)
+
+    first = read_first_frame(config_file, defaults=defaults, forced=forced)
+    return run_tui(validate() if first is None else PendingSettings(first, validate))
+
+
+def run_tui(settings: Settings | PendingSettings) -> int:
     """The screens; imported only here so the other commands start without Textual."""
     from till.tui.app import TillApp
 
-    TillApp(settings).run()
+    app = TillApp(settings)
+    app.run()
+    if app.config_error:
+        return _fail(app.config_error, EXIT_USAGE)
     return EXIT_OK
 
 
@@ -248,11 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if quick is not None:
         config, demo = quick
         try:
-            if demo:
-                settings = load_settings(config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
-            else:
-                settings = load_settings(config)
-            return run_tui(settings)
+            return start_screens(config, demo=demo)
         except ConfigError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
@@ -264,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command is None:
-            return run_tui(load_settings(args.config))
+            return start_screens(args.config, demo=False)
         status: int = args.func(args)
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc), EXIT_USAGE)

@@ -10,13 +10,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-import platformdirs
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -33,24 +31,33 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
-APP_NAME = "till"
-ENV_PREFIX = "TILL_"
+from till.configfile import (
+    APP_NAME,
+    ENV_PREFIX,
+    ConfigError,
+    ConfigFile,
+    default_config_path,
+    default_data_dir,
+    env_name,
+    read_config_file,
+)
+
+__all__ = [
+    "APP_NAME",
+    "ConfigError",
+    "ConfigFile",
+    "Settings",
+    "default_config_path",
+    "default_data_dir",
+    "load_settings",
+    "read_config_file",
+]
+
 PRODUCTION_BASE_URL = "https://api.flashswitch.flash-group.com"
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
-
-
-class ConfigError(Exception):
-    """A configuration problem a store manager can fix; the text names the key and the file."""
-
-
-def default_config_path() -> Path:
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def default_data_dir() -> Path:
-    return platformdirs.user_data_path(APP_NAME)
 
 
 def _alnum(value: str, *, what: str) -> str:
@@ -153,6 +160,13 @@ class FlashSection(_Section):
 
 class JournalSection(_Section):
     path: Path | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _names_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.name in ("", ".", ".."):
+            raise ValueError("must name the journal file, e.g. /var/lib/till/journal.sqlite3")
+        return value
 
     def resolved_path(self) -> Path:
         return (self.path or default_data_dir() / "journal.sqlite3").expanduser()
@@ -307,12 +321,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     return key, message
 
 
-def _env_name(key: str) -> str:
-    return ENV_PREFIX + key.replace(".", "__").upper()
-
-
 def load_settings(
-    path: Path | None = None,
+    path: Path | ConfigFile | None = None,
     *,
     defaults: dict[str, dict[str, Any]] | None = None,
     forced: dict[str, dict[str, Any]] | None = None,
@@ -320,33 +330,23 @@ def load_settings(
 ) -> Settings:
     """Load settings from PATH (or the default file if it exists) and the environment.
 
-    `defaults` fill keys that neither the file nor the environment set (the demo's store name);
-    `forced` beat both (the demo is always training). `need_flash=False` is for commands that
-    only read the journal, so the service desk needs no API key.
+    PATH may be a file already read (`read_config_file`), so the screens validate the very text
+    their first frame was drawn from. `defaults` fill keys that neither the file nor the
+    environment set (the demo's store name); `forced` beat both (the demo is always training).
+    `need_flash=False` is for commands that only read the journal, so the service desk needs
+    no API key.
     """
-    explicit = path is not None
-    file_path = (path or default_config_path()).expanduser()
-    if explicit and not file_path.is_file():
-        raise ConfigError(f"config file {file_path} does not exist")
-    use_file = file_path.is_file()
-    if use_file:
-        try:
-            file_data = tomllib.loads(file_path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"config file {file_path} cannot be read ({exc.strerror})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from None
-    else:
-        file_data = {}
-    where = str(file_path) if use_file else f"{file_path} (not present)"
+    config_file = path if isinstance(path, ConfigFile) else read_config_file(path)
+    file_data = config_file.data
 
+    in_env = {name.lower() for name in os.environ}  # pydantic-settings ignores the case
     init: dict[str, dict[str, Any]] = {}
     for section, values in (defaults or {}).items():
         present = file_data.get(section, {})
         unset = {
             k: v
             for k, v in values.items()
-            if k not in present and _env_name(f"{section}.{k}") not in os.environ
+            if k not in present and env_name(f"{section}.{k}").lower() not in in_env
         }
         if unset:
             init[section] = unset
@@ -357,11 +357,18 @@ def load_settings(
     try:
         settings: Settings = bound(**init)
         return settings
+    except SettingsError as exc:  # a whole section from the environment that is not JSON
+        section = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "till"
+        raise ConfigError(
+            f"config error in the environment: {env_name(section)} must be a JSON table "
+            f"(or set its keys one by one: {env_name(section)}__<KEY>)"
+        ) from None
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_url=False):
             key, message = _describe(dict(error))
-            env = _env_name(key)
+            env = env_name(key)
             source = f" (from environment variable {env})" if env in os.environ else ""
             lines.append(f"{key}: {message}{source}" if key else message)
+        where = config_file.where
         raise ConfigError(f"config error in {where}:\n  " + "\n  ".join(lines)) from None

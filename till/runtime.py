@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from till.config import Settings
+from till.firstframe import journal_file
 
 if TYPE_CHECKING:  # imported where used, so the screens can start before them
     from receipts import ReceiptPrinter
+    from till.config import Settings
     from till.flash import FlashClient
     from till.journal import Journal
     from till.sales import SaleEngine
@@ -95,10 +96,7 @@ def slip_header(settings: Settings) -> SlipHeader:
 
 def journal_path(settings: Settings) -> Path:
     """Training sales go to their own file, so they can never be resent to the real Flash."""
-    path = settings.journal.resolved_path()
-    if settings.training.enabled:
-        return path.with_name(f"{path.stem}-training{path.suffix}")
-    return path
+    return journal_file(settings.journal.resolved_path(), training=settings.training.enabled)
 
 
 def users_path(settings: Settings) -> Path:

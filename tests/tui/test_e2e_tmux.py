@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from till.configfile import read_config_file
+from till.firstframe import read_first_frame
+
 TMUX = shutil.which("tmux")
 EXITED = re.compile(r"till exited with status (\d+)")
 #: Box-drawing characters the Digits widget draws the PIN with.
@@ -107,3 +110,41 @@ def test_a_1voucher_sale_in_a_real_terminal(tmp_path: Path) -> None:
             check=False,
         )
     assert time.monotonic() - started < 20
+
+
+def test_a_config_error_found_after_the_first_frame_is_printed_with_status_2(
+    tmp_path: Path,
+) -> None:
+    """The quick read paints the screen; validation then refuses the config (live, no API key):
+    the till leaves the screen, prints the error naming the key, and exits 2."""
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    till = Path(sys.executable).with_name("till")
+    config = tmp_path / "till.toml"
+    config.write_text(
+        '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
+        f'[journal]\npath = "{tmp_path / "journal.sqlite3"}"\n'
+        '[flash]\naccount_number = "ACC1"\n'
+    )
+    assert read_first_frame(read_config_file(config)) is not None  # so the screens paint first
+    tag = uuid.uuid4().hex[:12]
+    term = Terminal(TMUX, f"till-e2e-{tag}", f"till-{tag}")
+    command = (
+        f"env -u TILL_FLASH__API_KEY {till} --config {config}; "
+        "echo till exited with status $?; sleep 30"
+    )
+    term.run("new-session", "-d", "-s", term.session, "-x", "80", "-y", "24", command)
+    try:
+        ended = term.wait_for(EXITED.search, "till to exit", seconds=10)
+        status = EXITED.search(ended)
+        assert status is not None and status.group(1) == "2", ended
+        assert f"till: config error in {config}" in ended.replace("\n", "")
+        assert "flash.api_key is required" in ended
+        assert "Traceback" not in ended
+    finally:
+        subprocess.run(
+            [TMUX, "-L", term.socket, "-f", os.devnull, "kill-server"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )

@@ -41,12 +41,14 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from till.clock import now_ms
-from till.config import Settings
-from till.runtime import journal_path, open_engine, open_users
+from till.configfile import ConfigError
+from till.firstframe import FirstFrame, PendingSettings
+from till.runtime import open_engine, open_users
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
 from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRefused
 
 if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
+    from till.config import Settings
     from till.journal import Journal
     from till.sales import SaleEngine
     from till.staff import Role, User, UserStore
@@ -96,23 +98,38 @@ class TillApp(App[None]):
     #: Priority, so it locks from inside an entry line or the approval modal too.
     BINDINGS = [Binding("ctrl+l", "lock", "Lock", show=False, priority=True)]
 
+    #: The Sell screen is the app's first screen, not a mode switched to after start-up, which
+    #: would style and lay out the whole app a second time before the cashier can type.
+    DEFAULT_MODE = "sell"
+
     open_count: reactive[int] = reactive(0)
     catalog: reactive[tuple[SaleItem, ...]] = reactive(())
     busy: reactive[bool] = reactive(False)
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | PendingSettings,
         *,
         engine: SaleEngine | None = None,
         catalog_path: Path | None = None,
         users: UserStore | None = None,
         idle_lock_seconds: float | None = None,
     ) -> None:
-        """`users` and `idle_lock_seconds` override the settings' (tests use a short idle)."""
+        """`settings` may still be pending: the screens paint from their first frame and the
+        whole config is validated in the background before anything is sold. `users` and
+        `idle_lock_seconds` override the settings' (tests use a short idle)."""
         super().__init__()
-        self.settings = settings
-        self.training = settings.training.enabled
+        if isinstance(settings, PendingSettings):
+            self.first = settings.first
+            self._settings: Settings | None = None
+            self._load_settings: Callable[[], Settings] | None = settings.load
+        else:
+            self.first = FirstFrame.of(settings)
+            self._settings = settings
+            self._load_settings = None
+        #: Why the config was refused after the first frame (the app then exits with status 2).
+        self.config_error: str | None = None
+        self.training = self.first.training
         self._engine: SaleEngine | None = engine
         self._journal: Journal | None = engine.journal if engine is not None else None
         self._own_journal = False
@@ -121,27 +138,31 @@ class TillApp(App[None]):
         self.cashier: str | None = engine.cashier if engine is not None else None
         self._stack = contextlib.AsyncExitStack()
         self._stop = asyncio.Event()
-        self.catalog_path = catalog_path or journal_path(settings).with_name("catalog.json")
-        keys = {**DEFAULT_KEYS, **settings.keys.model_dump(exclude_none=True)}
+        self.catalog_path = catalog_path or self.first.journal_path.with_name("catalog.json")
+        keys = {**DEFAULT_KEYS, **self.first.keys}
+        self._sell_factory = _screens()["sell"]
         for mode, factory in _screens().items():
-            self.add_mode(mode, factory)
+            if mode != "sell":
+                self.add_mode(mode, factory)
             self.bind(keys[mode], f"switch_mode('{mode}')", description=SCREEN_TITLES[mode])
         self.bind("ctrl+q", "quit", description="Quit", show=False)
         self.keys = keys
-        self.staff_enabled = settings.staff.enabled
+        self.staff_enabled = self.first.staff_enabled
         self._users = users
         self._own_users = False
+        self._users_checked = asyncio.Event()  # set once the users file is open (or cannot be)
         self.idle_lock_seconds = (
-            idle_lock_seconds if idle_lock_seconds is not None else settings.staff.idle_lock_seconds
+            idle_lock_seconds if idle_lock_seconds is not None else self.first.idle_lock_seconds
         )
         self.user: User | None = None
         self.locked = False
         self._last_key = time.monotonic()
 
     @property
-    def users(self) -> UserStore:
-        assert self._users is not None, "the users file opens with the app when staff is on"
-        return self._users
+    def settings(self) -> Settings:
+        """The validated settings: there before the engine starts, maybe not at the first frame."""
+        assert self._settings is not None, "the settings are still being validated"
+        return self._settings
 
     @property
     def engine(self) -> SaleEngine:
@@ -167,8 +188,8 @@ class TillApp(App[None]):
 
     @property
     def identity_text(self) -> str:
-        till = self.settings.till
-        who = f"{till.store_name or till.store_id}  till {till.terminal_id}"
+        first = self.first
+        who = f"{first.store_name or first.store_id}  till {first.terminal_id}"
         cashier = self.cashier
         if not cashier:
             return who
@@ -176,19 +197,20 @@ class TillApp(App[None]):
         name = f"{user.name} ({cashier})" if user is not None and user.id == cashier else cashier
         return f"{who}  cashier {name}"
 
+    def get_default_screen(self) -> Screen[None]:
+        """The Sell screen (see DEFAULT_MODE); its mode is added once it is up."""
+        return self._sell_factory()
+
     async def on_mount(self) -> None:
         """Show the Sell screen first; the Flash client and engine start in the background."""
         if self._journal is None:
             from till.journal import Journal
 
-            self._journal = Journal.open(journal_path(self.settings))
+            self._journal = Journal.open(self.first.journal_path)
             self._own_journal = True
         self.catalog = tuple(load_catalog(self.catalog_path))
-        await self.switch_mode("sell")
+        self.add_mode("sell", self._sell_factory)
         if self.staff_enabled:
-            if self._users is None:
-                self._users = open_users(self.settings)
-                self._own_users = True
             self.cashier = None  # nobody has signed in yet
             self.locked = True
             await self.push_screen(self._signin_screen(None))
@@ -197,16 +219,33 @@ class TillApp(App[None]):
         self.call_after_refresh(self.run_worker, self._start(), name="start", exit_on_error=False)
 
     async def _start(self) -> None:
-        # The Flash client, models, engine and sandbox are imported in a thread so the screen
-        # keeps answering keys meanwhile.
+        # The settings are validated, and the Flash client, models, engine and sandbox imported,
+        # in threads so the screen keeps answering keys meanwhile.
         try:
-            await asyncio.to_thread(_import_engine, self.settings.printer.kind)
+            settings = await self._validated_settings()
+        except Exception as exc:  # nothing can be sold on a config that is not valid
+            self.config_error = str(exc) if isinstance(exc, ConfigError) else f"config: {exc}"
+            self.start_error = f"The till could not start: {self.config_error}"
+            self._users_checked.set()
+            self._engine_started.set()
+            self.exit(return_code=2)
+            return
+        try:
+            if self.staff_enabled and self._users is None:
+                self._users = await asyncio.to_thread(open_users, settings)
+                self._own_users = True
+        except Exception as exc:
+            self.start_error = f"The users file could not be opened: {exc}"
+        finally:
+            self._users_checked.set()
+        try:
+            await asyncio.to_thread(_import_engine, settings.printer.kind)
             if self._engine is None:
                 self._engine = await self._stack.enter_async_context(
-                    open_engine(self.settings, loopback=True, journal=self._journal)
+                    open_engine(settings, loopback=True, journal=self._journal)
                 )
         except Exception as exc:  # shown to the cashier; every transaction then says so
-            self.start_error = f"The till could not start: {exc}"
+            self.start_error = self.start_error or f"The till could not start: {exc}"
             self.notify(self.start_error, severity="error", timeout=60)
             self._engine_started.set()
             return
@@ -221,6 +260,20 @@ class TillApp(App[None]):
 
         for module in SCREEN_MODULES:  # the other screens open without a pause later
             await asyncio.to_thread(importlib.import_module, module)
+
+    async def _validated_settings(self) -> Settings:
+        """The whole config, validated (ConfigError if it is wrong or no longer says what the
+        first frame showed: then nothing has been sold on it)."""
+        if self._settings is not None:
+            return self._settings
+        assert self._load_settings is not None
+        settings = await asyncio.to_thread(self._load_settings)
+        if FirstFrame.of(settings) != self.first:
+            raise ConfigError(
+                "the configuration changed while the till was starting: start the till again"
+            )
+        self._settings = settings
+        return settings
 
     async def _engine_ready(self) -> SaleEngine | None:
         await self._engine_started.wait()
@@ -267,8 +320,14 @@ class TillApp(App[None]):
         self.push_screen(self._signin_screen(self.cashier))
 
     async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
-        """The user if the PIN is right (AuthError if not), checked off the event loop."""
-        return await asyncio.to_thread(self.users.verify, user_id, pin, now=self.now(), role=role)
+        """The user if the PIN is right (a StaffError if not), checked off the event loop; a PIN
+        typed while the till is still starting waits for the users file."""
+        await self._users_checked.wait()
+        if self._users is None:
+            from till.staff import StaffError
+
+            raise StaffError(self.start_error or "The users file is not open")
+        return await asyncio.to_thread(self._users.verify, user_id, pin, now=self.now(), role=role)
 
     def signed_in(self, user: User) -> None:
         """`user` is now the cashier: every journal entry from here on records them."""

@@ -32,6 +32,8 @@ MOBILE = re.compile(r"27\d{9}")
 
 class SellScreen(TillScreen):
     title_text = "SELL"
+    #: Focus lands on the entry line at once (not first on the scrolling body, then moved).
+    AUTO_FOCUS = "#entry"
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("f9", "print_slip", "Slip"),
@@ -60,8 +62,8 @@ class SellScreen(TillScreen):
         yield Static("", id="receipt", classes="receipt")
 
     def on_mount(self) -> None:
-        self.watch(self.till, "catalog", self._refresh_products)
-        self._enter("product")
+        self.watch(self.till, "catalog", self._refresh_products, init=False)
+        self._enter("product")  # shows the products
 
     # -- steps ---------------------------------------------------------------------------------
 

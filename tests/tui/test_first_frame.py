@@ -1,0 +1,130 @@
+"""The screens paint before the config is validated, and nothing is sold until it is.
+
+`till` and `till demo` hand the app a `PendingSettings`: the Sell screen comes up from the quick
+read while the config is validated in the background. These tests hold `load` back with an event
+so they can look at the screen in between, then let it answer: good settings sell (through the
+real engine and the sandbox on loopback), a bad config stops the till with status 2 and the
+config error, having journaled and sent nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tests.tui.harness import write_settings
+from till.config import ConfigError, Settings
+from till.firstframe import FirstFrame, PendingSettings
+from till.journal import Journal
+from till.tui.app import TillApp
+from till.tui.catalog import ONE_VOUCHER, save_catalog
+from till.tui.screens.sell import SellScreen
+
+
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], object], seconds: float = 10
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.02)
+
+
+class HeldBack:
+    """A `load` that waits for the test's word, then returns or raises what it was given."""
+
+    def __init__(self, answer: Settings | ConfigError) -> None:
+        self.answer = answer
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self) -> Settings:
+        self.calls += 1
+        assert self.release.wait(10), "the test never released the settings"
+        if isinstance(self.answer, ConfigError):
+            raise self.answer
+        return self.answer
+
+
+def journal_entries(path: Path) -> int:
+    with Journal.open(path) as journal:
+        return len(journal.search())
+
+
+def with_cached_catalog(first: FirstFrame) -> FirstFrame:
+    """The catalog a till that has run before keeps beside its journal."""
+    save_catalog(first.journal_path.with_name("catalog.json"), [ONE_VOUCHER])
+    return first
+
+
+async def type_a_sale(pilot: Pilot[None]) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SellScreen))
+    await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
+
+
+async def test_the_sell_screen_paints_first_and_sells_once_validated(tmp_path: Path) -> None:
+    settings = write_settings(tmp_path)
+    first = with_cached_catalog(FirstFrame.of(settings))
+    load = HeldBack(settings)
+    app = TillApp(PendingSettings(first, load))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: load.calls == 1)
+        screen = app.screen
+        assert isinstance(screen, SellScreen)
+        assert app.focused is not None and app.focused.id == "entry"
+        identity = str(screen.query_one(".identity", Static).render())
+        assert "Corner Shop" in identity and "till T1" in identity
+        assert "TRAINING MODE" in str(screen.query_one(".training-banner", Static).render())
+        # typed ahead while the config is still being validated: it waits, journals nothing
+        await type_a_sale(pilot)
+        await wait_for(pilot, lambda: screen.step == "sending")
+        await pilot.pause(0.2)
+        assert journal_entries(first.journal_path) == 0 and not app.ready
+        load.release.set()
+        await wait_for(pilot, lambda: screen.step == "outcome")
+        assert app.settings is settings and app.return_code is None
+        assert "APPROVED" in str(screen.query_one("#outcome-status", Static).render())
+    with Journal.open(first.journal_path) as journal:
+        (entry,) = journal.search()
+    assert entry.state == "approved" and entry.reference.startswith("S1-T1-")
+
+
+async def test_a_bad_config_stops_the_till_with_its_error_and_nothing_sold(
+    tmp_path: Path,
+) -> None:
+    settings = write_settings(tmp_path)
+    first = with_cached_catalog(FirstFrame.of(settings))
+    error = ConfigError("config error in till.toml:\n  flash.api_key: is required")
+    load = HeldBack(error)
+    app = TillApp(PendingSettings(first, load))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_a_sale(pilot)
+        load.release.set()
+        await wait_for(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 2
+    assert app.config_error == str(error)
+    assert journal_entries(first.journal_path) == 0
+
+
+async def test_a_config_that_no_longer_says_what_was_painted_stops_the_till(
+    tmp_path: Path,
+) -> None:
+    settings = write_settings(tmp_path)
+    (tmp_path / "other").mkdir()
+    painted = FirstFrame.of(write_settings(tmp_path / "other", '[keys]\nsell = "f1"\n'))
+    load = HeldBack(settings)
+    load.release.set()
+    app = TillApp(PendingSettings(painted, load))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 2
+    assert app.config_error is not None and "changed while the till was starting" in (
+        app.config_error
+    )
+    assert journal_entries(painted.journal_path) == 0

@@ -1,0 +1,66 @@
+"""The till's config file and environment, read without pydantic.
+
+`till.config` validates what is read here into `Settings`; the screens also read it directly
+(`till.firstframe`) so the Sell screen can paint before pydantic has even been imported.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "till"
+ENV_PREFIX = "TILL_"
+
+
+class ConfigError(Exception):
+    """A configuration problem a store manager can fix; the text names the key and the file."""
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def env_name(key: str) -> str:
+    """The environment variable that sets a dotted key: `flash.api_key` -> TILL_FLASH__API_KEY."""
+    return ENV_PREFIX + key.replace(".", "__").upper()
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One read of the TOML file, so the first frame and the full validation see the same text."""
+
+    path: Path
+    present: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        """How error messages name the file."""
+        return str(self.path) if self.present else f"{self.path} (not present)"
+
+
+def read_config_file(path: Path | None = None) -> ConfigFile:
+    """PATH, or the default file if it exists; a PATH given but missing is an error."""
+    file_path = (path or default_config_path()).expanduser()
+    if not file_path.is_file():
+        if path is not None:
+            raise ConfigError(f"config file {file_path} does not exist")
+        return ConfigFile(file_path, present=False)
+    try:
+        data = tomllib.loads(file_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"config file {file_path} cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {file_path} is not UTF-8 text") from None
+    return ConfigFile(file_path, present=True, data=data)
