@@ -335,3 +335,72 @@ def test_shifts(journal: Journal, clock: Clock) -> None:
     assert closed.id == opened.id and closed.counted_cash == 9_000 and closed.closed_by == "sup"
     assert book.current_shift("c1") is None
     assert book.open_shift("c1", 5_000, now=clock.tick()).id != opened.id
+
+
+async def test_a_shift_across_a_z_is_reckoned_over_the_whole_shift(
+    journal: Journal, client: FlashClient, clock: Clock
+) -> None:
+    """A drawer is counted once, at the shift's close: a Z inside the shift must not make the
+    cash sold before it vanish from what the drawer should hold (a false shortage)."""
+    book = ReportBook(journal)
+    book.open_shift("c1", 50_000, now=clock())
+    engine = make_engine(journal, client, clock, cashier="c1")
+    clock.tick()
+    await engine.sell_1voucher(10_000)
+    z1 = book.z_report(now=clock.tick(), created_by="sup")
+    (open_shift,) = z1.shifts
+    assert open_shift.expected == 60_000 and open_shift.counted is None
+    clock.tick()
+    await engine.sell_1voucher(5_000)
+    book.close_shift("c1", 65_000, closed_by="sup", now=clock.tick())
+    z2 = book.z_report(now=clock.tick(), created_by="sup")
+    assert z2.lines == (KindLine("1voucher.purchase", "approved", 1, 5_000),)  # its period only
+    (closed,) = z2.shifts
+    assert (closed.cash_in, closed.expected, closed.difference) == (15_000, 65_000, 0)
+
+
+async def test_sales_open_at_an_overridden_z_are_reported_once_they_settle(
+    journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Clock
+) -> None:
+    book = ReportBook(journal)
+    engine = make_engine(journal, client, clock, cashier="c1")
+    sandbox.faults.inject(Fault("error_503", times=1))
+    doubtful = await engine.sell_1voucher(7_500)
+    assert doubtful.status == "in_doubt"
+    z1 = book.z_report(now=clock.tick(), created_by="sup", override_by="boss")
+    assert z1.open_at_close == (doubtful.reference,) and z1.carried == ()
+    assert KindLine("1voucher.purchase", "in_doubt", 1, 7_500) in z1.lines
+    assert book.x_report(now=clock.tick()).carried == ()  # still open: nothing to carry yet
+    clock.tick()
+    assert (await engine.resolve(all_open=True)).approved == [doubtful.reference]
+    settled = (KindLine("1voucher.purchase", "approved", 1, 7_500),)
+    x = book.x_report(now=clock.tick())
+    assert x.lines == () and x.carried == settled
+    z2 = book.z_report(now=clock.tick(), created_by="sup")  # nothing open: no override needed
+    assert z2.carried == settled and z2.open_at_close == ()
+    assert book.z(2)[0] == z2  # stored with it
+    text = report_text(z2, store_name="Shop", terminal_id="T1")
+    assert "SETTLED SINCE THE LAST Z" in text and "R 75.00" in text
+    rows = list(csv.reader(io.StringIO(report_csv(z2))))
+    assert [
+        "Z",
+        "2",
+        "settled since last Z",
+        "1voucher.purchase",
+        "approved",
+        "1",
+        "7500",
+        "75.00",
+    ] in rows
+    z3 = book.z_report(now=clock.tick(), created_by="sup")
+    assert z3.carried == ()  # reported once
+
+
+def test_a_z_stored_before_carried_lines_existed_reads_back() -> None:
+    body = (
+        '{"kind":"Z","period_start":0,"period_end":5,"created_at":5,"lines":[],"cashiers":[],'
+        '"shifts":[],"in_doubt_count":0,"in_doubt_amount":0,"refund_count":0,"refund_amount":0,'
+        '"reprints":0,"number":1,"created_by":"sup","override_by":null,"notes":[]}'
+    )
+    report = Report.from_json(body)
+    assert report.carried == () and report.open_at_close == () and report.number == 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
-from till.journal import Journal
+from till.journal import Entry, Journal
 from till.reports.report import Report, Shift, build_report
 
 _SHIFT_COLUMNS = "id, cashier, opened_at, opening_float, closed_at, counted_cash, closed_by"
@@ -83,15 +84,33 @@ class ReportBook:
         # written in the very millisecond of a Z is counted once (on the next), never twice.
         start = self._period_start()
         entries = self.journal.search(since=start, until=now, limit=10**9)
+        shifts = self.shifts_in(start, now)
+        # A shift that began before this period is reckoned from its own start.
+        opened = min((shift.opened_at for shift in shifts), default=start)
+        shift_entries = (
+            entries
+            if opened >= start
+            else self.journal.search(since=opened, until=now, limit=10**9)
+        )
         return build_report(
             entries,
-            self.shifts_in(start, now),
+            shifts,
             kind=kind,  # type: ignore[arg-type]
             period_start=start,
             period_end=now,
             now=now,
+            shift_entries=shift_entries,
+            carried=self._carried(),
             **extra,  # type: ignore[arg-type]
         )
+
+    def _carried(self) -> list[Entry]:
+        """The entries the last Z closed with open (an override), as they stand now."""
+        rows = self.journal.read("SELECT body FROM z_reports ORDER BY number DESC LIMIT 1")
+        if not rows:
+            return []
+        references = Report.from_json(rows[0][0]).open_at_close
+        return [entry for ref in references if (entry := self.journal.get(ref)) is not None]
 
     def x_report(self, *, now: int) -> Report:
         """Running totals since the last Z: changes nothing."""
@@ -115,7 +134,11 @@ class ReportBook:
             "Z", now=now, number=number, created_by=created_by, override_by=override_by
         )
         if open_live:
-            report = Report(**{**report.__dict__, "notes": (f"{len(open_live)} open at close",)})
+            report = dataclasses.replace(
+                report,
+                notes=(f"{len(open_live)} open at close",),
+                open_at_close=tuple(entry.reference for entry in open_live),
+            )
         with self.journal.transaction() as conn:
             conn.execute(
                 "INSERT INTO z_reports (number, created_at, period_start, period_end, created_by, "

@@ -117,6 +117,11 @@ class Report:
     created_by: str | None = None
     override_by: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Sales made before this period, open at the last Z (it was overridden), that Flash has
+    #: answered since: by kind and the state they settled in, so their money is reported once.
+    carried: tuple[KindLine, ...] = ()
+    #: A Z's live references still open when it closed: the next report carries them.
+    open_at_close: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -128,6 +133,8 @@ class Report:
         data["cashiers"] = tuple(CashierLine(**line) for line in data["cashiers"])
         data["shifts"] = tuple(ShiftCash(**line) for line in data["shifts"])
         data["notes"] = tuple(data.get("notes", ()))
+        data["carried"] = tuple(KindLine(**line) for line in data.get("carried", ()))
+        data["open_at_close"] = tuple(data.get("open_at_close", ()))
         return cls(**data)
 
 
@@ -144,6 +151,10 @@ def _total(entries: list[Entry], kinds: frozenset[str], *, approved: bool) -> in
     )
 
 
+def _live(entries: Iterable[Entry]) -> list[Entry]:
+    return [e for e in entries if not e.training and e.kind not in QUERIES]
+
+
 def build_report(
     entries: Iterable[Entry],
     shifts: Iterable[Shift],
@@ -155,9 +166,17 @@ def build_report(
     number: int | None = None,
     created_by: str | None = None,
     override_by: str | None = None,
+    shift_entries: Iterable[Entry] | None = None,
+    carried: Iterable[Entry] = (),
 ) -> Report:
-    """Totals by kind and state, per cashier, per shift's cash; training entries never count."""
-    live = [e for e in entries if not e.training and e.kind not in QUERIES]
+    """Totals by kind and state, per cashier, per shift's cash; training entries never count.
+
+    A shift's cash is reckoned over the whole shift, from `shift_entries` (default: `entries`),
+    because its drawer is counted once, at its close, whatever Z reports fell inside it.
+    `carried` are earlier sales, open at the last Z, that have settled since.
+    """
+    live = _live(entries)
+    shift_live = live if shift_entries is None else _live(shift_entries)
     by_kind: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     cashiers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     in_doubt = [0, 0]
@@ -189,7 +208,9 @@ def build_report(
     for shift in shifts:
         end = shift.closed_at if shift.closed_at is not None else now
         mine = [
-            e for e in live if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
+            e
+            for e in shift_live
+            if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
         ]
         cash.append(
             ShiftCash(
@@ -208,6 +229,12 @@ def build_report(
                 counted=shift.counted_cash,
             )
         )
+    settled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in _live(carried):
+        if not entry.is_open:
+            line = settled[(entry.kind, entry.state)]
+            line[0] += 1
+            line[1] += _settled_amount(entry)
     return Report(
         kind=kind,
         number=number,
@@ -227,6 +254,10 @@ def build_report(
         reprints=reprints,
         created_by=created_by,
         override_by=override_by,
+        carried=tuple(
+            KindLine(k, state, count, amount)
+            for (k, state), (count, amount) in sorted(settled.items())
+        ),
     )
 
 
@@ -260,6 +291,11 @@ def report_document(
         blocks.append(Row(f"{label} x{line.count}", format_rands(line.amount)))
     if not report.lines:
         blocks.append(Text("No transactions."))
+    if report.carried:
+        blocks += [Rule(), Text("SETTLED SINCE THE LAST Z", bold=True), Text("(sold before it)")]
+        for line in report.carried:
+            label = f"{KIND_NAMES.get(line.kind, line.kind)} {line.state.replace('_', ' ')}"
+            blocks.append(Row(f"{label} x{line.count}", format_rands(line.amount)))
     blocks += [
         Rule(),
         Row(f"IN DOUBT x{report.in_doubt_count}", format_rands(report.in_doubt_amount), bold=True),
@@ -320,6 +356,8 @@ def report_csv(report: Report) -> str:
 
     for line in report.lines:
         row("product", line.kind, line.state, line.count, line.amount)
+    for line in report.carried:
+        row("settled since last Z", line.kind, line.state, line.count, line.amount)
     row("total", "in doubt", "in_doubt", report.in_doubt_count, report.in_doubt_amount)
     row("total", "refunds", "approved", report.refund_count, report.refund_amount)
     row("total", "reprints", "", report.reprints, None)
