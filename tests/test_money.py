@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from till.digits import format_sts_token, group_digits
+from till.digits import format_sts_token, group_digits, ungroup
 from till.money import format_rands, parse_rands
 
 
@@ -40,3 +40,10 @@ def test_format_rands() -> None:
 def test_grouping() -> None:
     assert group_digits("1234567812345678") == "1234 5678 1234 5678"
     assert format_sts_token("12345678901234567890") == "1234-5678-9012-3456-7890"
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=40), st.sampled_from([" ", "  ", "\t"]))
+def test_ungroup_undoes_any_grouping(digits: str, sep: str) -> None:
+    """A PIN or meter typed in groups, scanned, or copied off a slip is the same number."""
+    assert ungroup(group_digits(digits, 4, sep)) == digits
+    assert ungroup(f" {group_digits(digits, 3)} \n") == digits

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 
+def ungroup(value: str) -> str:
+    """'1234 5678' -> '12345678': a PIN, meter or serial as typed or scanned, spaces out."""
+    return "".join(value.split())
+
+
 def group_digits(value: str, size: int = 4, sep: str = " ") -> str:
     """'1234567812345678' -> '1234 5678 1234 5678'."""
-    compact = "".join(value.split())
+    compact = ungroup(value)
     return sep.join(compact[i : i + size] for i in range(0, len(compact), size))
 
 

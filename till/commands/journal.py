@@ -26,6 +26,7 @@ from till.commands.output import (
     local_time,
 )
 from till.config import load_settings
+from till.digits import ungroup
 from till.journal import Entry, Journal
 from till.money import rands_plain
 from till.runtime import journal_path
@@ -89,7 +90,7 @@ def search_filters(args: argparse.Namespace) -> dict[str, Any]:
         "until": until,
         "amount": rands_option("--amount", args.amount) if args.amount is not None else None,
         "mobile_number": normalize_mobile(args.mobile) if args.mobile else None,
-        "meter_number": "".join(args.meter.split()) if args.meter else None,
+        "meter_number": ungroup(args.meter) if args.meter else None,
         "serial_number": args.serial,
         "kind": args.kind,
         "state": args.state,

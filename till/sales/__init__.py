@@ -8,6 +8,8 @@ from till.sales.engine import (
     Outcome,
     ResolveReport,
     SaleEngine,
+    redeemed_amount,
+    refunded_amount,
 )
 
 __all__ = [
@@ -18,4 +20,6 @@ __all__ = [
     "ResolveReport",
     "SaleEngine",
     "normalize_mobile",
+    "redeemed_amount",
+    "refunded_amount",
 ]

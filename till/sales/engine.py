@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from receipts import Document
 from till.clock import now_ms
+from till.digits import ungroup
 from till.flash import ENDPOINTS, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
 from till.flash import client as endpoints
 from till.flash.models import (
@@ -37,6 +38,7 @@ from till.flash.models import (
     UtilityPurchaseRequest,
 )
 from till.journal import Entry, Journal, JournalError, NewEntry
+from till.money import format_rands
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
 from till.staff.approvals import ApprovalPolicy, ApprovalRequired
@@ -99,6 +101,20 @@ class EngineHooks:
     journaled: Callable[[Entry], None] = lambda entry: None
     answered: Callable[[Entry], None] = lambda entry: None
     settled: Callable[[Entry], None] = lambda entry: None
+
+
+def redeemed_amount(redemption: Entry) -> int:
+    """What a redemption was worth: a full one is journaled as 0, and Flash's answer says."""
+    return int((redemption.response or {}).get("amount") or redemption.amount or 0)
+
+
+def refunded_amount(journal: Journal, redemption_reference: str) -> int:
+    """Refunds made against a redemption, in doubt ones included (they may yet be approved)."""
+    return sum(
+        e.amount or 0
+        for e in journal.related(redemption_reference)
+        if e.kind == endpoints.ONE_VOUCHER_REFUND.name and e.state != "declined"
+    )
 
 
 def _input_error(exc: ValidationError) -> InputError:
@@ -347,7 +363,7 @@ class SaleEngine:
         self, pin: str, amount: int = 0, *, mobile_number: str | None = None
     ) -> Outcome:
         """Redeem a customer's 1Voucher; amount 0 redeems its full value."""
-        pin = "".join(pin.split())
+        pin = ungroup(pin)
         mobile = normalize_mobile(mobile_number) if mobile_number else None
 
         def factory(reference: str) -> FlashRequest:
@@ -373,17 +389,14 @@ class SaleEngine:
             raise InputError(f"{redemption_reference} is not a 1Voucher redemption on this till")
         if redemption.state != "approved":
             raise InputError(f"redemption {redemption_reference} was not approved")
-        redeemed = int((redemption.response or {}).get("amount") or redemption.amount or 0)
-        already = sum(
-            e.amount or 0
-            for e in self.journal.related(redemption_reference)
-            if e.kind == endpoints.ONE_VOUCHER_REFUND.name and e.state != "declined"
-        )
+        redeemed = redeemed_amount(redemption)
+        already = refunded_amount(self.journal, redemption_reference)
         if not redeemed:
             raise InputError(f"the amount redeemed by {redemption_reference} is not known")
         if amount + already > redeemed:
             raise InputError(
-                f"refund would exceed the redemption: {redeemed - already} cents left to refund",
+                f"refund would exceed the redemption: {format_rands(redeemed - already)} left "
+                "to refund",
                 field="amount",
             )
         mobile = normalize_mobile(mobile_number) if mobile_number else None
@@ -537,7 +550,7 @@ class SaleEngine:
 
     async def lookup_meter(self, meter_number: str, amount: int, *, fbe: bool = False) -> Outcome:
         """Who the meter belongs to and what it may buy; `fbe` asks about free basic electricity."""
-        meter = "".join(meter_number.split())
+        meter = ungroup(meter_number)
 
         def factory(reference: str) -> FlashRequest:
             return UtilityLookupRequest(
@@ -554,7 +567,7 @@ class SaleEngine:
         self, meter_number: str, amount: int, *, fbe: bool = False, approved_by: str | None = None
     ) -> Outcome:
         """Electricity or water tokens for a meter; `fbe` asks for free basic electricity."""
-        meter = "".join(meter_number.split())
+        meter = ungroup(meter_number)
 
         def factory(reference: str) -> FlashRequest:
             return UtilityPurchaseRequest(

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from receipts import Barcode, BigCode, Block, Cut, Document, Paragraph, Row, Rule, Text, Title
-from till.digits import format_sts_token, group_digits
+from till.digits import format_sts_token, group_digits, ungroup
 from till.flash import client as endpoints
 from till.flash.models import (
     FlashResponse,
@@ -293,7 +293,7 @@ def _voucher_details(
 
 def _one_voucher_barcode(voucher: Voucher) -> str | None:
     """A 1Voucher is redeemed by PIN at any 1Voucher merchant: the next till scans the PIN."""
-    return "".join(voucher.pin.split()) if voucher.pin else None
+    return ungroup(voucher.pin) if voucher.pin else None
 
 
 def _purchase_body(entry: Entry, response: VoucherResponse) -> list[Block]:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from textual.widgets import Static
 
+from till.digits import ungroup
 from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
@@ -40,7 +41,7 @@ SERIAL = re.compile(r"[A-Za-z0-9]{6,32}")
 
 def parse_serial(text: str) -> str:
     """The serial number printed under the Cash Out PIN, spaces dropped."""
-    serial = "".join(text.split())
+    serial = ungroup(text)
     if not serial:
         raise FieldError("Type the serial number from the customer's Cash Out slip.")
     if not SERIAL.fullmatch(serial):
@@ -125,7 +126,7 @@ class CashOutScreen(StepScreen):
 
     def pick_matches(self, entry: Entry, text: str) -> bool:
         if self.step == "serial":
-            return (entry.serial_number or "").startswith("".join(text.split()))
+            return (entry.serial_number or "").startswith(ungroup(text))
         return super().pick_matches(entry, text)
 
     # -- the steps ----------------------------------------------------------------------------

@@ -10,28 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from till.journal import Entry, Journal
+from till.journal import Entry
 from till.money import format_rands
-from till.sales import Outcome, SaleEngine
+from till.sales import Outcome, SaleEngine, redeemed_amount, refunded_amount
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.screens.redeem import StepScreen, mobile_field, parse_optional_mobile, when
 
 REDEEM = "1voucher.redeem"
-REFUND = "1voucher.refund"
-
-
-def redeemed_amount(entry: Entry) -> int:
-    """A full redemption is journaled as 0: Flash's answer says what it was worth."""
-    return int((entry.response or {}).get("amount") or entry.amount or 0)
-
-
-def refunded_amount(journal: Journal, entry: Entry) -> int:
-    """Refunds already made (or still in doubt) against this redemption, as the engine counts."""
-    return sum(
-        e.amount or 0
-        for e in journal.related(entry.reference)
-        if e.kind == REFUND and e.state != "declined"
-    )
 
 
 class RefundScreen(StepScreen):
@@ -82,7 +67,7 @@ class RefundScreen(StepScreen):
         return self.till.journal.search(kind=REDEEM, state="approved", limit=20)
 
     def pick_label(self, entry: Entry) -> str:
-        refunded = refunded_amount(self.till.journal, entry)
+        refunded = refunded_amount(self.till.journal, entry.reference)
         return (
             f"{entry.reference:<16} {when(entry)}  redeemed "
             f"{format_rands(redeemed_amount(entry)):>10}  refunded {format_rands(refunded):>10}"
@@ -129,7 +114,7 @@ class RefundScreen(StepScreen):
         if entry.state != "approved":
             raise FieldError(f"Redemption {entry.reference} was not approved: nothing to refund.")
         redeemed = redeemed_amount(entry)
-        refunded = refunded_amount(self.till.journal, entry)
+        refunded = refunded_amount(self.till.journal, entry.reference)
         if redeemed and refunded >= redeemed:
             raise FieldError(
                 f"Redemption {entry.reference} is already refunded in full "

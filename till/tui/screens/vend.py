@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import LoadingIndicator, Static
 
 from till.commands.output import product_rows
+from till.digits import ungroup
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.messages import TransactionDone, TransactionRefused
@@ -156,7 +157,7 @@ class VendScreen(TillScreen):
             if not text:
                 return
         if self.step == "meter":
-            meter = "".join(text.split())
+            meter = ungroup(text)
             if not METER.fullmatch(meter):
                 raise FieldError(
                     f"{text!r} is not a meter number: scan it again or type its digits, "
