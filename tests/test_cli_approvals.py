@@ -103,3 +103,8 @@ def test_reprint_needs_an_approver(
     status, out, _ = till(config, capsys, monkeypatch, "reprint", reference, "--approver", "S7",
                           pins=SUPERVISOR_PIN + "\n")  # fmt: skip
     assert status == 0 and "COPY 1" in out
+    with journal_of(config) as journal:
+        (reprint,) = journal.reprints(reference)
+    assert (reprint.copy, reprint.approved_by) == (1, "S7")
+    status, out, _ = till(config, capsys, monkeypatch, "journal", "show", reference)
+    assert status == 0 and "approved by S7" in out

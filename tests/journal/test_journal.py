@@ -175,6 +175,22 @@ def test_record_print(journal: Journal) -> None:
     assert printed.print_count == 1 and printed.print_error is None and printed.last_printed_at == 3
 
 
+def test_each_reprint_is_kept_with_who_printed_and_approved_it(journal: Journal) -> None:
+    entry = journal.add(new(), now=1)
+    journal.record_print(entry.reference, now=2)  # the original: not a reprint
+    journal.record_print(entry.reference, now=3, copy=True, cashier="c1", approved_by="s1")
+    journal.record_print(entry.reference, now=4, copy=True, error="paper out", cashier="c2")
+    copy2 = journal.record_print(entry.reference, now=5, copy=True, cashier="c2", approved_by="")
+    assert copy2.reprint_count == 2
+    assert [(r.copy, r.printed_at, r.cashier, r.approved_by) for r in journal.reprints(
+        entry.reference
+    )] == [(1, 3, "c1", "s1"), (2, 5, "c2", None)]  # fmt: skip
+    for sql in ("UPDATE reprints SET approved_by = 'x'", "DELETE FROM reprints"):
+        with pytest.raises(sqlite3.DatabaseError, match="cannot be"):
+            journal._conn.execute(sql)
+    assert journal.reprints("S1-T1-NOPE-1") == []
+
+
 def test_related_entries(journal: Journal) -> None:
     redemption = journal.add(new(kind="1voucher.redeem"), now=1)
     refund = journal.add(new(kind="1voucher.refund", related_reference=redemption.reference), now=2)

@@ -300,3 +300,6 @@ async def test_a_reprint_needs_a_supervisor(tmp_path: Path) -> None:
         await type_pin(pilot, "s1", PINS["s1"])
         await until(pilot, lambda: len(s.printer.printed) > printed)
         assert "COPY 1" in s.printer.printed[-1]
+        (reprint,) = s.journal.reprints(sale.reference)  # who asked, who approved: kept
+        assert (reprint.copy, reprint.cashier, reprint.approved_by) == (1, "c1", "s1")
+        await until(pilot, lambda: "approved by s1" in text(s.app, "#journal-details"))

@@ -239,6 +239,8 @@ async def test_journal_search_details_preview_and_reprint(tmp_path: Path) -> Non
         await wait_for(pilot, lambda: len(r.printer.printed) > printed)
         assert "COPY 1" in r.printer.printed[-1]
         assert r.journal.get(one.reference).reprint_count == 1  # type: ignore[union-attr]
+        (reprint,) = r.journal.reprints(one.reference)
+        assert (reprint.copy, reprint.approved_by) == (1, None)  # staff off: nobody to approve
         await wait_for(pilot, lambda: "COPY 1" in text_of(r.app, "#journal-note"))
         assert "COPY 2" in text_of(r.app, "#journal-receipt")  # the next one
         await pilot.press("escape")

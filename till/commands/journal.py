@@ -122,14 +122,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     with _open_journal(args) as journal:
         entry = journal.get(args.reference)
         related = journal.related(args.reference) if entry is not None else []
+        reprints = journal.reprints(args.reference)
     if entry is None:
         return fail(f"no journal entry with reference {args.reference!r}", EXIT_FAILED)
     if args.json:
         data = entry_json(entry)
         data["related"] = [e.reference for e in related]
+        data["reprints"] = [
+            {"copy": r.copy, "printed_at": r.printed_at, "cashier": r.cashier,
+             "approved_by": r.approved_by}
+            for r in reprints
+        ]  # fmt: skip
         print(json.dumps(data))
     else:
-        print(format_entry(entry, related))
+        print(format_entry(entry, related, reprints))
     return EXIT_OK
 
 

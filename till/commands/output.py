@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from till.digits import format_sts_token, group_digits
 from till.flash.models import UtilityPurchaseResponse, UtilityToken
-from till.journal import Entry
+from till.journal import Entry, Reprint
 from till.money import format_rands
 from till.sales import Outcome, ResolveReport
 
@@ -414,7 +414,9 @@ _SHOWN_FIELDS = frozenset(
 )
 
 
-def format_entry(entry: Entry, related: Sequence[Entry] = ()) -> str:
+def format_entry(
+    entry: Entry, related: Sequence[Entry] = (), reprints: Sequence[Reprint] = ()
+) -> str:
     """Every field of a journal entry, for the support desk."""
     status = STATUS_LABELS.get(entry.state, entry.state.upper())
     lines = [f"{status}  {kind_label(entry.kind)}  {entry.reference}"]
@@ -461,6 +463,13 @@ def format_entry(entry: Entry, related: Sequence[Entry] = ()) -> str:
     if related:
         lines.append("Linked to this entry:")
         lines += [f"  {'  '.join(list_row(e))}" for e in related]
+    if reprints:
+        lines.append("Reprints:")
+        lines += [
+            f"  COPY {r.copy}  {local_time(r.printed_at)}  by {r.cashier or '-'}"
+            f"  approved by {r.approved_by or '-'}"
+            for r in reprints
+        ]
     return "\n".join(lines)
 
 

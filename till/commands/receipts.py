@@ -18,7 +18,9 @@ def show_preview(settings: Settings, document: Document | None) -> None:
         print(render_text(document, settings.printer.columns or 42))
 
 
-async def _print(settings: Settings, reference: str, *, in_doubt: bool) -> int:
+async def _print(
+    settings: Settings, reference: str, *, in_doubt: bool, approver: str | None = None
+) -> int:
     from till.clock import now_ms
     from till.sales.printing import SlipPrinter
 
@@ -35,7 +37,7 @@ async def _print(settings: Settings, reference: str, *, in_doubt: bool) -> int:
                 return fail(f"{reference} is {entry.state}, not in doubt: use `till reprint`")
             result = await slips.print_in_doubt(reference)
         else:
-            result = await slips.reprint(reference)
+            result = await slips.reprint(reference, approved_by=approver)
     show_preview(settings, result.document)
     if not result.printed:
         return fail(f"not printed: {result.error}")
@@ -46,13 +48,14 @@ async def _print(settings: Settings, reference: str, *, in_doubt: bool) -> int:
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, need_flash=False)
+    approver = None
     if settings.staff.enabled:  # a reprint puts a PIN on paper again: never the cashier alone
         from till.commands.sales import verified_approver
 
         if not getattr(args, "approver", None):
             return fail("a supervisor must approve a reprint: add --approver ID", EXIT_USAGE)
-        verified_approver(settings, args)
-    return asyncio.run(_print(settings, args.reference, in_doubt=False))
+        approver = verified_approver(settings, args)
+    return asyncio.run(_print(settings, args.reference, in_doubt=False, approver=approver))
 
 
 def cmd_slip(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from till.journal.journal import (
     Journal,
     JournalError,
     NewEntry,
+    Reprint,
     State,
     Totals,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "Journal",
     "JournalError",
     "NewEntry",
+    "Reprint",
     "SchemaTooNew",
     "State",
     "Totals",

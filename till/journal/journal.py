@@ -130,6 +130,17 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class Reprint:
+    """One copy of a receipt: when, by whom, and who approved it (when staff is on)."""
+
+    reference: str
+    copy: int
+    printed_at: int
+    cashier: str | None
+    approved_by: str | None
+
+
+@dataclass(frozen=True)
 class Totals:
     kind: str
     state: State
@@ -320,10 +331,18 @@ class Journal:
             return cursor.rowcount
 
     def record_print(
-        self, reference: str, *, now: int, error: str | None = None, copy: bool = False
+        self,
+        reference: str,
+        *,
+        now: int,
+        error: str | None = None,
+        copy: bool = False,
+        cashier: str | None = None,
+        approved_by: str | None = None,
     ) -> Entry:
-        """Count a successful print (a copy also counts as a reprint), or remember why printing
-        failed: the entry then shows as unprinted until a print succeeds.
+        """Count a successful print (a copy also counts as a reprint, and is recorded with who
+        printed and who approved it), or remember why printing failed: the entry then shows
+        as unprinted until a print succeeds.
 
         This bookkeeping is not money, so it commits without waiting for the disk (WAL with
         synchronous=NORMAL: lost only on power failure, when the receipt shows as unprinted).
@@ -345,9 +364,25 @@ class Journal:
                 ).fetchone()
                 if row is None:
                     raise JournalError(f"no journal entry with reference {reference!r}")
-                return Entry._from_row(row)
+                entry = Entry._from_row(row)
+                if copy and error is None:
+                    conn.execute(
+                        "INSERT INTO reprints (reference, copy, printed_at, cashier, approved_by) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (reference, entry.reprint_count, now, cashier, approved_by or None),
+                    )
+                return entry
         finally:
             self._conn.execute("PRAGMA synchronous = FULL")
+
+    def reprints(self, reference: str) -> list[Reprint]:
+        """Every copy of this entry's receipt, oldest first."""
+        rows = self._conn.execute(
+            "SELECT reference, copy, printed_at, cashier, approved_by FROM reprints "
+            "WHERE reference = ? ORDER BY id",
+            (reference,),
+        ).fetchall()
+        return [Reprint(*row) for row in rows]
 
     def unprinted(self, *, limit: int = 100) -> list[Entry]:
         """Approved sales whose receipt never printed (a printer fault, or a crash between

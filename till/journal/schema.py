@@ -110,7 +110,25 @@ _V5 = """
 DROP INDEX IF EXISTS entries_cashier;
 """
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _v3, _V4, _V5)
+# v6: who reprinted a receipt, and which supervisor approved it: a reprint puts a PIN on paper
+# again, so each one is kept, unchangeable, beside the entry's reprint_count.
+_V6 = """
+CREATE TABLE reprints (
+    id          INTEGER PRIMARY KEY,
+    reference   TEXT    NOT NULL REFERENCES entries (reference),
+    copy        INTEGER NOT NULL,
+    printed_at  INTEGER NOT NULL,
+    cashier     TEXT,
+    approved_by TEXT
+);
+CREATE INDEX reprints_reference ON reprints (reference);
+CREATE TRIGGER reprints_no_update BEFORE UPDATE ON reprints
+BEGIN SELECT RAISE(ABORT, 'a reprint record cannot be changed'); END;
+CREATE TRIGGER reprints_no_delete BEFORE DELETE ON reprints
+BEGIN SELECT RAISE(ABORT, 'a reprint record cannot be deleted'); END;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _v3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

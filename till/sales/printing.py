@@ -65,8 +65,16 @@ class SlipPrinter:
             return str(exc)
         return None
 
-    async def print_entry(self, entry: Entry, *, kick_drawer: bool = False) -> PrintOutcome:
-        """Print the entry's receipt: the original if none has printed yet, else the next copy."""
+    async def print_entry(
+        self,
+        entry: Entry,
+        *,
+        kick_drawer: bool = False,
+        cashier: str | None = None,
+        approved_by: str | None = None,
+    ) -> PrintOutcome:
+        """Print the entry's receipt: the original if none has printed yet, else the next copy
+        (recorded with `cashier` and `approved_by`)."""
         copy = next_copy(entry)
         document = slip_for(entry, self.header, copy=copy)
         if kick_drawer and self.drawer_kick:
@@ -75,16 +83,24 @@ class SlipPrinter:
         if error is not None and self.printer is None:
             return PrintOutcome(False, entry, document, copy, error)
         updated = self.journal.record_print(
-            entry.reference, now=self.clock(), error=error, copy=bool(copy)
+            entry.reference,
+            now=self.clock(),
+            error=error,
+            copy=bool(copy),
+            cashier=cashier,
+            approved_by=approved_by,
         )
         return PrintOutcome(error is None, updated, document, copy, error)
 
-    async def reprint(self, reference: str) -> PrintOutcome:
-        """The service desk's reprint: a numbered copy (or the original if it never printed)."""
+    async def reprint(
+        self, reference: str, *, cashier: str | None = None, approved_by: str | None = None
+    ) -> PrintOutcome:
+        """The service desk's reprint: a numbered copy (or the original if it never printed),
+        recorded with who asked for it and which supervisor approved it."""
         entry = self.journal.get(reference)
         if entry is None:
             raise JournalError(f"no journal entry with reference {reference!r}")
-        return await self.print_entry(entry)
+        return await self.print_entry(entry, cashier=cashier, approved_by=approved_by)
 
     async def print_in_doubt(self, reference: str) -> PrintOutcome:
         """The customer's slip for a sale not yet confirmed: no PIN, 'do not pay again'."""

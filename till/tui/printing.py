@@ -41,14 +41,19 @@ def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
             screen.post_message(SlipPrinted(reference, False, error="no printer is configured"))
             return
         # A reprint needs a supervisor when staff is on (asked here, in the app's worker).
-        if not in_doubt and await app.ask_approval("a supervisor must approve a reprint") is None:
-            screen.post_message(SlipPrinted(reference, False, error="not approved"))
-            return
+        approver = None
+        if not in_doubt:
+            approver = await app.ask_approval("a supervisor must approve a reprint")
+            if approver is None:
+                screen.post_message(SlipPrinted(reference, False, error="not approved"))
+                return
         try:
             if in_doubt:
                 outcome = await engine.slips.print_in_doubt(reference)
             else:
-                outcome = await engine.slips.reprint(reference)
+                outcome = await engine.slips.reprint(
+                    reference, cashier=app.cashier, approved_by=approver or None
+                )
         except JournalError as exc:
             screen.post_message(SlipPrinted(reference, False, error=str(exc)))
         except Exception as exc:  # the journal is untouched by a failed print: say so, go on

@@ -275,7 +275,8 @@ class JournalScreen(TillScreen):
         fresh = self.till.journal.get(entry.reference) or entry
         self.entry = fresh
         related = self.till.journal.related(fresh.reference)
-        self.query_one("#journal-details", Static).update(format_entry(fresh, related))
+        reprints = self.till.journal.reprints(fresh.reference)
+        self.query_one("#journal-details", Static).update(format_entry(fresh, related, reprints))
         copy = next_copy(fresh)
         preview = render_text(slip_for(fresh, self.header, copy=copy), 42)
         receipt = self.query_one("#journal-receipt", Static)
