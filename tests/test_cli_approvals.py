@@ -14,6 +14,7 @@ from till.journal import Journal
 from till.staff import UserStore
 
 SUPERVISOR_PIN = "13572468"
+CASHIER_PIN = "11112222"
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def config(tmp_path: Path) -> Path:
     )
     with UserStore(tmp_path / "users.sqlite3") as users:
         users.add("S7", "Sipho", "supervisor", SUPERVISOR_PIN, now=now_ms())
-        users.add("C1", "Thandi", "cashier", "11112222", now=now_ms())
+        users.add("C1", "Thandi", "cashier", CASHIER_PIN, now=now_ms())
     return path
 
 
@@ -42,6 +43,16 @@ def till(
     return status, out.out, out.err
 
 
+def sale(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    *args: str, approver_pin: str | None = None, cashier: str = "C1",
+    cashier_pin: str = CASHIER_PIN,
+) -> tuple[int, str, str]:  # fmt: skip
+    """A transaction command as cashier C1 signs in for it: their PIN first, then any approver's."""
+    pins = cashier_pin + "\n" + (approver_pin + "\n" if approver_pin else "")
+    return till(config, capsys, monkeypatch, *args, "--cashier", cashier, pins=pins)
+
+
 def reference_in(out: str) -> str:
     return next(line.split()[-1] for line in out.splitlines() if "reference" in line)
 
@@ -53,26 +64,28 @@ def journal_of(config: Path) -> Journal:
 def test_refund_needs_an_approver_and_records_them(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, out, _ = till(config, capsys, monkeypatch, "redeem", "--pin", "1111111111111111")
+    status, out, _ = sale(config, capsys, monkeypatch, "redeem", "--pin", "1111111111111111")
     assert status == 0
     redemption = reference_in(out)
 
-    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+    status, _, err = sale(config, capsys, monkeypatch, "refund", "--redemption", redemption,
                           "--amount", "10")  # fmt: skip
     assert status == 2 and "--approver" in err and "nothing was sent" in err
     with journal_of(config) as journal:
         assert journal.related(redemption) == []
 
-    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
-                          "--amount", "10", "--approver", "S7", pins="99999999\n")  # fmt: skip
+    status, _, err = sale(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10", "--approver", "S7",
+                          approver_pin="99999999")  # fmt: skip
     assert status == 1 and "wrong PIN" in err
-    status, _, err = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
-                          "--amount", "10", "--approver", "C1", pins="11112222\n")  # fmt: skip
+    status, _, err = sale(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+                          "--amount", "10", "--approver", "C1",
+                          approver_pin=CASHIER_PIN)  # fmt: skip
     assert status == 1 and "supervisor" in err
 
-    status, out, _ = till(config, capsys, monkeypatch, "refund", "--redemption", redemption,
+    status, out, _ = sale(config, capsys, monkeypatch, "refund", "--redemption", redemption,
                           "--amount", "10", "--approver", "S7",
-                          pins=SUPERVISOR_PIN + "\n")  # fmt: skip
+                          approver_pin=SUPERVISOR_PIN)  # fmt: skip
     assert status == 0, out
     with journal_of(config) as journal:
         (refund,) = journal.related(redemption)
@@ -82,12 +95,12 @@ def test_refund_needs_an_approver_and_records_them(
 def test_a_sale_above_the_limit_needs_an_approver(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, _, err = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600")
+    status, _, err = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600")
     assert status == 2 and "large" in err
-    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "400")
+    status, out, _ = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "400")
     assert status == 0  # under the limit: the cashier alone
-    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600",
-                          "--approver", "S7", pins=SUPERVISOR_PIN + "\n")  # fmt: skip
+    status, out, _ = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600",
+                          "--approver", "S7", approver_pin=SUPERVISOR_PIN)  # fmt: skip
     assert status == 0
     with journal_of(config) as journal:
         assert journal.get(reference_in(out)).approved_by == "S7"  # type: ignore[union-attr]
@@ -96,7 +109,7 @@ def test_a_sale_above_the_limit_needs_an_approver(
 def test_reprint_needs_an_approver(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, out, _ = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20")
+    status, out, _ = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20")
     reference = reference_in(out)
     status, _, err = till(config, capsys, monkeypatch, "reprint", reference)
     assert status == 2 and "supervisor" in err
@@ -108,3 +121,30 @@ def test_reprint_needs_an_approver(
     assert (reprint.copy, reprint.approved_by) == (1, "S7")
     status, out, _ = till(config, capsys, monkeypatch, "journal", "show", reference)
     assert status == 0 and "approved by S7" in out
+
+
+def test_with_staff_on_every_transaction_records_a_signed_in_cashier(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20")
+    assert status == 2 and "--cashier ID" in err
+    status, _, err = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20",
+                          cashier_pin="00000000")  # fmt: skip
+    assert status == 1 and "wrong PIN" in err
+    with journal_of(config) as journal:
+        assert journal.search() == []  # refused before anything was journaled or sent
+    status, out, _ = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "20")
+    assert status == 0
+    with journal_of(config) as journal:
+        assert journal.get(reference_in(out)).cashier == "C1"  # type: ignore[union-attr]
+
+
+def test_a_supervisor_selling_cannot_approve_their_own_sale(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = sale(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "600",
+                          "--approver", "S7", cashier="S7", cashier_pin=SUPERVISOR_PIN,
+                          approver_pin=SUPERVISOR_PIN)  # fmt: skip
+    assert status == 2 and "not the cashier themself" in err
+    with journal_of(config) as journal:
+        assert journal.search() == []

@@ -62,14 +62,16 @@ async def transact(
     as_json: bool,
     intro: str | None = None,
     approver: str | None = None,
+    cashier: str | None = None,
 ) -> int:
     """Open the engine, run one transaction, print it; exit 0 only for an approval.
 
-    `approver` is a supervisor the caller has verified: they vouch for this one transaction.
+    `cashier` is journaled as who made it; `approver` is a supervisor the caller has verified:
+    they vouch for this one transaction.
     """
     from till.staff import ApprovalRequired
 
-    async with open_engine(settings) as engine:
+    async with open_engine(settings, cashier=cashier) as engine:
         if approver:
             engine.approve_next(approver)
         if settings.training.enabled and not as_json:
@@ -99,8 +101,29 @@ async def transact(
 
 def _run(args: argparse.Namespace, call: Call) -> int:
     settings = load_settings(args.config)
+    cashier = verified_cashier(settings, args)  # PINs in this order: the cashier's, the approver's
     approver = verified_approver(settings, args)
-    return asyncio.run(transact(settings, call, as_json=args.json, approver=approver))
+    return asyncio.run(
+        transact(settings, call, as_json=args.json, approver=approver, cashier=cashier)
+    )
+
+
+def verified_cashier(settings: Settings, args: argparse.Namespace) -> str | None:
+    """Who makes the transaction. With [staff] on, every entry records a signed-in cashier, as
+    at the screens: --cashier is required and their PIN is asked. Off, the id is taken as given."""
+    cashier: str | None = getattr(args, "cashier", None)
+    if not settings.staff.enabled:
+        return cashier or None
+    if not cashier:
+        raise UsageError(
+            "[staff] is on: add --cashier ID (their PIN is asked) so the journal records who "
+            "made this transaction"
+        )
+    from till.commands.staff import authenticate
+    from till.runtime import open_users
+
+    with open_users(settings) as store:
+        return authenticate(store, args, cashier, "cashier").id
 
 
 def verified_approver(settings: Settings, args: argparse.Namespace) -> str | None:
@@ -221,7 +244,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="a supervisor who approves this transaction (their PIN is asked); needed for "
         "refunds, cancels and large sales when [staff] is on",
     )
-    out.add_argument("--pin-stdin", action="store_true", help="read the approver's PIN from stdin")
+    out.add_argument(
+        "--cashier",
+        metavar="ID",
+        help="who makes this transaction; required when [staff] is on (their PIN is asked)",
+    )
+    out.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read PINs from stdin, one per line: the cashier's, then the approver's",
+    )
 
     sell = sub.add_parser("sell", help="sell a voucher, airtime or a Cash Out PIN")
     kinds = sell.add_subparsers(dest="product_kind", metavar="PRODUCT", required=True)
