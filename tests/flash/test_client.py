@@ -341,6 +341,21 @@ async def test_injected_token_expiry_fault(client: FlashClient, sandbox: Sandbox
     assert len(sandbox.sales_for(request.reference)) == 1
 
 
+async def test_a_second_401_after_a_fresh_token_is_not_sent(
+    client: FlashClient, sandbox: Sandbox
+) -> None:
+    """Refused twice: the request was never taken, so it is safe to sell again, and the
+    cashier is told to try again rather than that the key is wrong."""
+    await client.token()
+    sandbox.faults.inject(Fault("expire_token", times=2))
+    request = purchase()
+    with pytest.raises(FlashAuthError, match="try again") as caught:
+        await client.purchase_1voucher(request)
+    assert isinstance(caught.value, FlashNotSent) and caught.value.reference == request.reference
+    assert client.token_fetches == 2
+    assert sandbox.sales_for(request.reference) == []
+
+
 async def test_wrong_key_is_an_auth_error(sandbox: Sandbox) -> None:
     async with FlashClient(
         base_url="http://s",
