@@ -142,8 +142,22 @@ def start_screens(config: Path | None, *, demo: bool) -> int:
 
         return load_settings(config_file, defaults=defaults, forced=forced)
 
+    from till.instance import TillAlreadyOpen, only_instance
+
     first = read_first_frame(config_file, defaults=defaults, forced=forced)
-    return run_tui(validate() if first is None else PendingSettings(first, validate))
+    settings: Settings | PendingSettings
+    if first is None:
+        from till.runtime import journal_path
+
+        settings = validate()
+        journal = journal_path(settings)
+    else:
+        settings, journal = PendingSettings(first, validate), first.journal_path
+    try:
+        with only_instance(journal):
+            return run_tui(settings)
+    except TillAlreadyOpen as exc:
+        return _fail(str(exc), EXIT_FAILED)
 
 
 def run_tui(settings: Settings | PendingSettings) -> int:
