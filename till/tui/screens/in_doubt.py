@@ -83,11 +83,6 @@ def report_text(report: ResolveReport, left: int) -> str:
 
 class InDoubtScreen(TillScreen):
     title_text = "IN DOUBT  -  sales Flash has not confirmed yet"
-    DEFAULT_CSS = """
-    InDoubtScreen #open-list { height: auto; max-height: 12; border: none; padding: 0; }
-    InDoubtScreen #open-report { margin: 1 0 0 0; }
-    InDoubtScreen #open-details { margin: 1 0 0 0; }
-    """
     BINDINGS = [
         Binding("ctrl+r", "retry", "Retry"),
         Binding("f9", "print_slip", "Slip"),

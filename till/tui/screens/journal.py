@@ -148,12 +148,6 @@ def result_row(entry: Entry) -> str:
 
 class JournalScreen(TillScreen):
     title_text = "JOURNAL  -  find a sale, reprint its receipt"
-    DEFAULT_CSS = """
-    JournalScreen #results { height: auto; max-height: 12; border: none; padding: 0; }
-    JournalScreen #journal-receipt { width: 46; height: auto; border: round $primary;
-        padding: 0 1; }
-    JournalScreen #journal-details { margin: 1 0 0 0; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+r", "reprint", "Reprint"),

@@ -79,15 +79,6 @@ class StepScreen(TillScreen):
     in `PICK_STEPS` show a list (of journal entries) that Up/Down highlight and Enter picks.
     """
 
-    DEFAULT_CSS = """
-    #picks {
-        height: auto;
-        max-height: 8;
-    }
-    #sending {
-        height: 1;
-    }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next in list", show=False),

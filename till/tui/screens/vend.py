@@ -46,10 +46,6 @@ def _cents(value: object) -> int | None:
 
 class VendScreen(TillScreen):
     title_text = "ELECTRICITY AND WATER"
-    DEFAULT_CSS = """
-    VendScreen #vend-summary { margin: 0 0 1 0; }
-    VendScreen #vend-sending { height: 1; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("f9", "print_slip", "Slip"),
