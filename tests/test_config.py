@@ -158,8 +158,17 @@ def test_a_whole_section_from_the_environment_must_be_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TILL_TILL", "S1")
-    with pytest.raises(ConfigError, match=r"TILL_TILL must be a JSON table.*TILL_TILL__<KEY>"):
+    with pytest.raises(ConfigError, match=r"TILL_TILL cannot be read: .* must be written as JSON"):
         load_settings(write(tmp_path, GOOD))
+    monkeypatch.delenv("TILL_TILL")
+    monkeypatch.setenv("TILL_TILL__ADDRESS_LINES", "12 Main Rd")  # a list, not as JSON
+    with pytest.raises(
+        ConfigError, match=r"^config error in the environment: TILL_TILL__ADDRESS_LINES cannot"
+    ):
+        load_settings(write(tmp_path, GOOD))
+    monkeypatch.setenv("TILL_TILL__ADDRESS_LINES", '["12 Main Rd", "Soweto"]')
+    assert load_settings(write(tmp_path, GOOD)).till.address_lines == ["12 Main Rd", "Soweto"]
+    monkeypatch.delenv("TILL_TILL__ADDRESS_LINES")
     monkeypatch.setenv("TILL_TILL", '{"store_id": "S9", "terminal_id": "T9"}')
     assert load_settings(write(tmp_path, GOOD)).till.store_id == "S9"
 

@@ -121,6 +121,15 @@ def test_what_it_cannot_be_sure_of_goes_to_validation_first(
     assert quick is None
 
 
+@pytest.mark.parametrize("path", ["", ".", "..", "/"])
+def test_a_journal_path_validation_refuses_is_never_read_quickly(path: str) -> None:
+    """The quick read's journal is opened (and locked) before validation: it must be one
+    validation accepts, or the quick read stands aside and the error comes first."""
+    quick, full = both({**ORDINARY, "journal": {"path": path}}, {})
+    assert quick is None
+    assert isinstance(full, str) and "journal.path: must name the journal file" in full
+
+
 def test_unrelated_till_variables_are_ignored() -> None:
     quick, full = both(ORDINARY, {"TILL_SOMETHING_ELSE": "x", "TILLER": "y"})
     assert quick is not None and quick == full
@@ -222,3 +231,5 @@ def test_the_quick_read_never_disagrees_with_validation(
     quick, full = both(data, env, demo=demo)
     if quick is not None and isinstance(full, FirstFrame):
         assert quick == full
+    if quick is not None and isinstance(full, str):  # refused, but the first frame was drawn:
+        assert "journal.path" not in full  # never on a journal it should not have opened

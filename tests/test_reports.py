@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import pytest
 
 from receipts import render_text
 from till.flash import FlashClient
-from till.journal import Journal
+from till.journal import Journal, NewEntry
 from till.reports import (
     CashierLine,
     KindLine,
@@ -189,7 +190,7 @@ def test_z_refused_while_in_doubt_then_allowed_with_override(day: Day) -> None:
 async def test_z_allowed_once_in_doubt_is_settled(day: Day) -> None:
     resolved = await day.c1.resolve(all_open=True)
     assert resolved.approved == [day.in_doubt]
-    z = day.book.z_report(now=day.clock(), created_by="sup")
+    z = day.book.z_report(now=day.clock.tick(), created_by="sup")
     assert z.override_by is None and z.notes == ()
     assert z.in_doubt_count == 0
     assert KindLine("1voucher.purchase", "approved", 2, 17_500) in z.lines
@@ -396,6 +397,64 @@ async def test_sales_open_at_an_overridden_z_are_reported_once_they_settle(
     assert z3.carried == ()  # reported once
 
 
+async def test_a_sale_settled_in_the_zs_millisecond_counts_once(
+    journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Clock
+) -> None:
+    """Each report takes entries as they stood at its end: an answer that lands in the very
+    millisecond of the Z (or while it is being made) is the next report's, never both."""
+    book = ReportBook(journal)
+    engine = make_engine(journal, client, clock, cashier="c1")
+    sandbox.faults.inject(Fault("error_503", times=1))
+    doubtful = await engine.sell_1voucher(7_500)
+    clock.tick()
+    assert (await engine.resolve(all_open=True)).approved == [doubtful.reference]
+    z1 = book.z_report(now=clock(), created_by="sup")  # settled_at == the Z's instant
+    assert KindLine("1voucher.purchase", "in_doubt", 1, 7_500) in z1.lines
+    assert z1.open_at_close == (doubtful.reference,) and z1.notes == ("1 open at close",)
+    z2 = book.z_report(now=clock.tick(), created_by="sup")
+    assert z2.lines == () and z2.carried == (KindLine("1voucher.purchase", "approved", 1, 7_500),)
+    approved = [line for z in (z1, z2) for line in z.lines + z.carried if line.state == "approved"]
+    assert len(approved) == 1
+
+
+def test_a_z_stored_before_the_open_list_existed_still_carries_its_open_sales(
+    journal: Journal, clock: Clock
+) -> None:
+    """A Z from before this version, closed over an open sale with an override: the next report
+    finds what was open at its close from the journal itself."""
+    sale = journal.add(
+        NewEntry(
+            kind="1voucher.purchase",
+            build_request=lambda ref: b"{}",
+            store_id="S1",
+            terminal_id="T1",
+            amount=2_000,
+        ),
+        now=clock(),
+    )
+    closed_at = clock.tick()
+    old_body = json.dumps(  # the fields a Z had before, and nothing else
+        {
+            "kind": "Z", "period_start": 0, "period_end": closed_at, "created_at": closed_at,
+            "lines": [], "cashiers": [], "shifts": [], "in_doubt_count": 1,
+            "in_doubt_amount": 2000, "refund_count": 0, "refund_amount": 0, "reprints": 0,
+            "number": 1, "created_by": "sup", "override_by": "boss",
+            "notes": ["1 open at close"],
+        }
+    )  # fmt: skip
+    with journal.transaction() as conn:
+        conn.execute(
+            "INSERT INTO z_reports (number, created_at, period_start, period_end, created_by, "
+            "override_by, body) VALUES (1, ?, 0, ?, 'sup', 'boss', ?)",
+            (closed_at, closed_at, old_body),
+        )
+    book = ReportBook(journal)
+    assert book.x_report(now=clock.tick()).carried == ()  # still open
+    journal.settle(sale.reference, "approved", now=clock.tick(), response='{"amount": 2000}')
+    x = book.x_report(now=clock.tick())
+    assert x.carried == (KindLine("1voucher.purchase", "approved", 1, 2_000),)
+
+
 def test_a_z_stored_before_carried_lines_existed_reads_back() -> None:
     body = (
         '{"kind":"Z","period_start":0,"period_end":5,"created_at":5,"lines":[],"cashiers":[],'
@@ -404,3 +463,14 @@ def test_a_z_stored_before_carried_lines_existed_reads_back() -> None:
     )
     report = Report.from_json(body)
     assert report.carried == () and report.open_at_close == () and report.number == 1
+
+
+def test_a_shift_closed_in_the_zs_millisecond_is_on_that_z_alone(
+    journal: Journal, clock: Clock
+) -> None:
+    book = ReportBook(journal)
+    book.open_shift("c1", 10_000, now=clock())
+    book.close_shift("c1", 10_000, closed_by="c1", now=clock.tick())
+    z1 = book.z_report(now=clock(), created_by="sup")
+    z2 = book.z_report(now=clock.tick(), created_by="sup")
+    assert [s.cashier for s in z1.shifts] == ["c1"] and z2.shifts == ()

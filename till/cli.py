@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -153,11 +154,14 @@ def start_screens(config: Path | None, *, demo: bool) -> int:
         journal = journal_path(settings)
     else:
         settings, journal = PendingSettings(first, validate), first.journal_path
-    try:
-        with only_instance(journal):
-            return run_tui(settings)
-    except TillAlreadyOpen as exc:
-        return _fail(str(exc), EXIT_FAILED)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(only_instance(journal))
+        except TillAlreadyOpen as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        except OSError as exc:  # the journal's directory cannot be made or written
+            return _fail(f"cannot open the till's files beside {journal}: {exc.strerror}")
+        return run_tui(settings)
 
 
 def run_tui(settings: Settings | PendingSettings) -> int:
@@ -168,7 +172,7 @@ def run_tui(settings: Settings | PendingSettings) -> int:
     app.run()
     if app.config_error:
         return _fail(app.config_error, EXIT_USAGE)
-    return EXIT_OK
+    return app.return_code or EXIT_OK  # a crash inside the screens is not a success
 
 
 # -- till sandbox -----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from till.configfile import (
     ENV_PREFIX,
     ConfigError,
     ConfigFile,
+    check_journal_file,
     default_config_path,
     default_data_dir,
     env_name,
@@ -164,9 +165,7 @@ class JournalSection(_Section):
     @field_validator("path")
     @classmethod
     def _names_a_file(cls, value: Path | None) -> Path | None:
-        if value is not None and value.name in ("", ".", ".."):
-            raise ValueError("must name the journal file, e.g. /var/lib/till/journal.sqlite3")
-        return value
+        return value if value is None else check_journal_file(value)
 
     def resolved_path(self) -> Path:
         return (self.path or default_data_dir() / "journal.sqlite3").expanduser()
@@ -357,11 +356,14 @@ def load_settings(
     try:
         settings: Settings = bound(**init)
         return settings
-    except SettingsError as exc:  # a whole section from the environment that is not JSON
-        section = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "till"
+    except SettingsError as exc:  # a section or a list from the environment that is not JSON
+        section = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+        prefix = env_name(section).lower()
+        named = sorted(n for n in os.environ if n.lower().startswith(prefix)) or [prefix.upper()]
         raise ConfigError(
-            f"config error in the environment: {env_name(section)} must be a JSON table "
-            f"(or set its keys one by one: {env_name(section)}__<KEY>)"
+            f"config error in the environment: {', '.join(named)} cannot be read: a whole "
+            f"section ({env_name(section)}) or a list (e.g. {env_name('till.address_lines')}) "
+            "must be written as JSON, such as '[\"12 Main Rd\"]'; other keys as plain values"
         ) from None
     except ValidationError as exc:
         lines = []

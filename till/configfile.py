@@ -29,6 +29,13 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def check_journal_file(path: Path) -> Path:
+    """The journal must be a file, not a directory: ValueError otherwise."""
+    if path.name in ("", ".", ".."):
+        raise ValueError("must name the journal file, e.g. /var/lib/till/journal.sqlite3")
+    return path
+
+
 def env_name(key: str) -> str:
     """The environment variable that sets a dotted key: `flash.api_key` -> TILL_FLASH__API_KEY."""
     return ENV_PREFIX + key.replace(".", "__").upper()

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from till.configfile import ENV_PREFIX, ConfigFile, default_data_dir
+from till.configfile import ENV_PREFIX, ConfigFile, check_journal_file, default_data_dir
 
 if TYPE_CHECKING:
     from till.config import Settings
@@ -53,6 +53,10 @@ class FirstFrame:
     staff_enabled: bool
     idle_lock_seconds: int
     journal_path: Path
+
+    def differences(self, other: FirstFrame) -> list[str]:
+        """The fields on which two views disagree."""
+        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
 
     @classmethod
     def of(cls, settings: Settings) -> FirstFrame:
@@ -156,7 +160,11 @@ def read_first_frame(
         keys = {mode: _text(keys_section, mode, None) for mode in keys_section}
         staff = merged.get("staff", {})
         journal = _text(merged.get("journal", {}), "path", None)
-        base = Path(journal) if journal is not None else default_data_dir() / "journal.sqlite3"
+        base = (
+            check_journal_file(Path(journal))
+            if journal is not None
+            else default_data_dir() / "journal.sqlite3"
+        )
         return FirstFrame(
             store_id=store_id,
             terminal_id=terminal_id,

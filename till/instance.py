@@ -1,5 +1,9 @@
 """One set of screens per journal: a second window on the same till would run a second resolver
-and a second printer queue, and show the cashier two tills that each think they are the one."""
+and a second printer queue, and show the cashier two tills that each think they are the one.
+
+Only the screens take the lock: the one-shot commands (a report, `till retry`, a scripted sale)
+still run beside them; the journal keeps those safe (a reference is settled once).
+"""
 
 from __future__ import annotations
 

@@ -344,12 +344,12 @@ async def test_injected_token_expiry_fault(client: FlashClient, sandbox: Sandbox
 async def test_a_second_401_after_a_fresh_token_is_not_sent(
     client: FlashClient, sandbox: Sandbox
 ) -> None:
-    """Refused twice: the request was never taken, so it is safe to sell again, and the
-    cashier is told to try again rather than that the key is wrong."""
+    """Refused twice: this attempt was not taken (the engine then says whether the sale is
+    not sent or still in doubt), and the message does not claim more than that."""
     await client.token()
     sandbox.faults.inject(Fault("expire_token", times=2))
     request = purchase()
-    with pytest.raises(FlashAuthError, match="try again") as caught:
+    with pytest.raises(FlashAuthError, match="this attempt was not processed") as caught:
         await client.purchase_1voucher(request)
     assert isinstance(caught.value, FlashNotSent) and caught.value.reference == request.reference
     assert client.token_fetches == 2

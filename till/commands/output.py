@@ -45,7 +45,7 @@ IN_DOUBT_ADVICE = (
     "Do not sell again. The till keeps trying with the same reference; run `till retry` to "
     "settle it now, and hand over the PIN or token only once it is APPROVED."
 )
-NOT_SENT_ADVICE = "Nothing was sold: Flash was never reached. It is safe to try again."
+NOT_SENT_ADVICE = "Nothing was sold: Flash did not take this request. It is safe to try again."
 _LABEL_WIDTH = 15
 _SECRET_KEYS = re.compile(r"^(pin|token)$", re.IGNORECASE)
 

@@ -305,8 +305,8 @@ class FlashClient:
             response = await self._send_once(method, path, body, token, endpoint, reference)
             if response.status_code == 401:
                 raise FlashAuthError(
-                    "Flash refused the till's access twice (HTTP 401), so it did not take this "
-                    "one: try again; if it keeps happening, ask support to check the API key",
+                    "Flash refused the till's access twice (HTTP 401): this attempt was not "
+                    "processed; if it keeps happening, ask support to check the API key",
                     endpoint=endpoint,
                     reference=reference,
                 )

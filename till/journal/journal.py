@@ -345,8 +345,10 @@ class Journal:
         as unprinted until a print succeeds.
 
         This bookkeeping is not money, so it commits without waiting for the disk (WAL with
-        synchronous=NORMAL: lost only on power failure, when the receipt shows as unprinted).
+        synchronous=NORMAL: lost only on power failure, when the receipt shows as unprinted);
+        a reprint's record is an audit trail of a PIN put on paper again, so it waits.
         """
+        relaxed = not (copy and error is None)
         if error is None:
             assignments = (
                 "print_count = print_count + 1, reprint_count = reprint_count + ?, "
@@ -355,7 +357,8 @@ class Journal:
             params: tuple[Any, ...] = (int(copy), now)
         else:
             assignments, params = "print_error = ?", (error,)
-        self._conn.execute("PRAGMA synchronous = NORMAL")
+        if relaxed:
+            self._conn.execute("PRAGMA synchronous = NORMAL")
         try:
             with self._write() as conn:
                 row = conn.execute(
@@ -373,7 +376,8 @@ class Journal:
                     )
                 return entry
         finally:
-            self._conn.execute("PRAGMA synchronous = FULL")
+            if relaxed:
+                self._conn.execute("PRAGMA synchronous = FULL")
 
     def reprints(self, reference: str) -> list[Reprint]:
         """Every copy of this entry's receipt, oldest first."""
@@ -421,6 +425,17 @@ class Journal:
 
     def in_doubt(self) -> list[Entry]:
         return self._select(_OPEN + " AND state = 'in_doubt'", suffix="ORDER BY +id")
+
+    def open_at(self, instant: int) -> list[Entry]:
+        """Entries written before `instant` that had no answer yet at it (some have one now).
+
+        A scan of everything older than `instant`: only for a Z report stored before Z reports
+        kept the list of what was open at their close."""
+        return self._select(
+            "created_at < ? AND (settled_at IS NULL OR settled_at >= ?)",
+            (instant, instant),
+            "ORDER BY id",
+        )
 
     def open_entries(self) -> list[Entry]:
         return self._select(_OPEN, suffix="ORDER BY +id")

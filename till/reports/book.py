@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 from till.journal import Entry, Journal
@@ -63,8 +64,9 @@ class ReportBook:
         return self._shifts("id = ?", (shift.id,))[0]
 
     def shifts_in(self, start: int, end: int) -> list[Shift]:
-        """Shifts that were open at any time in [start, end)."""
-        return self._shifts("opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)", (end, start))
+        """Shifts that were open at any time in [start, end): one closed in the very millisecond
+        of the last Z belongs to that Z alone."""
+        return self._shifts("opened_at < ? AND (closed_at IS NULL OR closed_at > ?)", (end, start))
 
     # -- reports -------------------------------------------------------------------------------
 
@@ -106,10 +108,15 @@ class ReportBook:
 
     def _carried(self) -> list[Entry]:
         """The entries the last Z closed with open (an override), as they stand now."""
-        rows = self.journal.read("SELECT body FROM z_reports ORDER BY number DESC LIMIT 1")
+        rows = self.journal.read(
+            "SELECT body, period_end FROM z_reports ORDER BY number DESC LIMIT 1"
+        )
         if not rows:
             return []
-        references = Report.from_json(rows[0][0]).open_at_close
+        body, closed_at = json.loads(rows[0][0]), int(rows[0][1])
+        if "open_at_close" not in body:  # a Z stored before the till kept that list
+            return self.journal.open_at(closed_at) if body.get("override_by") else []
+        references = body["open_at_close"]
         return [entry for ref in references if (entry := self.journal.get(ref)) is not None]
 
     def x_report(self, *, now: int) -> Report:
@@ -133,11 +140,9 @@ class ReportBook:
         report = self._report(
             "Z", now=now, number=number, created_by=created_by, override_by=override_by
         )
-        if open_live:
+        if report.open_at_close:
             report = dataclasses.replace(
-                report,
-                notes=(f"{len(open_live)} open at close",),
-                open_at_close=tuple(entry.reference for entry in open_live),
+                report, notes=(f"{len(report.open_at_close)} open at close",)
             )
         with self.journal.transaction() as conn:
             conn.execute(

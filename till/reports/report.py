@@ -120,7 +120,8 @@ class Report:
     #: Sales made before this period, open at the last Z (it was overridden), that Flash has
     #: answered since: by kind and the state they settled in, so their money is reported once.
     carried: tuple[KindLine, ...] = ()
-    #: A Z's live references still open when it closed: the next report carries them.
+    #: Live references still open at `period_end` (this period's and carried ones): the next
+    #: report after a Z carries them.
     open_at_close: tuple[str, ...] = ()
 
     def to_json(self) -> str:
@@ -171,10 +172,17 @@ def build_report(
 ) -> Report:
     """Totals by kind and state, per cashier, per shift's cash; training entries never count.
 
+    Every entry is taken as it stood at `period_end` (one settled later is still in doubt
+    here), so a report is the same whenever it is computed and nothing is counted twice.
     A shift's cash is reckoned over the whole shift, from `shift_entries` (default: `entries`),
     because its drawer is counted once, at its close, whatever Z reports fell inside it.
     `carried` are earlier sales, open at the last Z, that have settled since.
     """
+
+    def state_of(entry: Entry) -> str:
+        late = entry.settled_at is not None and entry.settled_at >= period_end
+        return "in_doubt" if entry.is_open or late else entry.state
+
     live = _live(entries)
     shift_live = live if shift_entries is None else _live(shift_entries)
     by_kind: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -182,19 +190,21 @@ def build_report(
     in_doubt = [0, 0]
     refunds = [0, 0]
     reprints = 0
+    still_open: list[str] = []
     for entry in live:
-        state = "in_doubt" if entry.is_open else entry.state
+        state = state_of(entry)
         amount = _settled_amount(entry)
         line = by_kind[(entry.kind, state)]
         line[0] += 1
         line[1] += amount
         reprints += entry.reprint_count
         person = cashiers[entry.cashier or "-"]
-        if entry.is_open:
+        if state == "in_doubt":
             in_doubt[0] += 1
             in_doubt[1] += amount
             person[4] += 1
-        elif entry.state == "approved":
+            still_open.append(entry.reference)
+        elif state == "approved":
             if entry.kind in CASH_IN:
                 person[0] += 1
                 person[1] += amount
@@ -208,7 +218,7 @@ def build_report(
     for shift in shifts:
         end = shift.closed_at if shift.closed_at is not None else now
         mine = [
-            e
+            (e, state_of(e))
             for e in shift_live
             if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
         ]
@@ -218,21 +228,24 @@ def build_report(
                 cashier=shift.cashier,
                 opening_float=shift.opening_float,
                 cash_in=sum(
-                    _settled_amount(e) for e in mine if e.state == "approved" and e.kind in CASH_IN
+                    _settled_amount(e) for e, st in mine if st == "approved" and e.kind in CASH_IN
                 ),
                 cash_out=sum(
-                    _settled_amount(e) for e in mine if e.state == "approved" and e.kind in CASH_OUT
+                    _settled_amount(e) for e, st in mine if st == "approved" and e.kind in CASH_OUT
                 ),
                 in_doubt_cash=sum(
-                    _settled_amount(e) for e in mine if e.is_open and e.kind in CASH_IN
+                    _settled_amount(e) for e, st in mine if st == "in_doubt" and e.kind in CASH_IN
                 ),
                 counted=shift.counted_cash,
             )
         )
     settled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry in _live(carried):
-        if not entry.is_open:
-            line = settled[(entry.kind, entry.state)]
+        state = state_of(entry)
+        if state == "in_doubt":
+            still_open.append(entry.reference)  # carried on to the next report
+        else:
+            line = settled[(entry.kind, state)]
             line[0] += 1
             line[1] += _settled_amount(entry)
     return Report(
@@ -258,6 +271,7 @@ def build_report(
             KindLine(k, state, count, amount)
             for (k, state), (count, amount) in sorted(settled.items())
         ),
+        open_at_close=tuple(still_open),
     )
 
 

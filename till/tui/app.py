@@ -129,6 +129,7 @@ class TillApp(App[None]):
             self._load_settings = None
         #: Why the config was refused after the first frame (the app then exits with status 2).
         self.config_error: str | None = None
+        self._settings_checked = asyncio.Event()  # validated, or refused
         self.training = self.first.training
         self._engine: SaleEngine | None = engine
         self._journal: Journal | None = engine.journal if engine is not None else None
@@ -226,10 +227,12 @@ class TillApp(App[None]):
         except Exception as exc:  # nothing can be sold on a config that is not valid
             self.config_error = str(exc) if isinstance(exc, ConfigError) else f"config: {exc}"
             self.start_error = f"The till could not start: {self.config_error}"
+            self._settings_checked.set()
             self._users_checked.set()
             self._engine_started.set()
             self.exit(return_code=2)
             return
+        self._settings_checked.set()
         try:
             if self.staff_enabled and self._users is None:
                 self._users = await asyncio.to_thread(open_users, settings)
@@ -268,12 +271,27 @@ class TillApp(App[None]):
             return self._settings
         assert self._load_settings is not None
         settings = await asyncio.to_thread(self._load_settings)
-        if FirstFrame.of(settings) != self.first:
+        differ = self.first.differences(FirstFrame.of(settings))
+        if differ:  # the file was read once: only a fault in the quick read can do this
             raise ConfigError(
-                "the configuration changed while the till was starting: start the till again"
+                f"internal error: the quick read of the configuration disagrees with its "
+                f"validation on {', '.join(differ)}; nothing was sold. Please report this."
             )
         self._settings = settings
         return settings
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """The other screens read settings the first frame does not have: a key pressed while
+        the config is still being validated (a fraction of a second) opens its screen after."""
+        if self._settings is None:
+            self.run_worker(self._switch_once_validated(mode), group="switch", exclusive=True)
+            return
+        await super().action_switch_mode(mode)
+
+    async def _switch_once_validated(self, mode: str) -> None:
+        await self._settings_checked.wait()
+        if self.config_error is None:
+            self.switch_mode(mode)
 
     async def _engine_ready(self) -> SaleEngine | None:
         await self._engine_started.wait()
