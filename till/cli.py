@@ -20,7 +20,6 @@ from till import __version__
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
 from till.configfile import ConfigError, default_config_path, read_config_file
 from till.money import format_rands
-from till.staff.users import StaffError
 
 if TYPE_CHECKING:
     from till.config import Settings
@@ -299,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
+    from till.staff.users import StaffError  # the screens start without it
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
