@@ -49,6 +49,15 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", self.session, *keys)
 
+    def close(self) -> None:
+        """Stop this test's tmux server, and the till in it."""
+        subprocess.run(
+            [self.tmux, "-L", self.socket, "-f", os.devnull, "kill-server"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+
     def wait_for(self, seen: Callable[[str], object], what: str, seconds: float = 8.0) -> str:
         deadline = time.monotonic() + seconds
         while True:
@@ -103,12 +112,7 @@ def test_a_1voucher_sale_in_a_real_terminal(tmp_path: Path) -> None:
         assert status is not None and status.group(1) == "0", ended
         assert "Traceback" not in ended
     finally:
-        subprocess.run(
-            [TMUX, "-L", term.socket, "-f", os.devnull, "kill-server"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
+        term.close()
     assert time.monotonic() - started < 20
 
 
@@ -142,9 +146,4 @@ def test_a_config_error_found_after_the_first_frame_is_printed_with_status_2(
         assert "flash.api_key is required" in ended
         assert "Traceback" not in ended
     finally:
-        subprocess.run(
-            [TMUX, "-L", term.socket, "-f", os.devnull, "kill-server"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
+        term.close()
