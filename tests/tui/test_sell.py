@@ -11,6 +11,7 @@ from textual.widgets import Static
 from receipts import PrintError
 from tests.tui.harness import Till, till_app
 from till.sandbox import Fault, Sandbox
+from till.tui.screens.base import EntryLine
 from till.tui.screens.sell import SellScreen
 
 
@@ -85,6 +86,9 @@ async def test_bad_amounts_are_refused_and_nothing_is_sent(tmp_path: Path) -> No
             await pilot.press(*typed, "enter")
             assert words in text_of(till, "#error"), typed
             assert sell_screen(till).step == "amount"
+            # what was typed stays in sight, selected: the next key typed replaces it
+            line = sell_screen(till).query_one(EntryLine)
+            assert line.value == typed and sorted(line.selection) == [0, len(typed)]
         await pilot.press("escape", "escape")
         assert sell_screen(till).step == "product"
         await pilot.press(*"zzzz", "enter")

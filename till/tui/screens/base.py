@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -29,6 +29,8 @@ class TillScreen(Screen[None]):
     """A screen with the status bar, a scrolling body, an error line and the key bar."""
 
     title_text = ""
+    #: Steps after which a good Enter leaves the error line alone: the answer is still to come.
+    KEEP_ERROR_STEPS: ClassVar[frozenset[str]] = frozenset({"outcome", "sending"})
 
     @property
     def till(self) -> TillApp:
@@ -44,6 +46,22 @@ class TillScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def submit(self, text: str) -> None:
+        """Called by the entry line on Enter, before any key typed after it is handled."""
+        try:
+            self._submit(text.strip())
+        except FieldError as exc:
+            self.show_error(exc.message)
+            # Selected, so the next key typed (or a rescan) replaces it; arrows edit it.
+            self.query_one(EntryLine).select_all()
+        else:
+            if getattr(self, "step", None) not in self.KEEP_ERROR_STEPS:
+                self.clear_error()
+
+    def _submit(self, text: str) -> None:
+        """Act on the line as typed at this step; FieldError says what to correct."""
+        raise NotImplementedError
 
     def show_error(self, message: str) -> None:
         """Say what is wrong and what to do; nothing was sent."""

@@ -209,16 +209,8 @@ class JournalScreen(TillScreen):
         )
         entry_line.focus()
 
-    def submit(self, text: str) -> None:
-        """Enter: search for what was typed, or open the highlighted result."""
-        try:
-            self._submit(text.strip())
-        except FieldError as exc:
-            self.show_error(exc.message)
-        else:
-            self.clear_error()
-
     def _submit(self, text: str) -> None:
+        """Enter: search for what was typed, or open the highlighted result."""
         if self.step == "details":
             if not text:
                 return

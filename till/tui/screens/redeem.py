@@ -189,18 +189,6 @@ class StepScreen(TillScreen):
             current = picks.highlighted or 0
             picks.highlighted = max(0, min(len(self._shown) - 1, current + delta))
 
-    def submit(self, text: str) -> None:
-        """Called by the entry line on Enter, before any key typed after it is handled."""
-        try:
-            self._submit(text.strip())
-        except FieldError as exc:
-            self.show_error(exc.message)
-            # Selected, so the next key typed (or a rescan) replaces it; arrows edit it.
-            self.query_one(EntryLine).select_all()
-        else:
-            if self.step not in ("outcome", "sending"):
-                self.clear_error()
-
     def _submit(self, text: str) -> None:
         if self.step == "sending":
             raise FieldError("Still waiting for Flash's answer: do not do it again.")

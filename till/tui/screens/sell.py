@@ -130,17 +130,6 @@ class SellScreen(TillScreen):
             current = products.highlighted or 0
             products.highlighted = max(0, min(len(self._shown) - 1, current + delta))
 
-    def submit(self, text: str) -> None:
-        """Called by the entry line on Enter, before any key typed after it is handled."""
-        try:
-            self._submit(text.strip())
-        except FieldError as exc:
-            self.query_one(EntryLine).value = ""  # retype from scratch, the error says why
-            self.show_error(exc.message)
-        else:
-            if self.step not in ("outcome", "sending"):
-                self.clear_error()
-
     def _submit(self, text: str) -> None:
         if self.step == "outcome":
             self._new_sale()

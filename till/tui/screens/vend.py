@@ -46,6 +46,7 @@ def _cents(value: object) -> int | None:
 
 class VendScreen(TillScreen):
     title_text = "ELECTRICITY AND WATER"
+    KEEP_ERROR_STEPS = frozenset({"outcome", "sending", "looking"})
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("f9", "print_slip", "Slip"),
@@ -134,18 +135,6 @@ class VendScreen(TillScreen):
             }[step]
         )
         entry.focus()
-
-    def submit(self, text: str) -> None:
-        """Called by the entry line on Enter, before any key typed after it is handled."""
-        try:
-            self._submit(text.strip())
-        except FieldError as exc:
-            # Cleared so a rescan starts clean; the message says what was wrong with it.
-            self.query_one(EntryLine).value = ""
-            self.show_error(exc.message)
-        else:
-            if self.step not in ("outcome", "sending", "looking"):
-                self.clear_error()
 
     def _submit(self, text: str) -> None:
         if self.step == "outcome":
