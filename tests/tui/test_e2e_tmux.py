@@ -26,7 +26,7 @@ TMUX = shutil.which("tmux")
 EXITED = re.compile(r"till exited with status (\d+)")
 #: Box-drawing characters the Digits widget draws the PIN with.
 PIN = re.compile(r"\b\d{4} \d{4} \d{4} \d{4}\b")
-BIG_DIGITS = re.compile(r"[┏┓┗┛━┃╺╸╻╹┣┫]{3}")
+BOX = frozenset("┏┓┗┛━┃╺╸╻╹┣┫┳┻")
 
 
 class Terminal:
@@ -100,7 +100,9 @@ def test_a_1voucher_sale_in_a_real_terminal(tmp_path: Path) -> None:
         assert re.search(r"Reference\s+DEMO01-TILL01-[0-9A-Z]{4}-1\b", screen), screen
         pin_at = next(n for n, line in enumerate(lines) if line.strip() == "PIN")
         big = lines[pin_at + 1 : pin_at + 4]  # the PIN drawn three rows high, in four groups
-        assert all(BIG_DIGITS.search(row) for row in big), screen
+        # every digit draws at least one box character in each of its three rows (a run of
+        # three in a row is not guaranteed: "1 0 7" draw " ┃ ┃ ┃  ┃" in the middle row)
+        assert all(sum(ch in BOX for ch in row) >= 16 for row in big), screen
         assert "serial" in screen and "expires" in screen
         # Ctrl+P shows the receipt as the preview printer printed it: the PIN, in digits
         term.keys("C-p")
