@@ -36,12 +36,14 @@ from pydantic_settings import (
 
 from till.configfile import (
     APP_NAME,
+    DEFAULT_IDLE_LOCK_SECONDS,
     ENV_PREFIX,
     ConfigError,
     ConfigFile,
     check_journal_file,
     default_config_path,
     default_data_dir,
+    default_journal_path,
     env_name,
     read_config_file,
 )
@@ -168,7 +170,7 @@ class JournalSection(_Section):
         return value if value is None else check_journal_file(value)
 
     def resolved_path(self) -> Path:
-        return (self.path or default_data_dir() / "journal.sqlite3").expanduser()
+        return (self.path or default_journal_path()).expanduser()
 
 
 def _device_id(value: object) -> object:
@@ -226,7 +228,7 @@ class StaffSection(_Section):
     enabled: bool = False
     #: the users file (mode 0600); default: users.sqlite3 beside the journal.
     users_path: Path | None = None
-    idle_lock_seconds: int = Field(default=300, ge=15, le=86_400)
+    idle_lock_seconds: int = Field(default=DEFAULT_IDLE_LOCK_SECONDS, ge=15, le=86_400)
     #: rands; a sale above this needs a supervisor. 0 turns the limit off.
     approval_above: Decimal = Field(default=Decimal("1000"), ge=0, decimal_places=2)
     max_pin_attempts: int = Field(default=3, ge=1, le=10)

@@ -15,6 +15,8 @@ import platformdirs
 
 APP_NAME = "till"
 ENV_PREFIX = "TILL_"
+#: `[staff] idle_lock_seconds` when the config does not say.
+DEFAULT_IDLE_LOCK_SECONDS = 300
 
 
 class ConfigError(Exception):
@@ -27,6 +29,11 @@ def default_config_path() -> Path:
 
 def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
+
+
+def default_journal_path() -> Path:
+    """`[journal] path` when the config does not say."""
+    return default_data_dir() / "journal.sqlite3"
 
 
 def check_journal_file(path: Path) -> Path:

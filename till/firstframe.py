@@ -17,7 +17,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from till.configfile import ENV_PREFIX, ConfigFile, check_journal_file, default_data_dir
+from till.configfile import (
+    DEFAULT_IDLE_LOCK_SECONDS,
+    ENV_PREFIX,
+    ConfigFile,
+    check_journal_file,
+    default_journal_path,
+)
 
 if TYPE_CHECKING:
     from till.config import Settings
@@ -27,8 +33,6 @@ SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff")
 _TRUE = {"1", "on", "t", "true", "y", "yes"}
 _FALSE = {"0", "off", "f", "false", "n", "no"}
 _INT = re.compile(r"[+-]?\d+")
-#: `StaffSection.idle_lock_seconds`'s default.
-_IDLE_LOCK_SECONDS = 300
 
 
 class _Unsure(Exception):
@@ -160,11 +164,7 @@ def read_first_frame(
         keys = {mode: _text(keys_section, mode, None) for mode in keys_section}
         staff = merged.get("staff", {})
         journal = _text(merged.get("journal", {}), "path", None)
-        base = (
-            check_journal_file(Path(journal))
-            if journal is not None
-            else default_data_dir() / "journal.sqlite3"
-        )
+        base = check_journal_file(Path(journal)) if journal is not None else default_journal_path()
         return FirstFrame(
             store_id=store_id,
             terminal_id=terminal_id,
@@ -172,7 +172,7 @@ def read_first_frame(
             training=training,
             keys={mode: key for mode, key in keys.items() if key is not None},
             staff_enabled=_flag(staff, "enabled"),
-            idle_lock_seconds=_whole(staff, "idle_lock_seconds", _IDLE_LOCK_SECONDS),
+            idle_lock_seconds=_whole(staff, "idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS),
             journal_path=journal_file(base.expanduser(), training=training),
         )
     except (_Unsure, ValueError):  # ValueError: a journal path that names no file
