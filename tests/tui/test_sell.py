@@ -134,10 +134,12 @@ async def test_in_doubt_is_plain_and_settles_later(tmp_path: Path) -> None:
 async def test_cannot_submit_twice_while_sending(tmp_path: Path) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
-        till.sandbox.faults.inject(Fault("delay", seconds=0.5))
+        # long enough that the keys below land while the sale is surely still on the wire
+        till.sandbox.faults.inject(Fault("delay", seconds=2.5))
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
         await wait_for(pilot, lambda: sell_screen(till).step == "sending")
         await pilot.press("enter", "enter", "escape")
+        assert "do not sell again" in text_of(till, "#error")
         assert sell_screen(till).step == "sending"
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         assert len(till.journal.search()) == 1 and len(till.sandbox.ledger) == 1

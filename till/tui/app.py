@@ -129,7 +129,8 @@ class TillApp(App[None]):
             self._load_settings = None
         #: Why the config was refused after the first frame (the app then exits with status 2).
         self.config_error: str | None = None
-        self._settings_checked = asyncio.Event()  # validated, or refused
+        #: Set once the config is validated (or refused) and, with staff, the users file opened.
+        self._prepared = asyncio.Event()
         self.training = self.first.training
         self._engine: SaleEngine | None = engine
         self._journal: Journal | None = engine.journal if engine is not None else None
@@ -151,7 +152,6 @@ class TillApp(App[None]):
         self.staff_enabled = self.first.staff_enabled
         self._users = users
         self._own_users = False
-        self._users_checked = asyncio.Event()  # set once the users file is open (or cannot be)
         self.idle_lock_seconds = (
             idle_lock_seconds if idle_lock_seconds is not None else self.first.idle_lock_seconds
         )
@@ -227,12 +227,10 @@ class TillApp(App[None]):
         except Exception as exc:  # nothing can be sold on a config that is not valid
             self.config_error = str(exc) if isinstance(exc, ConfigError) else f"config: {exc}"
             self.start_error = f"The till could not start: {self.config_error}"
-            self._settings_checked.set()
-            self._users_checked.set()
+            self._prepared.set()
             self._engine_started.set()
             self.exit(return_code=2)
             return
-        self._settings_checked.set()
         try:
             if self.staff_enabled and self._users is None:
                 self._users = await asyncio.to_thread(open_users, settings)
@@ -240,7 +238,7 @@ class TillApp(App[None]):
         except Exception as exc:
             self.start_error = f"The users file could not be opened: {exc}"
         finally:
-            self._users_checked.set()
+            self._prepared.set()
         try:
             await asyncio.to_thread(_import_engine, settings.printer.kind)
             if self._engine is None:
@@ -265,8 +263,8 @@ class TillApp(App[None]):
             await asyncio.to_thread(importlib.import_module, module)
 
     async def _validated_settings(self) -> Settings:
-        """The whole config, validated (ConfigError if it is wrong or no longer says what the
-        first frame showed: then nothing has been sold on it)."""
+        """The whole config, validated: ConfigError if it is wrong, or if it does not say what
+        the first frame showed (then nothing has been sold on it)."""
         if self._settings is not None:
             return self._settings
         assert self._load_settings is not None
@@ -289,7 +287,7 @@ class TillApp(App[None]):
         await super().action_switch_mode(mode)
 
     async def _switch_once_validated(self, mode: str) -> None:
-        await self._settings_checked.wait()
+        await self._prepared.wait()
         if self.config_error is None:
             self.switch_mode(mode)
 
@@ -340,7 +338,7 @@ class TillApp(App[None]):
     async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
         """The user if the PIN is right (a StaffError if not), checked off the event loop; a PIN
         typed while the till is still starting waits for the users file."""
-        await self._users_checked.wait()
+        await self._prepared.wait()
         if self._users is None:
             from till.staff import StaffError
 
