@@ -7,6 +7,7 @@ from till.flash.errors import (
     FlashError,
     FlashInDoubt,
     FlashNotSent,
+    FlashUnusable,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "FlashError",
     "FlashInDoubt",
     "FlashNotSent",
+    "FlashUnusable",
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +21,15 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from till.flash import codes
-from till.flash.errors import FlashAuthError, FlashDeclined, FlashInDoubt, FlashNotSent
+from till.flash import codes, vet, wire
+from till.flash.errors import (
+    FlashAuthError,
+    FlashDeclined,
+    FlashError,
+    FlashInDoubt,
+    FlashNotSent,
+    FlashUnusable,
+)
 from till.flash.models import (
     CashOutPinCancelRequest,
     CashOutPinLookupRequest,
@@ -52,6 +61,23 @@ API_PREFIX = "/aggregation/4.0"
 TOKEN_REFRESH_MARGIN = 60.0
 #: HTTP statuses that say "the server may or may not have acted": resend to find out.
 _IN_DOUBT_STATUSES = frozenset({408, 425, 429})
+#: RFC 6750's b64token: what a bearer token may hold, so it can never break a header line.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
+#: The longest token lifetime the till believes (a day); the document gives 3600 s.
+MAX_TOKEN_LIFETIME = 86_400.0
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An HTTP answer read within its caps: the body made safe, or why it could not be read."""
+
+    status: int
+    content: bytes
+    data: Any
+    altered: bool
+    problem: str | None
+    content_type: str
+
 
 R = TypeVar("R", bound=FlashResponse)
 
@@ -187,6 +213,8 @@ class FlashClient:
         self._token_expires_at = 0.0
         self._token_lock = asyncio.Lock()
         self.token_fetches = 0
+        #: The whole exchange, connect to last byte, must fit in this (a trickle is cut off).
+        self.deadline = connect_timeout + read_timeout
         timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
@@ -197,7 +225,8 @@ class FlashClient:
             timeout=timeout,
             transport=transport,
             verify=True,
-            headers={"Accept": "application/json"},
+            # Only encodings `wire.read_capped` inflates within its cap.
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
         )
 
@@ -258,36 +287,31 @@ class FlashClient:
     async def _fetch_token(self) -> tuple[str, float]:
         self.token_fetches += 1
         try:
-            response = await self._http.post(
+            answer = await self._call(
+                "POST",
                 self._token_url,
+                endpoint="token",
+                reference=None,
                 data={"grant_type": "client_credentials"},
                 headers={"Authorization": f"Basic {self._api_key}"},
             )
-        except httpx.HTTPError as exc:
+        except FlashAuthError:
+            raise
+        except FlashError as exc:
             raise FlashNotSent(
-                f"could not get an access token from Flash: {type(exc).__name__}",
-                endpoint="token",
+                f"could not get an access token from Flash: {exc.message}", endpoint="token"
             ) from None
-        if response.status_code in (400, 401, 403):
+        if answer.status in (400, 401, 403):
             raise FlashAuthError(
-                f"Flash refused the API key (HTTP {response.status_code}): check "
+                f"Flash refused the API key (HTTP {answer.status}): check "
                 "flash.api_key and that it is for this environment (sandbox or production)",
                 endpoint="token",
             )
-        if response.status_code != 200:
+        if answer.status != 200:
             raise FlashNotSent(
-                f"Flash's token service answered HTTP {response.status_code}", endpoint="token"
+                f"Flash's token service answered HTTP {answer.status}", endpoint="token"
             )
-        try:
-            body = response.json()
-            token = str(body["access_token"])
-            lifetime = float(body.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise FlashNotSent(
-                "Flash's token service sent an unreadable answer", endpoint="token"
-            ) from None
-        if not token or lifetime <= 0:
-            raise FlashNotSent("Flash's token service sent an empty token", endpoint="token")
+        token, lifetime = _token_of(answer)
         log.debug("access token fetched, valid for %.0f s", lifetime)
         return token, lifetime
 
@@ -295,22 +319,22 @@ class FlashClient:
 
     async def _request(
         self, method: str, path: str, *, body: bytes | None, endpoint: str, reference: str | None
-    ) -> httpx.Response:
+    ) -> _Answer:
         """Send with the shared token; on a 401 refresh it once and resend the same bytes."""
         token = await self.token()
-        response = await self._send_once(method, path, body, token, endpoint, reference)
-        if response.status_code == 401:
+        answer = await self._send_once(method, path, body, token, endpoint, reference)
+        if answer.status == 401:
             log.debug("%s %s: 401, refreshing the access token once", endpoint, reference or "")
             token = await self.token(stale=token)
-            response = await self._send_once(method, path, body, token, endpoint, reference)
-            if response.status_code == 401:
+            answer = await self._send_once(method, path, body, token, endpoint, reference)
+            if answer.status == 401:
                 raise FlashAuthError(
                     "Flash refused the till's access twice (HTTP 401): this attempt was not "
                     "processed; if it keeps happening, ask support to check the API key",
                     endpoint=endpoint,
                     reference=reference,
                 )
-        return response
+        return answer
 
     async def _send_once(
         self,
@@ -320,65 +344,104 @@ class FlashClient:
         token: str,
         endpoint: str,
         reference: str | None,
-    ) -> httpx.Response:
+    ) -> _Answer:
         headers = {"Authorization": f"Bearer {token}"}
         if body is not None:
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
-        try:
-            response = await self._http.request(
-                method, API_PREFIX + path, content=body, headers=headers
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise FlashNotSent(
-                f"could not connect to Flash ({type(exc).__name__}); nothing was sent",
-                endpoint=endpoint,
-                reference=reference,
-            ) from None
-        except httpx.UnsupportedProtocol as exc:
-            raise FlashNotSent(
-                f"bad Flash URL ({exc}); nothing was sent", endpoint=endpoint, reference=reference
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise FlashInDoubt(
-                "Flash did not answer in time; the request may have been processed",
-                cause="timeout",
-                endpoint=endpoint,
-                reference=reference,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise FlashInDoubt(
-                f"the connection to Flash was lost ({type(exc).__name__}); the request may "
-                "have been processed",
-                cause="connection_lost",
-                endpoint=endpoint,
-                reference=reference,
-            ) from exc
+        answer = await self._call(
+            method,
+            API_PREFIX + path,
+            endpoint=endpoint,
+            reference=reference,
+            content=body,
+            headers=headers,
+        )
         log.debug(
             "%s %s %s -> HTTP %d in %.0f ms",
             method,
             endpoint,
             reference or "",
-            response.status_code,
+            answer.status,
             (time.perf_counter() - started) * 1000,
         )
-        return response
+        return answer
+
+    async def _call(
+        self, method: str, url: str, *, endpoint: str, reference: str | None, **parts: Any
+    ) -> _Answer:
+        """One HTTP exchange, whole answer within the deadline and the body within its cap."""
+
+        def in_doubt(message: str, cause: str) -> FlashInDoubt:
+            return FlashInDoubt(message, cause=cause, endpoint=endpoint, reference=reference)
+
+        def not_sent(message: str) -> FlashNotSent:
+            return FlashNotSent(message, endpoint=endpoint, reference=reference)
+
+        try:
+            request = self._http.build_request(method, url, **parts)
+        except (UnicodeEncodeError, httpx.LocalProtocolError, ValueError):
+            # A header that cannot be written (a key or token with non-ASCII, CR or LF in it).
+            raise FlashAuthError(
+                "the till's credentials hold characters that cannot be sent (only plain ASCII "
+                "letters and digits): nothing was sent; check flash.api_key",
+                endpoint=endpoint,
+                reference=reference,
+            ) from None
+        try:
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.send(request, stream=True)
+                try:
+                    content = await wire.read_capped(response)
+                    problem = None
+                except wire.BodyError as exc:
+                    content, problem = b"", str(exc)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise in_doubt(
+                f"Flash's answer did not arrive in full within {self.deadline:.0f} s; the "
+                "request may have been processed",
+                "timeout",
+            ) from None
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise not_sent(
+                f"could not connect to Flash ({type(exc).__name__}); nothing was sent"
+            ) from None
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            raise not_sent(f"the request could not be made ({exc}); nothing was sent") from None
+        except httpx.TimeoutException:
+            raise in_doubt(
+                "Flash did not answer in time; the request may have been processed", "timeout"
+            ) from None
+        except (httpx.TransportError, httpx.DecodingError, httpx.TooManyRedirects) as exc:
+            raise in_doubt(
+                f"the connection to Flash was lost ({type(exc).__name__}); the request may "
+                "have been processed",
+                "connection_lost",
+            ) from None
+        data: Any = None
+        altered = False
+        if problem is None and content.strip():
+            try:
+                data, altered = wire.parse_json(content)
+            except wire.BodyError as exc:
+                problem = str(exc)
+        content_type = wire.safe_text(response.headers.get("content-type", ""), limit=60)
+        return _Answer(response.status_code, content, data, altered, problem, content_type)
 
     # -- outcome classification --------------------------------------------------------------
 
     @staticmethod
     def _classify(
-        response: httpx.Response, *, endpoint: str, reference: str | None, query: bool = False
+        answer: _Answer, *, endpoint: str, reference: str | None, query: bool = False
     ) -> dict[str, Any] | list[Any]:
         """Return the JSON body of an approval, or raise the typed outcome.
 
         Account queries (products) may answer without a responseCode, as the document shows.
         """
-        status = response.status_code
-        try:
-            data: Any = json.loads(response.content)
-        except ValueError:
-            data = None
+        status = answer.status
+        data = answer.data
         code = _response_code(data)
 
         def in_doubt(message: str, cause: str) -> FlashInDoubt:
@@ -401,14 +464,35 @@ class FlashClient:
             raise in_doubt(
                 f"Flash answered HTTP {status}; the request may have been processed", cause
             )
+        if answer.problem is not None:
+            raise in_doubt(
+                f"Flash's answer {answer.problem}; the request may have been processed",
+                "too_large" if "cap" in answer.problem else "unreadable",
+            )
+        if 300 <= status < 400:
+            # Not followed: a redirect is not Flash's answer, and a 303 may follow processing.
+            raise in_doubt(
+                f"Flash's address redirected the request (HTTP {status}), so Flash's answer "
+                "is not known: check flash.base_url; the request may have been processed",
+                "redirected",
+            )
         if code is not None and codes.is_in_doubt(code):
             raise in_doubt(_flash_message(data, code), _in_doubt_cause(code))
         if code is not None and code != codes.SUCCESS:
             raise declined(_flash_message(data, code))
         if status != 200:
-            if code is None:
-                raise declined(f"Flash refused the request (HTTP {status})")
-            raise in_doubt(f"Flash answered HTTP {status} with an approval code", "unreadable")
+            if code is not None:
+                raise in_doubt(f"Flash answered HTTP {status} with an approval code", "unreadable")
+            if not isinstance(data, dict):
+                # An HTML or empty error page: something between the till and Flash answered,
+                # not Flash's API, so it says nothing about whether Flash acted.
+                raise in_doubt(
+                    f"an answer that was not Flash's (HTTP {status}, "
+                    f"{answer.content_type or 'no content type'}): check flash.base_url; "
+                    "the request may have been processed",
+                    "not_flash",
+                )
+            raise declined(f"Flash refused the request (HTTP {status})")
         if not isinstance(data, dict | list):
             raise in_doubt(
                 "Flash's answer could not be read; the request may have been processed",
@@ -430,20 +514,29 @@ class FlashClient:
     async def exchange(
         self, endpoint: Endpoint[R], body: bytes, *, reference: str | None = None
     ) -> Exchange[R]:
-        """Like `send`, also returning Flash's body exactly as it came, for the journal."""
-        response = await self._request(
+        """Like `send`, also returning Flash's body as it came (made safe), for the journal.
+
+        An approval is checked against the request first: one that answers another reference
+        or amount, or carries a malformed PIN or token, raises FlashUnusable (in doubt).
+        """
+        answer = await self._request(
             "POST", endpoint.path, body=body, endpoint=endpoint.name, reference=reference
         )
-        data = self._classify(response, endpoint=endpoint.name, reference=reference)
+        data = self._classify(answer, endpoint=endpoint.name, reference=reference)
+
+        def unusable(problem: str) -> FlashUnusable:
+            log.warning("%s %s: approval unusable: %s", endpoint.name, reference or "", problem)
+            return FlashUnusable(problem, endpoint=endpoint.name, reference=reference)
+
+        if not isinstance(data, dict):
+            raise unusable("it is not a JSON object")
+        problem = vet.unusable(endpoint.name, json.loads(body), data)
+        if problem is not None:
+            raise unusable(problem)
         try:
             parsed = endpoint.response.model_validate(data)
         except ValidationError:
-            raise FlashInDoubt(
-                "Flash's approval could not be read; the request may have been processed",
-                cause="unreadable",
-                endpoint=endpoint.name,
-                reference=reference,
-            ) from None
+            raise unusable("its fields are not of the types the document gives") from None
         lacking = endpoint.missing(parsed)
         if lacking is not None:
             raise FlashInDoubt(
@@ -453,7 +546,7 @@ class FlashClient:
                 endpoint=endpoint.name,
                 reference=reference,
             )
-        return Exchange(parsed, response.text)
+        return Exchange(parsed, _journal_text(answer))
 
     async def _transact(self, endpoint: Endpoint[R], request: FlashRequest) -> R:
         return await self.send(endpoint, request.to_wire(), reference=request.reference)
@@ -499,8 +592,8 @@ class FlashClient:
     async def list_products(self) -> list[Product]:
         """The account's catalog, whether Flash sends a bare array or one wrapped in `products`."""
         path = f"/accounts/{self.account_number}/products"
-        response = await self._request("GET", path, body=None, endpoint="products", reference=None)
-        data = self._classify(response, endpoint="products", reference=None, query=True)
+        answer = await self._request("GET", path, body=None, endpoint="products", reference=None)
+        data = self._classify(answer, endpoint="products", reference=None, query=True)
         try:
             return ProductList.from_json(data).products
         except ValidationError:
@@ -512,14 +605,56 @@ class FlashClient:
         if isinstance(product_code, bool) or not isinstance(product_code, int) or product_code < 1:
             raise ValueError("productCode must be a positive integer")
         path = f"/accounts/{self.account_number}/products/{product_code}"
-        response = await self._request("GET", path, body=None, endpoint="product", reference=None)
-        data = self._classify(response, endpoint="product", reference=None, query=True)
+        answer = await self._request("GET", path, body=None, endpoint="product", reference=None)
+        data = self._classify(answer, endpoint="product", reference=None, query=True)
         try:
             return ProductDetail.model_validate(data)
         except ValidationError:
             raise FlashInDoubt(
                 "Flash's product details could not be read", cause="unreadable", endpoint="product"
             ) from None
+
+
+def _journal_text(answer: _Answer) -> str:
+    """Flash's body exactly as it came, unless making it safe changed it (then the safe one)."""
+    if not answer.altered:
+        try:
+            return answer.content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return json.dumps(answer.data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _token_of(answer: _Answer) -> tuple[str, float]:
+    """The bearer token and its lifetime, only if both can be used as they are."""
+    body = answer.data
+    if answer.problem is not None or not isinstance(body, dict):
+        raise FlashNotSent(
+            f"Flash's token service sent an unreadable answer ({answer.problem or 'not JSON'})",
+            endpoint="token",
+        )
+    token = body.get("access_token")
+    if not isinstance(token, str) or not _BEARER_TOKEN.fullmatch(token) or answer.altered:
+        raise FlashNotSent(
+            "Flash's token service sent a token the till cannot use (empty, too long, or with "
+            "characters a bearer token may not hold)",
+            endpoint="token",
+        )
+    raw = body.get("expires_in", 3600)
+    if isinstance(raw, str) and raw.isascii() and raw.strip().isdigit():
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise FlashNotSent("Flash's token service sent an unreadable expires_in", endpoint="token")
+    if raw <= 0:
+        raise FlashNotSent(
+            f"Flash's token service sent a token that has already expired (expires_in {raw})",
+            endpoint="token",
+        )
+    return token, min(float(raw), MAX_TOKEN_LIFETIME)
+
+
+#: A responseCode as text: ASCII digits only ("²" is a digit to str.isdigit, not to int()).
+_CODE_TEXT = re.compile(r"-?[0-9]{1,9}")
 
 
 def _response_code(data: Any) -> int | None:
@@ -529,16 +664,16 @@ def _response_code(data: Any) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        return int(raw)
+        return raw if abs(raw) < 10**9 else None
+    if isinstance(raw, str) and _CODE_TEXT.fullmatch(raw.strip()):
+        return int(raw.strip())
     return None
 
 
 def _flash_message(data: Any, code: int) -> str:
     message = data.get("responseMessage") if isinstance(data, dict) else None
     if isinstance(message, str) and message.strip():
-        return message.strip()
+        return wire.safe_text(message.strip(), limit=200)
     return codes.message_for(code)
 
 

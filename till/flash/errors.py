@@ -67,3 +67,18 @@ class FlashInDoubt(FlashError):
 
     def __str__(self) -> str:
         return f"in doubt ({self.cause}): {self.message}"
+
+
+class FlashUnusable(FlashInDoubt):
+    """Flash said approved, but the answer fails the till's checks (another sale's reference, a
+    wrong amount, a malformed PIN): not an approval; the entry stays open for the helpdesk."""
+
+    def __init__(self, problem: str, *, endpoint: str = "", reference: str | None = None) -> None:
+        super().__init__(
+            f"Flash's approval is unusable: {problem}",
+            cause="unusable",
+            code=0,
+            endpoint=endpoint,
+            reference=reference,
+        )
+        self.problem = problem

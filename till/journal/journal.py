@@ -298,13 +298,16 @@ class Journal:
         error: str,
         next_attempt_at: int,
         response_code: int | None = None,
+        flag: bool = False,
     ) -> Entry:
-        """Another attempt without a definitive answer; schedule the next one."""
+        """Another attempt without a definitive answer; schedule the next one. `flag` marks it
+        for a person's attention now (an approval that could not be used, an unexpected error)."""
         return self._update_open(
             reference,
             "state = 'in_doubt', attempts = attempts + 1, last_error = ?, response_code = ?, "
-            "next_attempt_at = ?",
-            (error, response_code, next_attempt_at),
+            "next_attempt_at = ?, flagged_at = CASE WHEN ? THEN COALESCE(flagged_at, ?) "
+            "ELSE flagged_at END",
+            (error, response_code, next_attempt_at, int(flag), now),
         )
 
     def _update_open(self, reference: str, assignments: str, params: tuple[Any, ...]) -> Entry:

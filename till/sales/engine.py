@@ -19,7 +19,14 @@ from pydantic import ValidationError
 from receipts import Document
 from till.clock import now_ms
 from till.digits import ungroup
-from till.flash import ENDPOINTS, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
+from till.flash import (
+    ENDPOINTS,
+    FlashClient,
+    FlashDeclined,
+    FlashInDoubt,
+    FlashNotSent,
+    FlashUnusable,
+)
 from till.flash import client as endpoints
 from till.flash.models import (
     CashOutPinCancelRequest,
@@ -73,6 +80,8 @@ class Outcome:
     #: The receipt, when one was printed (or tried): the screen can preview it.
     receipt: Document | None = None
     print_error: str | None = None
+    #: Flagged for a person (an approval the till could not use): not for the resolver alone.
+    needs_attention: bool = False
 
     @property
     def reference(self) -> str:
@@ -92,6 +101,9 @@ class ResolveReport:
     declined: list[str] = field(default_factory=list)
     still_in_doubt: list[str] = field(default_factory=list)
     flagged: int = 0
+    #: Flagged in this pass for a person: an approval that could not be used, or an entry
+    #: whose settling failed unexpectedly (the others went on).
+    attention: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +113,14 @@ class EngineHooks:
     journaled: Callable[[Entry], None] = lambda entry: None
     answered: Callable[[Entry], None] = lambda entry: None
     settled: Callable[[Entry], None] = lambda entry: None
+
+
+def unusable_advice(reference: str) -> str:
+    """What a cashier does with an approval the till could not use."""
+    return (
+        "Hand over nothing and do not sell again: call the Flash helpdesk with reference "
+        f"{reference}"
+    )
 
 
 def redeemed_amount(redemption: Entry) -> int:
@@ -294,6 +314,10 @@ class SaleEngine:
                 self.hooks.settled(settled)
                 return Outcome("not_sent", settled, exc.message)
             return self._in_doubt(entry, exc.message, None, query=query)
+        except FlashUnusable as exc:
+            self.hooks.answered(entry)
+            message = f"{exc.message}. {unusable_advice(entry.reference)}"
+            return self._in_doubt(entry, message, exc.code, query=query, flag=True)
         except FlashInDoubt as exc:
             self.hooks.answered(entry)
             return self._in_doubt(entry, str(exc), exc.code, query=query)
@@ -311,7 +335,9 @@ class SaleEngine:
         self.hooks.settled(settled)
         return Outcome("approved", settled, "Approved", response.response_code)
 
-    def _in_doubt(self, entry: Entry, message: str, code: int | None, *, query: bool) -> Outcome:
+    def _in_doubt(
+        self, entry: Entry, message: str, code: int | None, *, query: bool, flag: bool = False
+    ) -> Outcome:
         now = self.clock()
         if query:
             # A lookup changes nothing at Flash: no answer simply means ask again later, by hand.
@@ -331,8 +357,9 @@ class SaleEngine:
             error=message,
             response_code=code,
             next_attempt_at=now + self.backoff.delay_ms(attempts),
+            flag=flag,
         )
-        return Outcome("in_doubt", updated, message, code)
+        return Outcome("in_doubt", updated, message, code, needs_attention=flag)
 
     # -- 1Voucher ----------------------------------------------------------------------------
 
@@ -620,12 +647,20 @@ class SaleEngine:
 
             async def settle(entry: Entry) -> None:
                 async with semaphore:
-                    outcome = await self._attempt(entry, first=False)
-                    outcome = await self._print_if_approved(outcome)
+                    try:
+                        outcome = await self._attempt(entry, first=False)
+                        outcome = await self._print_if_approved(outcome)
+                    except Exception as exc:  # one bad entry must not stop the others
+                        status = self._record_failure(entry, exc)
+                        report.attention.append(entry.reference)
+                    else:
+                        status = outcome.status
+                        if outcome.needs_attention:
+                            report.attention.append(entry.reference)
                 bucket = {
                     "approved": report.approved,
                     "declined": report.declined,
-                }.get(outcome.status, report.still_in_doubt)
+                }.get(status, report.still_in_doubt)
                 bucket.append(entry.reference)
 
             report.attempted = len(entries)
@@ -640,6 +675,24 @@ class SaleEngine:
                     len(report.still_in_doubt),
                 )
             return report
+
+    def _record_failure(self, entry: Entry, exc: Exception) -> str:
+        """Keep an unexpected error on the entry it happened to (flagged), and say its state."""
+        name = type(exc).__name__
+        log.error("resolver: settling %s failed unexpectedly (%s)", entry.reference, name)
+        log.debug("resolver: %s failure", entry.reference, exc_info=exc)
+        now = self.clock()
+        try:
+            return self.journal.mark_in_doubt(
+                entry.reference,
+                now=now,
+                error=f"unexpected error while settling ({name}): see the till's log",
+                next_attempt_at=now + self.backoff.delay_ms(entry.attempts + 1),
+                flag=True,
+            ).state
+        except Exception:  # settled meanwhile, or the journal itself is failing
+            current = self.journal.get(entry.reference)
+            return current.state if current is not None else "in_doubt"
 
     def wake(self) -> None:
         """Ask the background resolver to run now."""
