@@ -9,6 +9,9 @@ from till.money import parse_rands
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: Something needs a person: an approval Flash sent that the till could not use, or an entry
+#: whose settling failed unexpectedly (flagged; `till journal list --open` shows it).
+EXIT_ATTENTION = 3
 
 
 class UsageError(Exception):

@@ -7,6 +7,7 @@ shown grouped because the cashier reads them to the customer; nothing here ever 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import fields
@@ -20,6 +21,8 @@ from till.flash.models import UtilityPurchaseResponse, UtilityToken
 from till.journal import Entry, Reprint
 from till.money import format_rands
 from till.sales import Outcome, ResolveReport
+
+log = logging.getLogger("till.commands")
 
 KIND_LABELS: dict[str, str] = {
     "1voucher.purchase": "1Voucher sale",
@@ -326,8 +329,19 @@ def format_resolve(report: ResolveReport, entries: Sequence[Entry], open_left: i
     ]
     if report.flagged:
         lines.append(f"{report.flagged} open for over a day: flagged for the support desk.")
+    if report.attention:
+        lines.append(
+            f"{len(report.attention)} flagged for a person: "
+            + ", ".join(report.attention)
+            + " (what to do is under each)."
+        )
     for entry in entries:
-        lines += ["", format_outcome(outcome_from_entry(entry))]
+        try:  # one entry that cannot be shown must not hide the others' PINs
+            text = format_outcome(outcome_from_entry(entry))
+        except Exception:
+            log.exception("retry: %s could not be shown", entry.reference)
+            text = f"{entry.reference}: could not be shown here; see `till journal show`"
+        lines += ["", text]
     if open_left:
         lines += ["", f"{open_left} still open: run `till retry` again later."]
     elif report.attempted:

@@ -12,7 +12,15 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 
-from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail, rands_option
+from till.commands.base import (
+    EXIT_ATTENTION,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    fail,
+    rands_option,
+)
 from till.commands.output import (
     format_outcome,
     format_resolve,
@@ -217,6 +225,7 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
                     "declined": report.declined,
                     "still_in_doubt": report.still_in_doubt,
                     "flagged": report.flagged,
+                    "attention": report.attention,
                     "open": left,
                     "outcomes": [outcome_json(outcome_from_entry(e)) for e in entries],
                 }
@@ -224,6 +233,8 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
         )
     else:
         print(format_resolve(report, entries, left))
+    if report.attention:
+        return EXIT_ATTENTION
     return EXIT_OK if left == 0 else EXIT_FAILED
 
 

@@ -115,6 +115,8 @@ def outcome_details(outcome: Outcome) -> str:
     elif outcome.status == "declined":
         code = f" (code {outcome.code})" if outcome.code is not None else ""
         lines.append(f"Flash says: {outcome.message}{code}. Nothing was sold.")
+    elif outcome.needs_attention:  # Flash's approval could not be used: the helpdesk's job
+        lines.append(outcome.message)
     elif outcome.status == "in_doubt":
         lines.append(SCREEN_IN_DOUBT_ADVICE)
     else:
