@@ -338,8 +338,8 @@ def format_resolve(report: ResolveReport, entries: Sequence[Entry], open_left: i
     for entry in entries:
         try:  # one entry that cannot be shown must not hide the others' PINs
             text = format_outcome(outcome_from_entry(entry))
-        except Exception:
-            log.exception("retry: %s could not be shown", entry.reference)
+        except Exception as exc:  # its type only: the message could quote the entry's PIN
+            log.error("retry: %s could not be shown (%s)", entry.reference, type(exc).__name__)
             text = f"{entry.reference}: could not be shown here; see `till journal show`"
         lines += ["", text]
     if open_left:

@@ -11,20 +11,34 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
 from till.flash import codes, vet, wire
+from till.flash.endpoints import (
+    CASH_OUT_PIN_CANCEL,
+    CASH_OUT_PIN_LOOKUP,
+    CASH_OUT_PIN_PURCHASE,
+    EEZI_VOUCHER_PURCHASE,
+    ENDPOINTS,
+    GIFT_VOUCHER_PURCHASE,
+    ONE_VOUCHER_DISBURSE,
+    ONE_VOUCHER_PURCHASE,
+    ONE_VOUCHER_REDEEM,
+    ONE_VOUCHER_REFUND,
+    PINLESS_PURCHASE,
+    UTILITY_LOOKUP,
+    UTILITY_PURCHASE,
+    Endpoint,
+    Exchange,
+    R,
+)
 from till.flash.errors import (
     FlashAuthError,
-    FlashDeclined,
     FlashError,
     FlashInDoubt,
     FlashNotSent,
@@ -37,7 +51,6 @@ from till.flash.models import (
     CellularPinlessPurchaseRequest,
     EeziVoucherPurchaseRequest,
     FlashRequest,
-    FlashResponse,
     GiftVoucherPurchaseRequest,
     OneVoucherDisburseRequest,
     OneVoucherPurchaseRequest,
@@ -53,140 +66,34 @@ from till.flash.models import (
     UtilityPurchaseResponse,
     VoucherResponse,
 )
+from till.flash.outcome import classify, journal_text, token_of
+
+#: The endpoint table lives in till.flash.endpoints; callers name it through the client too.
+__all__ = [
+    "CASH_OUT_PIN_CANCEL",
+    "CASH_OUT_PIN_LOOKUP",
+    "CASH_OUT_PIN_PURCHASE",
+    "EEZI_VOUCHER_PURCHASE",
+    "ENDPOINTS",
+    "GIFT_VOUCHER_PURCHASE",
+    "ONE_VOUCHER_DISBURSE",
+    "ONE_VOUCHER_PURCHASE",
+    "ONE_VOUCHER_REDEEM",
+    "ONE_VOUCHER_REFUND",
+    "PINLESS_PURCHASE",
+    "UTILITY_LOOKUP",
+    "UTILITY_PURCHASE",
+    "Endpoint",
+    "Exchange",
+    "FlashClient",
+    "R",
+]
 
 log = logging.getLogger("till.flash")
 
 API_PREFIX = "/aggregation/4.0"
 #: Refresh the bearer token this long before Flash says it expires (capped at 10% of its life).
 TOKEN_REFRESH_MARGIN = 60.0
-#: HTTP statuses that say "the server may or may not have acted": resend to find out.
-_IN_DOUBT_STATUSES = frozenset({408, 425, 429})
-#: RFC 6750's b64token: what a bearer token may hold, so it can never break a header line.
-_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
-#: The longest token lifetime the till believes (a day); the document gives 3600 s.
-MAX_TOKEN_LIFETIME = 86_400.0
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """An HTTP answer read within its caps: the body made safe, or why it could not be read."""
-
-    status: int
-    content: bytes
-    data: Any
-    altered: bool
-    problem: str | None
-    content_type: str
-
-
-R = TypeVar("R", bound=FlashResponse)
-
-
-def _voucher_pin(response: FlashResponse) -> str | None:
-    voucher = getattr(response, "voucher", None)
-    if voucher is None or not voucher.pin:
-        return "the voucher PIN"
-    return None
-
-
-def _voucher_pin_unless_sms(response: FlashResponse) -> str | None:
-    """A refund's new voucher comes with its PIN, unless Flash sent the PIN by SMS instead."""
-    if getattr(response, "mobile_number", None):
-        return "the voucher" if getattr(response, "voucher", None) is None else None
-    return _voucher_pin(response)
-
-
-def _utility_tokens(response: FlashResponse) -> str | None:
-    tokens = getattr(response, "tokens", None) or []
-    if not tokens or any(not token.token for token in tokens):
-        return "the utility token"
-    return None
-
-
-def _meter_info(response: FlashResponse) -> str | None:
-    return "the meter details" if getattr(response, "meter_info", None) is None else None
-
-
-def _nothing(response: FlashResponse) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Endpoint(Generic[R]):
-    """One transaction endpoint: where it lives, what it answers, what approval must carry."""
-
-    name: str
-    path: str
-    response: type[R]
-    #: Returns what an approved-looking answer lacks (then the outcome is in doubt), or None.
-    missing: Callable[[FlashResponse], str | None]
-
-
-# Redemptions carry a voucher only when they leave change; cancels and pinless carry none.
-ONE_VOUCHER_PURCHASE = Endpoint(
-    "1voucher.purchase", "/1voucher/purchase", VoucherResponse, _voucher_pin
-)
-ONE_VOUCHER_DISBURSE = Endpoint(
-    "1voucher.disburse", "/1voucher/disburse", VoucherResponse, _voucher_pin
-)
-ONE_VOUCHER_REDEEM = Endpoint("1voucher.redeem", "/1voucher/redeem", VoucherResponse, _nothing)
-ONE_VOUCHER_REFUND = Endpoint(
-    "1voucher.refund", "/1voucher/refund", VoucherResponse, _voucher_pin_unless_sms
-)
-GIFT_VOUCHER_PURCHASE = Endpoint(
-    "gift-voucher.purchase", "/gift-vouchers/purchase", VoucherResponse, _voucher_pin
-)
-CASH_OUT_PIN_PURCHASE = Endpoint(
-    "cash-out-pin.purchase", "/cash-out-pin/purchase", VoucherResponse, _voucher_pin
-)
-CASH_OUT_PIN_CANCEL = Endpoint(
-    "cash-out-pin.cancel", "/cash-out-pin/cancel", VoucherResponse, _nothing
-)
-CASH_OUT_PIN_LOOKUP = Endpoint(
-    "cash-out-pin.lookup", "/cash-out-pin/lookup", VoucherResponse, _nothing
-)
-PINLESS_PURCHASE = Endpoint(
-    "cellular.pinless.purchase", "/cellular/pinless/purchase", PinlessResponse, _nothing
-)
-EEZI_VOUCHER_PURCHASE = Endpoint(
-    "eezi-voucher.purchase", "/eezi-voucher/purchase", VoucherResponse, _voucher_pin
-)
-UTILITY_LOOKUP = Endpoint(
-    "prepaid-utilities.lookup", "/prepaid-utilities/lookup", UtilityLookupResponse, _meter_info
-)
-UTILITY_PURCHASE = Endpoint(
-    "prepaid-utilities.purchase",
-    "/prepaid-utilities/purchase",
-    UtilityPurchaseResponse,
-    _utility_tokens,
-)
-
-
-@dataclass(frozen=True)
-class Exchange(Generic[R]):
-    """An approval: the parsed response and the JSON text Flash sent."""
-
-    response: R
-    text: str
-
-
-ENDPOINTS: dict[str, Endpoint[Any]] = {
-    endpoint.name: endpoint
-    for endpoint in (
-        ONE_VOUCHER_PURCHASE,
-        ONE_VOUCHER_DISBURSE,
-        ONE_VOUCHER_REDEEM,
-        ONE_VOUCHER_REFUND,
-        GIFT_VOUCHER_PURCHASE,
-        CASH_OUT_PIN_PURCHASE,
-        CASH_OUT_PIN_CANCEL,
-        CASH_OUT_PIN_LOOKUP,
-        PINLESS_PURCHASE,
-        EEZI_VOUCHER_PURCHASE,
-        UTILITY_LOOKUP,
-        UTILITY_PURCHASE,
-    )
-}
 
 
 class FlashClient:
@@ -311,7 +218,7 @@ class FlashClient:
             raise FlashNotSent(
                 f"Flash's token service answered HTTP {answer.status}", endpoint="token"
             )
-        token, lifetime = _token_of(answer)
+        token, lifetime = token_of(answer)
         log.debug("access token fetched, valid for %.0f s", lifetime)
         return token, lifetime
 
@@ -319,7 +226,7 @@ class FlashClient:
 
     async def _request(
         self, method: str, path: str, *, body: bytes | None, endpoint: str, reference: str | None
-    ) -> _Answer:
+    ) -> wire.Answer:
         """Send with the shared token; on a 401 refresh it once and resend the same bytes."""
         token = await self.token()
         answer = await self._send_once(method, path, body, token, endpoint, reference)
@@ -344,7 +251,7 @@ class FlashClient:
         token: str,
         endpoint: str,
         reference: str | None,
-    ) -> _Answer:
+    ) -> wire.Answer:
         headers = {"Authorization": f"Bearer {token}"}
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -369,7 +276,7 @@ class FlashClient:
 
     async def _call(
         self, method: str, url: str, *, endpoint: str, reference: str | None, **parts: Any
-    ) -> _Answer:
+    ) -> wire.Answer:
         """One HTTP exchange, whole answer within the deadline and the body within its cap."""
 
         def in_doubt(message: str, cause: str) -> FlashInDoubt:
@@ -428,79 +335,7 @@ class FlashClient:
             except wire.BodyError as exc:
                 problem = str(exc)
         content_type = wire.safe_text(response.headers.get("content-type", ""), limit=60)
-        return _Answer(response.status_code, content, data, altered, problem, content_type)
-
-    # -- outcome classification --------------------------------------------------------------
-
-    @staticmethod
-    def _classify(
-        answer: _Answer, *, endpoint: str, reference: str | None, query: bool = False
-    ) -> dict[str, Any] | list[Any]:
-        """Return the JSON body of an approval, or raise the typed outcome.
-
-        Account queries (products) may answer without a responseCode, as the document shows.
-        """
-        status = answer.status
-        data = answer.data
-        code = _response_code(data)
-
-        def in_doubt(message: str, cause: str) -> FlashInDoubt:
-            return FlashInDoubt(
-                message,
-                cause=cause,
-                code=code,
-                http_status=status,
-                endpoint=endpoint,
-                reference=reference,
-            )
-
-        def declined(message: str) -> FlashDeclined:
-            return FlashDeclined(
-                message, code=code, http_status=status, endpoint=endpoint, reference=reference
-            )
-
-        if status >= 500 or status in _IN_DOUBT_STATUSES:
-            cause = "rate_limited" if status == 429 else "server_error"
-            raise in_doubt(
-                f"Flash answered HTTP {status}; the request may have been processed", cause
-            )
-        if answer.problem is not None:
-            raise in_doubt(
-                f"Flash's answer {answer.problem}; the request may have been processed",
-                "too_large" if "cap" in answer.problem else "unreadable",
-            )
-        if 300 <= status < 400:
-            # Not followed: a redirect is not Flash's answer, and a 303 may follow processing.
-            raise in_doubt(
-                f"Flash's address redirected the request (HTTP {status}), so Flash's answer "
-                "is not known: check flash.base_url; the request may have been processed",
-                "redirected",
-            )
-        if code is not None and codes.is_in_doubt(code):
-            raise in_doubt(_flash_message(data, code), _in_doubt_cause(code))
-        if code is not None and code != codes.SUCCESS:
-            raise declined(_flash_message(data, code))
-        if status != 200:
-            if code is not None:
-                raise in_doubt(f"Flash answered HTTP {status} with an approval code", "unreadable")
-            if not isinstance(data, dict):
-                # An HTML or empty error page: something between the till and Flash answered,
-                # not Flash's API, so it says nothing about whether Flash acted.
-                raise in_doubt(
-                    f"an answer that was not Flash's (HTTP {status}, "
-                    f"{answer.content_type or 'no content type'}): check flash.base_url; "
-                    "the request may have been processed",
-                    "not_flash",
-                )
-            raise declined(f"Flash refused the request (HTTP {status})")
-        if not isinstance(data, dict | list):
-            raise in_doubt(
-                "Flash's answer could not be read; the request may have been processed",
-                "unreadable",
-            )
-        if code is None and not query:
-            raise in_doubt("Flash's answer had no responseCode", "unreadable")
-        return data
+        return wire.Answer(response.status_code, content, data, altered, problem, content_type)
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -522,7 +357,7 @@ class FlashClient:
         answer = await self._request(
             "POST", endpoint.path, body=body, endpoint=endpoint.name, reference=reference
         )
-        data = self._classify(answer, endpoint=endpoint.name, reference=reference)
+        data = classify(answer, endpoint=endpoint.name, reference=reference)
 
         def unusable(problem: str) -> FlashUnusable:
             log.warning("%s %s: approval unusable: %s", endpoint.name, reference or "", problem)
@@ -546,7 +381,7 @@ class FlashClient:
                 endpoint=endpoint.name,
                 reference=reference,
             )
-        return Exchange(parsed, _journal_text(answer))
+        return Exchange(parsed, journal_text(answer))
 
     async def _transact(self, endpoint: Endpoint[R], request: FlashRequest) -> R:
         return await self.send(endpoint, request.to_wire(), reference=request.reference)
@@ -593,7 +428,7 @@ class FlashClient:
         """The account's catalog, whether Flash sends a bare array or one wrapped in `products`."""
         path = f"/accounts/{self.account_number}/products"
         answer = await self._request("GET", path, body=None, endpoint="products", reference=None)
-        data = self._classify(answer, endpoint="products", reference=None, query=True)
+        data = classify(answer, endpoint="products", reference=None, query=True)
         try:
             return ProductList.from_json(data).products
         except ValidationError:
@@ -606,84 +441,10 @@ class FlashClient:
             raise ValueError("productCode must be a positive integer")
         path = f"/accounts/{self.account_number}/products/{product_code}"
         answer = await self._request("GET", path, body=None, endpoint="product", reference=None)
-        data = self._classify(answer, endpoint="product", reference=None, query=True)
+        data = classify(answer, endpoint="product", reference=None, query=True)
         try:
             return ProductDetail.model_validate(data)
         except ValidationError:
             raise FlashInDoubt(
                 "Flash's product details could not be read", cause="unreadable", endpoint="product"
             ) from None
-
-
-def _journal_text(answer: _Answer) -> str:
-    """Flash's body exactly as it came, unless making it safe changed it (then the safe one)."""
-    if not answer.altered:
-        try:
-            return answer.content.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return json.dumps(answer.data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _token_of(answer: _Answer) -> tuple[str, float]:
-    """The bearer token and its lifetime, only if both can be used as they are."""
-    body = answer.data
-    if answer.problem is not None or not isinstance(body, dict):
-        raise FlashNotSent(
-            f"Flash's token service sent an unreadable answer ({answer.problem or 'not JSON'})",
-            endpoint="token",
-        )
-    token = body.get("access_token")
-    if not isinstance(token, str) or not _BEARER_TOKEN.fullmatch(token) or answer.altered:
-        raise FlashNotSent(
-            "Flash's token service sent a token the till cannot use (empty, too long, or with "
-            "characters a bearer token may not hold)",
-            endpoint="token",
-        )
-    raw = body.get("expires_in", 3600)
-    if isinstance(raw, str) and raw.isascii() and raw.strip().isdigit():
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise FlashNotSent("Flash's token service sent an unreadable expires_in", endpoint="token")
-    if raw <= 0:
-        raise FlashNotSent(
-            f"Flash's token service sent a token that has already expired (expires_in {raw})",
-            endpoint="token",
-        )
-    return token, min(float(raw), MAX_TOKEN_LIFETIME)
-
-
-#: A responseCode as text: ASCII digits only ("²" is a digit to str.isdigit, not to int()).
-_CODE_TEXT = re.compile(r"-?[0-9]{1,9}")
-
-
-def _response_code(data: Any) -> int | None:
-    if not isinstance(data, dict):
-        return None
-    raw = data.get("responseCode")
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if abs(raw) < 10**9 else None
-    if isinstance(raw, str) and _CODE_TEXT.fullmatch(raw.strip()):
-        return int(raw.strip())
-    return None
-
-
-def _flash_message(data: Any, code: int) -> str:
-    message = data.get("responseMessage") if isinstance(data, dict) else None
-    if isinstance(message, str) and message.strip():
-        return wire.safe_text(message.strip(), limit=200)
-    return codes.message_for(code)
-
-
-def _in_doubt_cause(code: int) -> str:
-    if code in codes.BUSY_CODES:
-        return "busy"
-    if code in codes.RATE_LIMIT_CODES:
-        return "rate_limited"
-    if code in codes.DUPLICATE_CODES:
-        return "duplicate"
-    if code in codes.RESUBMIT_CODES:
-        return "resubmit"
-    return "unavailable"

@@ -12,6 +12,7 @@ import math
 import unicodedata
 import zlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -28,6 +29,18 @@ _INFLATE_STEP = 64 * 1024
 
 #: Bidirectional and invisible formatting characters: they reorder or hide text on a screen.
 _FORMAT_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer read within its caps: the body made safe, or why it could not be read."""
+
+    status: int
+    content: bytes
+    data: Any
+    altered: bool
+    problem: str | None
+    content_type: str
 
 
 class BodyError(Exception):
