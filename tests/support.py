@@ -1,11 +1,25 @@
-"""What the suite shares outside fixtures: every sandbox and client it made, every log line."""
+"""What the suite shares outside fixtures: every sandbox and client it made, every log line, and
+the waits that make a test hold on a loaded machine.
+
+No test asserts on time. A test waits for the event or state that proves what it checks; the
+deadline of each wait (`HANG_SECONDS`) only bounds a hang, so a slow machine is never a failure.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import types
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+import till.sandbox.server as sandbox_server
 from till.flash import FlashClient
 from till.sandbox import Sandbox
+
+#: How long any wait in the suite lasts before it is called a hang (never a measure of speed).
+HANG_SECONDS = 120.0
 
 SANDBOXES: list[Sandbox] = []
 CLIENTS: list[FlashClient] = []
@@ -47,3 +61,57 @@ def secrets_seen() -> set[str]:
     for client in CLIENTS:
         found.add(client._api_key)
     return found
+
+
+async def until(
+    condition: Callable[[], object], what: str = "the condition", seconds: float = HANG_SECONDS
+) -> None:
+    """Let the event loop run until `condition()` holds; fail only after `seconds` (a hang)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s for {what}")
+        await asyncio.sleep(0.005)
+
+
+class ModuleAs:
+    """A module as one other module sees it: the same names, a few of them replaced."""
+
+    def __init__(self, module: types.ModuleType, **replaced: Any) -> None:
+        self._module = module
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+class HeldDelays:
+    """The sandbox's `delay` faults, held open by the test instead of timed.
+
+    While installed (`hold_sandbox_delays`), a request the sandbox delays records the seconds
+    the fault asked for, then stays in flight, registered under its reference and uncommitted,
+    until `release()`: exactly as long as the test needs, however slow the machine. Requests
+    after the release pass straight through.
+    """
+
+    def __init__(self) -> None:
+        #: The seconds each delayed request asked for, in order.
+        self.asked: list[float] = []
+        self._released = asyncio.Event()
+
+    async def sleep(self, delay: float, result: Any = None) -> Any:
+        self.asked.append(delay)
+        await self._released.wait()
+        return result
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def hold_sandbox_delays(monkeypatch: pytest.MonkeyPatch) -> HeldDelays:
+    """Hold the `delay` faults of every sandbox the test runs in process (on its own event loop;
+    not one `running_sandbox` serves from a thread) until the test releases them."""
+    held = HeldDelays()
+    monkeypatch.setattr(sandbox_server, "asyncio", ModuleAs(asyncio, sleep=held.sleep))
+    return held

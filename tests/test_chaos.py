@@ -7,10 +7,10 @@ is SIGKILLed and restarted. The second test proves the check itself can see each
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from bench.chaos import ChaosReport, compare, run_chaos
+from tests.support import HANG_SECONDS
 from till.flash import FlashClient
 from till.flash.models import OneVoucherPurchaseRequest
 from till.journal import Journal, NewEntry
@@ -19,7 +19,6 @@ from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sand
 
 
 def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -> None:
-    started = time.monotonic()
     report = run_chaos(
         200,
         seed=7,
@@ -27,7 +26,6 @@ def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -
         kill_every_max=1.0,
         journal_path=tmp_path / "journal.sqlite3",
     )
-    elapsed = time.monotonic() - started
     summary = "\n".join(report.lines())
     # The run must have been hostile, or a clean result proves nothing.
     assert report.kills >= 3, summary
@@ -42,7 +40,6 @@ def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -
     assert report.phantom == 0, summary
     assert report.money_mismatch_cents == 0, summary
     assert report.ok, summary
-    assert elapsed < 60, summary
 
 
 async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
@@ -50,7 +47,10 @@ async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
 ) -> None:
     sandbox = Sandbox(seed=11)
     start_float = sandbox.float_cents
-    with running_sandbox(sandbox) as base_url, Journal.open(tmp_path / "j.sqlite3") as journal:
+    with (
+        running_sandbox(sandbox, startup_timeout=HANG_SECONDS) as base_url,
+        Journal.open(tmp_path / "j.sqlite3") as journal,
+    ):
         async with FlashClient(
             base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
         ) as client:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import HANG_SECONDS
 from till.cli import main
 
 
@@ -26,7 +27,7 @@ def run_till(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         [sys.executable, "-m", "till", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG_SECONDS,
         env={**os.environ, **(env or {})},
         check=False,
     )
@@ -43,21 +44,27 @@ def sandbox_port(tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "sandbox.log").read_text()
-                time.sleep(0.1)
-        else:
-            pytest.fail("till sandbox did not start listening")
+        # listening is the proof it started; the deadline only bounds a hang (a loaded machine
+        # can take many seconds to start Python)
+        deadline = time.monotonic() + HANG_SECONDS
+        while not listening(port):
+            assert proc.poll() is None, (tmp_path / "sandbox.log").read_text()
+            if time.monotonic() > deadline:
+                pytest.fail(f"till sandbox was not listening after {HANG_SECONDS:.0f} s")
+            time.sleep(0.1)
         yield port
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=HANG_SECONDS)
         log.close()
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=HANG_SECONDS).close()
+    except OSError:
+        return False
+    return True
 
 
 def config_for(tmp_path: Path, port: int) -> Path:

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.support import HANG_SECONDS
 from till.instance import TillAlreadyOpen, lock_path, only_instance
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="flock is POSIX")
@@ -35,7 +35,7 @@ def test_a_lock_held_by_a_killed_till_does_not_keep_the_till_shut(tmp_path: Path
             "-c",
             "import sys, time; from pathlib import Path; from till.instance import only_instance\n"
             f"with only_instance(Path({str(journal)!r})):\n"
-            "    print('held', flush=True); time.sleep(60)",
+            f"    print('held', flush=True); time.sleep({HANG_SECONDS * 10})",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -47,7 +47,7 @@ def test_a_lock_held_by_a_killed_till_does_not_keep_the_till_shut(tmp_path: Path
             pass  # pragma: no cover - never reached
     finally:
         holder.send_signal(signal.SIGKILL)
-        holder.wait(10)
+        holder.wait(HANG_SECONDS)
     with only_instance(journal):  # the kernel dropped the dead holder's lock
         pass
 
@@ -62,11 +62,14 @@ def test_till_demo_refuses_a_second_window(tmp_path: Path) -> None:
     }
     till = Path(sys.executable).with_name("till")
     with only_instance(data / "till" / "journal-training.sqlite3"):
-        started = time.monotonic()
         done = subprocess.run(
-            [str(till), "demo"], env=env, capture_output=True, text=True, timeout=30, check=False
+            [str(till), "demo"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=HANG_SECONDS,
+            check=False,
         )
     assert done.returncode == 1, done.stderr
     assert "till: this till is already open in another window" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert time.monotonic() - started < 10

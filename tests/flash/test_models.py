@@ -48,8 +48,8 @@ from till.flash.models import (
     VoucherResponse,
 )
 
-# CI clones the repo with `shared/` beside it: <parent>/main (this repo) and <parent>/shared.
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "flash-v4-rev3-samples"
+# A copy of shared/spec/flash-v4-rev3-samples, kept with the tests (see fixtures/README.md).
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "flash-v4-rev3-samples"
 
 REQUEST_MODELS: list[type[FlashRequest]] = [
     OneVoucherPurchaseRequest,
@@ -518,7 +518,7 @@ def test_voucher_and_response_reprs_hide_pins_and_tokens() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Responses: the later revision's samples, read from shared/spec
+# Responses: the later revision's samples (tests/flash/fixtures, copied from shared/spec)
 # ---------------------------------------------------------------------------------------------
 
 SAMPLE_MODELS: dict[str, type[BaseModel]] = {
@@ -539,8 +539,6 @@ SAMPLE_MODELS: dict[str, type[BaseModel]] = {
 
 
 def load_sample(name: str) -> Any:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"samples not found at {SAMPLES} (clone shared/ beside the repo)")
     return json.loads((SAMPLES / f"{name}.response.json").read_text("utf-8"))
 
 
@@ -551,10 +549,10 @@ def parse(model: type[BaseModel], data: Any) -> BaseModel:
 
 
 def test_every_sample_has_a_model() -> None:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"samples not found at {SAMPLES}")
     names = {p.name.removesuffix(".response.json") for p in SAMPLES.glob("*.response.json")}
-    assert names <= set(SAMPLE_MODELS), names - set(SAMPLE_MODELS)
+    assert names == set(SAMPLE_MODELS), names ^ set(SAMPLE_MODELS)
+    for sample in SAMPLES.glob("*.json"):  # each keeps its provenance beside it
+        assert sample.with_name(sample.name.removesuffix(".json") + ".src.txt").is_file(), sample
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_MODELS))

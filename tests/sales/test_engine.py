@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from till.flash import FlashClient
+import till.sales.engine as engine_module
+from tests.support import HANG_SECONDS, ModuleAs, hold_sandbox_delays, until
+from till.flash import FlashClient, FlashNotSent
 from till.journal import Journal
-from till.sales import Backoff, EngineHooks, InputError, SaleEngine
+from till.sales import Backoff, EngineHooks, InputError, ResolveReport, SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox, running_sandbox
 
 KEY_CHANGE_METER = "04141414141"
@@ -228,12 +230,26 @@ async def test_expired_token_is_transparent(engine: SaleEngine, sandbox: Sandbox
     assert len(sandbox.sales_for(outcome.reference)) == 1
 
 
+async def fetch_token(client: FlashClient) -> None:
+    """Get the client its token, asking again while a slow machine outlasts its read timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HANG_SECONDS
+    while True:
+        try:
+            await client.token()
+            return
+        except FlashNotSent:
+            if loop.time() > deadline:
+                raise
+
+
 async def test_read_timeout_over_a_socket_settles_once(journal: Journal) -> None:
     sb = Sandbox(seed=5)
-    with running_sandbox(sb) as base_url:
+    with running_sandbox(sb, startup_timeout=HANG_SECONDS) as base_url:
         async with FlashClient(
             base_url=base_url, api_key=sb.api_key, account_number=DEFAULT_ACCOUNT, read_timeout=0.3
         ) as client:
+            await fetch_token(client)  # the short read timeout is for the sale
             engine = make_engine(journal, client)
             sb.faults.inject(Fault("delay", seconds=0.8))
             outcome = await engine.sell_1voucher(5000)
@@ -324,33 +340,55 @@ async def test_training_engine_never_resends_live_entries(
     assert journal.get(outcome.reference).state == "in_doubt"  # type: ignore[union-attr]
 
 
+def count_passes(engine: SaleEngine) -> list[ResolveReport]:
+    """Every pass the engine's resolver finishes, in order."""
+    reports: list[ResolveReport] = []
+    resolve = engine.resolve
+
+    async def counted(*, all_open: bool = False) -> ResolveReport:
+        report = await resolve(all_open=all_open)
+        reports.append(report)
+        return report
+
+    engine.resolve = counted  # type: ignore[method-assign]
+    return reports
+
+
 async def test_background_resolver_settles_and_never_doubles_an_in_flight_sale(
-    engine: SaleEngine, sandbox: Sandbox, journal: Journal
+    engine: SaleEngine, sandbox: Sandbox, journal: Journal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    held = hold_sandbox_delays(monkeypatch)  # the sale stays on the wire until released
+    passes = count_passes(engine)
     arrivals: list[str] = []
     sandbox.on_request = lambda path, body: arrivals.append(json.loads(body)["reference"])
     stop = asyncio.Event()
     resolver = asyncio.create_task(engine.run_resolver(stop))
     try:
+        await until(lambda: passes, "the resolver's first pass")
         sandbox.faults.inject(Fault("delay", seconds=0.3))
         slow = asyncio.create_task(engine.sell_1voucher(5000))
-        await asyncio.sleep(0.1)
+        await until(lambda: held.asked, "the sale to be on the wire")
+        before = len(passes)
         engine.wake()  # the resolver looks while the sale is still in flight: it must skip it
+        await until(lambda: len(passes) > before, "the resolver's pass")
+        assert passes[before].attempted == 0 and not slow.done()
+        held.release()
         assert (await slow).status == "approved"
         assert len(arrivals) == 1
 
         sandbox.faults.inject(Fault("drop"))
         doubted = await engine.sell_1voucher(6000)
         assert doubted.status == "in_doubt"
-        for _ in range(100):  # the resolver was woken by the in-doubt outcome
-            if journal.get(doubted.reference).state == "approved":  # type: ignore[union-attr]
-                break
-            await asyncio.sleep(0.02)
+        # the resolver was woken by the in-doubt outcome
+        await until(
+            lambda: journal.get(doubted.reference).state == "approved",  # type: ignore[union-attr]
+            "the resolver to settle the sale",
+        )
         assert journal.get(doubted.reference).state == "approved"  # type: ignore[union-attr]
         assert len(sandbox.sales_for(doubted.reference)) == 1
     finally:
         stop.set()
-        await asyncio.wait_for(resolver, timeout=5)
+        await asyncio.wait_for(resolver, timeout=HANG_SECONDS)
 
 
 def test_backoff_is_capped_exponential_with_jitter() -> None:
@@ -364,28 +402,39 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
 
 
 async def test_resolver_does_not_spin_while_a_sale_is_on_the_wire(
-    engine: SaleEngine, sandbox: Sandbox
+    engine: SaleEngine, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    passes = 0
-    resolve = engine.resolve
+    held = hold_sandbox_delays(monkeypatch)  # the sale stays on the wire until released
+    passes = count_passes(engine)
+    #: How long the resolver sleeps after each pass, unless woken (seconds).
+    sleeps: list[float | None] = []
+    wait = asyncio.wait
 
-    async def counted(*, all_open: bool = False) -> object:
-        nonlocal passes
-        passes += 1
-        return await resolve(all_open=all_open)
+    async def timed_wait(*args: Any, **kwargs: Any) -> Any:
+        sleeps.append(kwargs.get("timeout"))
+        return await wait(*args, **kwargs)
 
-    engine.resolve = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(engine_module, "asyncio", ModuleAs(asyncio, wait=timed_wait))
     stop = asyncio.Event()
     resolver = asyncio.create_task(engine.run_resolver(stop))
     try:
-        await asyncio.sleep(0.05)
+        await until(lambda: sleeps, "the resolver's first sleep")
         sandbox.faults.inject(Fault("delay", seconds=1.0))
-        before = passes
-        assert (await engine.sell_1voucher(5000)).status == "approved"
-        assert passes - before <= 3  # it used to wake every 50 ms for the sale in flight
+        before = len(passes)
+        sale = asyncio.create_task(engine.sell_1voucher(5000))
+        await until(lambda: held.asked, "the sale to be on the wire")
+        slept = len(sleeps)
+        engine.wake()  # the resolver looks while the sale is in flight, then goes back to sleep
+        await until(lambda: len(sleeps) > slept, "the resolver to sleep again")
+        # it used to wake every 50 ms for the sale in flight: now it sleeps until woken (or
+        # until the next entry is due: none here)
+        assert all(s is not None and s > 1.0 for s in sleeps[slept:]), sleeps
+        held.release()
+        assert (await sale).status == "approved"
+        assert len(passes) - before <= 3
     finally:
         stop.set()
-        await asyncio.wait_for(resolver, timeout=5)
+        await asyncio.wait_for(resolver, timeout=HANG_SECONDS)
 
 
 async def test_a_cash_out_pin_cannot_be_cancelled_twice(engine: SaleEngine) -> None:

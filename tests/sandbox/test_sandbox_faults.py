@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
+from tests.support import HANG_SECONDS, hold_sandbox_delays, until
 from till.sandbox import Fault, FaultPlan, Sandbox, running_sandbox
 
 from .conftest import BASE, Api, get_token
@@ -95,11 +96,19 @@ async def test_expire_token_fault(sb: Sandbox, api: Api) -> None:
     assert (await api.post("1voucher/purchase", body)).json()["responseCode"] == 0
 
 
-async def test_delay_in_process(sb: Sandbox, api: Api) -> None:
+async def test_delay_in_process(sb: Sandbox, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = hold_sandbox_delays(monkeypatch)  # the delay, held by the test instead of timed
     sb.faults.inject(Fault("delay", seconds=0.2))
-    t0 = time.monotonic()
-    await api.ok("1voucher/purchase", amount=1_000)
-    assert time.monotonic() - t0 >= 0.2
+    answer = asyncio.create_task(api.ok("1voucher/purchase", amount=1_000))
+    await until(lambda: held.asked, "the sandbox to delay the request")
+    # delayed before it is processed: in flight, nothing committed, no answer yet
+    assert held.asked == [0.2]
+    assert sb.state()["inFlight"] == 1 and sb.ledger == [] and sb.float_cents == START
+    assert not answer.done()
+    held.release()
+    await answer  # then processed, committed and answered normally
+    assert sb.faults.fired == [(BASE + "1voucher/purchase", "delay")]
+    assert len(sb.ledger) == 1 and sb.float_cents == START - 1_000
 
 
 async def test_plan_parse_and_draw(sb: Sandbox, api: Api) -> None:
@@ -162,8 +171,9 @@ async def test_on_request_hook_sees_raw_body_first(sb: Sandbox, api: Api) -> Non
 
 
 @asynccontextmanager
-async def _socket_client(base_url: str, read_timeout: float) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=read_timeout) as c:
+async def _socket_client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose timeouts only bound a hang (a test that wants a timeout asks for one)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=HANG_SECONDS) as c:
         c.headers["Authorization"] = f"Bearer {await get_token(c)}"
         yield c
 
@@ -171,8 +181,8 @@ async def _socket_client(base_url: str, read_timeout: float) -> AsyncIterator[ht
 async def test_drop_over_socket_then_resend() -> None:
     sb = Sandbox(seed=5)
     sb.faults.inject(Fault("drop"))
-    with running_sandbox(sb) as base_url:
-        async with _socket_client(base_url, read_timeout=2.0) as c:
+    with running_sandbox(sb, startup_timeout=HANG_SECONDS) as base_url:
+        async with _socket_client(base_url) as c:
             api = Api(c, sb)
             body = api.body(amount=5_000)
             with pytest.raises(httpx.RemoteProtocolError):
@@ -185,16 +195,21 @@ async def test_drop_over_socket_then_resend() -> None:
 
 
 async def test_delay_over_socket_times_out_then_resend() -> None:
-    sb = Sandbox(seed=6)
+    sb = Sandbox(seed=6, inflight_wait=HANG_SECONDS)
     sb.faults.inject(Fault("delay", seconds=0.6))
-    with running_sandbox(sb) as base_url:
-        async with _socket_client(base_url, read_timeout=0.2) as c:
+    with running_sandbox(sb, startup_timeout=HANG_SECONDS) as base_url:
+        async with _socket_client(base_url) as c:
             api = Api(c, sb)
             body = api.body(amount=5_000, productCode=300)
+            # no answer can come before the 0.6 s delay: a 0.2 s read timeout always fires
             with pytest.raises(httpx.ReadTimeout):
-                await api.post("cash-out-pin/purchase", body)
+                await c.post(
+                    BASE + "cash-out-pin/purchase",
+                    json=body,
+                    timeout=httpx.Timeout(HANG_SECONDS, read=0.2),
+                )
             # the resend waits for the still-running first request and gets its answer
-            r = await c.post(BASE + "cash-out-pin/purchase", json=body, timeout=5.0)
+            r = await c.post(BASE + "cash-out-pin/purchase", json=body)
             assert r.json()["responseCode"] == 0
     [sale] = sb.sales_for(body["reference"])
     assert r.json()["voucher"]["pin"] == sale.pin
@@ -205,8 +220,8 @@ async def test_no_secret_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None
     caplog.set_level(logging.DEBUG)
     sb = Sandbox(seed=8)
     sb.faults.inject(Fault("drop", path="prepaid-utilities/purchase"))
-    with running_sandbox(sb) as base_url:
-        async with _socket_client(base_url, read_timeout=2.0) as c:
+    with running_sandbox(sb, startup_timeout=HANG_SECONDS) as base_url:
+        async with _socket_client(base_url) as c:
             api = Api(c, sb)
             await api.ok("1voucher/purchase", amount=1_000)
             await api.ok("1voucher/redeem", pin="1111111111111111", amount=100)

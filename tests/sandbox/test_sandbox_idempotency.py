@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
+from tests.support import HANG_SECONDS, hold_sandbox_delays, until
 from till.sandbox import Fault, Sandbox
 
 from .conftest import Api, get_token
@@ -79,13 +81,27 @@ async def test_same_pin_on_replay(sb: Sandbox, api: Api) -> None:
     assert len(sb.ledger) == 1
 
 
-async def test_inflight_repeat_waits_for_first(sb: Sandbox, api: Api) -> None:
+def in_flight(sb: Sandbox) -> bool:
+    return bool(sb.state()["inFlight"] == 1)
+
+
+async def test_inflight_repeat_waits_for_first(
+    sb: Sandbox, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = hold_sandbox_delays(monkeypatch)  # the first stays in flight until released
+    sb.inflight_wait = HANG_SECONDS  # the repeat waits as long as the first takes
+    arrived: list[str] = []
+    sb.on_request = lambda path, raw: arrived.append(path)
     sb.faults.inject(Fault("delay", seconds=0.3))
     body = api.body(amount=5_000)
     first_task = asyncio.create_task(api.post("1voucher/purchase", body))
-    await asyncio.sleep(0.05)
+    await until(lambda: in_flight(sb), "the first request to be in flight")
     assert sb.state()["inFlight"] == 1
-    second = await api.post("1voucher/purchase", body)
+    second_task = asyncio.create_task(api.post("1voucher/purchase", body))
+    await until(lambda: len(arrived) == 2, "the repeat to arrive")
+    assert not second_task.done() and not first_task.done()  # the repeat waits for the first
+    held.release()
+    second = await second_task
     first = await first_task
     assert second.status_code == first.status_code == 200
     assert second.json() == first.json()
@@ -93,7 +109,8 @@ async def test_inflight_repeat_waits_for_first(sb: Sandbox, api: Api) -> None:
     assert len(sb.ledger) == 1 and sb.float_cents == START - 5_000
 
 
-async def test_inflight_repeat_past_wait_is_busy() -> None:
+async def test_inflight_repeat_past_wait_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    held = hold_sandbox_delays(monkeypatch)  # the first outlasts the repeat's wait, surely
     sb = Sandbox(inflight_wait=0.1)
     async with httpx.AsyncClient(transport=sb.transport(), base_url="http://sandbox") as c:
         c.headers["Authorization"] = f"Bearer {await get_token(c)}"
@@ -101,10 +118,12 @@ async def test_inflight_repeat_past_wait_is_busy() -> None:
         sb.faults.inject(Fault("delay", seconds=0.5))
         body = api.body(amount=5_000)
         first_task = asyncio.create_task(api.post("1voucher/purchase", body))
-        await asyncio.sleep(0.05)
+        await until(lambda: in_flight(sb), "the first request to be in flight")
         busy = await api.post("1voucher/purchase", body)
         assert (busy.status_code, busy.json()["responseCode"]) == (200, 2220)
         assert busy.json()["responseMessage"] == "Transaction is busy processing."
+        assert not first_task.done()
+        held.release()
         first = await first_task
         assert first.json()["responseCode"] == 0
         # busy was not stored: a later repeat gets the first answer
@@ -113,13 +132,18 @@ async def test_inflight_repeat_past_wait_is_busy() -> None:
         assert len(sb.ledger) == 1
 
 
-async def test_inflight_repeat_with_different_body_is_2256(sb: Sandbox, api: Api) -> None:
+async def test_inflight_repeat_with_different_body_is_2256(
+    sb: Sandbox, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = hold_sandbox_delays(monkeypatch)
     sb.faults.inject(Fault("delay", seconds=0.2))
     body = api.body(amount=5_000)
     first_task = asyncio.create_task(api.post("1voucher/purchase", body))
-    await asyncio.sleep(0.05)
+    await until(lambda: in_flight(sb), "the first request to be in flight")
     r = await api.post("1voucher/purchase", {**body, "amount": 6_000})
     assert r.json()["responseCode"] == 2256
+    assert not first_task.done()  # answered while the first was still in flight
+    held.release()
     assert (await first_task).json()["responseCode"] == 0
     assert len(sb.ledger) == 1
 

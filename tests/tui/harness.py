@@ -1,13 +1,19 @@
-"""Builds a TillApp on a real journal and an in-process sandbox the test can steer."""
+"""Builds a TillApp on a real journal and an in-process sandbox the test can steer, and the one
+way a screen test waits: for what the screen shows, never for a time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from textual.pilot import Pilot
+
 from receipts import PreviewPrinter
+from tests.support import HANG_SECONDS
 from till.config import Settings, load_settings
 from till.flash import FlashClient
 from till.journal import Journal
@@ -16,6 +22,38 @@ from till.sales import Backoff, SaleEngine
 from till.sales.printing import SlipPrinter
 from till.sandbox import DEFAULT_ACCOUNT, Sandbox
 from till.tui.app import TillApp
+
+
+async def wait_for(
+    pilot: Pilot[None],
+    condition: Callable[[], object],
+    what: str = "the screen",
+    seconds: float = HANG_SECONDS,
+) -> None:
+    """Let the app work until `condition()` holds. The deadline only bounds a hang: a loaded
+    machine may take seconds over what takes milliseconds on an idle one."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s for {what}")
+        await pilot.pause()
+
+
+class FakeClock:
+    """A monotonic clock (seconds) for `TillApp(monotonic=...)` that moves only when the test
+    says; `reads` counts how often the app has read it."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @dataclass

@@ -7,8 +7,7 @@ send nothing: the sandbox records every transaction request it sees.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Digits, OptionList, Static
 
+from tests.tui.harness import wait_for
 from till.config import load_settings
 from till.flash import FlashClient
 from till.journal import Journal
@@ -77,16 +77,14 @@ def screen_of(r: Rig, kind: type[S]) -> S:
     return screen
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 async def outcome(pilot: Pilot[None], r: Rig) -> None:
-    await until(pilot, lambda: getattr(r.app.screen, "step", "") == "outcome")
+    await wait_for(pilot, lambda: getattr(r.app.screen, "step", "") == "outcome", "the outcome")
+
+
+async def nothing_in_flight(pilot: Pilot[None], r: Rig) -> None:
+    """Wait until no transaction is with the engine: anything the keys so far started has
+    journaled and reached the sandbox by then (screens start one only through `transact`)."""
+    await wait_for(pilot, lambda: not r.app.busy, "the till to be idle")
 
 
 async def scan(pilot: Pilot[None], *keys: str) -> None:
@@ -213,7 +211,7 @@ async def test_redeem_bad_input_in_every_field_sends_nothing(tmp_path: Path) -> 
         await expect_error(pilot, r, "x", "confirm", "Enter on its own")
         await pilot.press("escape", "escape", "escape")
         assert screen_of(r, RedeemScreen).step == "pin"
-        await pilot.pause(0.1)
+        await nothing_in_flight(pilot, r)
         assert r.journal.search() == [] and r.sent == []
 
 
@@ -275,7 +273,7 @@ async def test_refund_finds_nothing_to_refund_and_sends_nothing(tmp_path: Path) 
         assert r.app.screen.query_one("#picks", OptionList).option_count == 0
         await expect_error(pilot, r, "", "find", "reference")
         await expect_error(pilot, r, "S1-T1-0-1", "find", "No redemption")
-        await pilot.pause(0.1)
+        await nothing_in_flight(pilot, r)
         assert r.journal.search() == [] and r.sent == []
 
 
@@ -346,5 +344,5 @@ async def test_cash_out_bad_input_in_every_field_sends_nothing(tmp_path: Path) -
         await expect_error(pilot, r, "", "serial", "serial number")
         await expect_error(pilot, r, "12", "serial", "serial number")
         await expect_error(pilot, r, "12-34-56", "serial", "letters and digits")
-        await pilot.pause(0.1)
+        await nothing_in_flight(pilot, r)
         assert r.journal.search() == [] and r.sent == []

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from textual.pilot import Pilot
+import pytest
 from textual.widgets import Static
 
 from receipts import PrintError
-from tests.tui.harness import Till, till_app
+from tests.support import hold_sandbox_delays
+from tests.tui.harness import Till, till_app, wait_for
 from till.sandbox import Fault, Sandbox
 from till.tui.screens.base import EntryLine
 from till.tui.screens.sell import SellScreen
-
-
-async def wait_for(pilot: Pilot[None], condition: object, seconds: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 def sell_screen(till: Till) -> SellScreen:
@@ -112,7 +104,7 @@ async def test_in_doubt_is_plain_and_settles_later(tmp_path: Path) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
         till.sandbox.faults.inject(Fault("drop"))  # Flash commits, the answer is lost
-        till.sandbox.faults.inject(Fault("error_503", times=1000))  # then Flash is down
+        till.sandbox.faults.inject(Fault("error_503", times=100_000))  # then Flash is down
         await pilot.press(*"1vou", "enter", *"20", "enter", "enter")
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         assert "IN DOUBT" in text_of(till, "#outcome-status")
@@ -131,16 +123,21 @@ async def test_in_doubt_is_plain_and_settles_later(tmp_path: Path) -> None:
         assert "all settled" in str(till.app.screen.query_one(".badge", Static).render())
 
 
-async def test_cannot_submit_twice_while_sending(tmp_path: Path) -> None:
+async def test_cannot_submit_twice_while_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = hold_sandbox_delays(monkeypatch)
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
-        # long enough that the keys below land while the sale is surely still on the wire
-        till.sandbox.faults.inject(Fault("delay", seconds=2.5))
+        # the sale stays on the wire, held by the sandbox, until the keys below have landed
+        till.sandbox.faults.inject(Fault("delay"))
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
-        await wait_for(pilot, lambda: sell_screen(till).step == "sending")
+        await wait_for(pilot, lambda: held.asked, "the sale to reach the sandbox")
+        assert sell_screen(till).step == "sending"
         await pilot.press("enter", "enter", "escape")
         assert "do not sell again" in text_of(till, "#error")
         assert sell_screen(till).step == "sending"
+        held.release()
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         assert len(till.journal.search()) == 1 and len(till.sandbox.ledger) == 1
 

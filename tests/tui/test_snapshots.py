@@ -8,7 +8,6 @@ reference on screen is the same on every run. Review a changed screen with
 
 from __future__ import annotations
 
-import asyncio
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ import till.journal.journal as journal_module
 import till.sandbox.server as sandbox_server
 import till.tui.app as app_module
 from receipts import PreviewPrinter
-from tests.tui.harness import write_settings
+from tests.tui.harness import wait_for, write_settings
 from till.config import Settings
 from till.flash import FlashClient
 from till.journal import Journal
@@ -35,6 +34,7 @@ from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
 from till.tui.app import TillApp
 
 SIZE = (80, 24)
+HOUR_MS = 3_600_000
 SANDBOX_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=sandbox_server.SAST)
 
 
@@ -59,7 +59,7 @@ class Steered:
         @asynccontextmanager
         async def open_engine(settings: Settings, **_: Any) -> AsyncIterator[SaleEngine]:
             # the same wiring as till.runtime.open_engine, on the seeded sandbox in process;
-            # the resolver waits a minute before resending, so an in-doubt sale stays in doubt
+            # the resolver waits an hour before resending, so an in-doubt sale stays in doubt
             with Journal.open(journal_path(settings)) as journal:
                 async with FlashClient(
                     base_url="http://sandbox.test",
@@ -73,7 +73,7 @@ class Steered:
                         store_id=settings.till.store_id,
                         terminal_id=settings.till.terminal_id,
                         training=True,
-                        backoff=Backoff(base_ms=60_000, cap_ms=60_000, jitter=0.0),
+                        backoff=Backoff(base_ms=HOUR_MS, cap_ms=HOUR_MS, jitter=0.0),
                     )
                     engine.slips = SlipPrinter(
                         journal, PreviewPrinter(), slip_header(settings), clock=engine.clock
@@ -94,14 +94,6 @@ def till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Steered:
     return Steered(tmp_path, monkeypatch)
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 5) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
-
-
 async def settle(pilot: Pilot[None]) -> None:
     """A steady cursor (it blinks every half second) and nothing left to lay out."""
     for entry in pilot.app.screen.query(Input):
@@ -112,6 +104,12 @@ async def settle(pilot: Pilot[None]) -> None:
 
 def step_of(app: TillApp) -> object:
     return getattr(app.screen, "step", None)
+
+
+def opened(app: TillApp, mode: str) -> bool:
+    """The screen of `mode` is showing, mounted, with its entry line focused."""
+    focused = app.focused
+    return app.current_mode == mode and focused is not None and focused.screen is app.screen
 
 
 def ready(app: TillApp) -> bool:
@@ -172,9 +170,9 @@ def test_every_other_screen_at_rest(
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await start(pilot)
+        app: TillApp = pilot.app  # type: ignore[assignment]
         await pilot.press(key)
-        await wait_for(pilot, lambda: pilot.app.current_mode == mode)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: opened(app, mode), f"the {mode} screen")
         await settle(pilot)
 
     assert snap_compare(till.app, run_before=run_before)

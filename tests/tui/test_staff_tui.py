@@ -6,7 +6,7 @@ that records every transaction request it sees.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from receipts import PreviewPrinter
-from tests.tui.harness import write_settings
+from tests.tui.harness import FakeClock, wait_for, write_settings
 from till.flash import FlashClient
 from till.journal import Journal
 from till.runtime import slip_header
@@ -29,7 +29,7 @@ from till.tui.app import TillApp
 from till.tui.screens.journal import JournalScreen
 from till.tui.screens.refund import RefundScreen
 from till.tui.screens.sell import SellScreen
-from till.tui.signin import ApprovalScreen, PinForm, SignInScreen
+from till.tui.signin import ApprovalScreen, PinForm, PinLine, SignInScreen
 
 PINS = {"c1": "1111", "c2": "2222", "c3": "3333", "s1": "5555"}
 
@@ -47,7 +47,9 @@ class Staffed:
 
 
 @asynccontextmanager
-async def staffed(tmp_path: Path, *, idle: float = 60.0) -> AsyncIterator[Staffed]:
+async def staffed(
+    tmp_path: Path, *, idle: float = 60.0, monotonic: Callable[[], float] = time.monotonic
+) -> AsyncIterator[Staffed]:
     settings = write_settings(tmp_path, "[staff]\nenabled = true\n")
     assert settings.staff.enabled
     sb = Sandbox(seed=11)
@@ -83,16 +85,9 @@ async def staffed(tmp_path: Path, *, idle: float = 60.0) -> AsyncIterator[Staffe
                 catalog_path=tmp_path / "catalog.json",
                 users=users,
                 idle_lock_seconds=idle,
+                monotonic=monotonic,
             )
             yield Staffed(app, sb, journal, engine, users, printer, sent)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 def top(s: Staffed) -> object:
@@ -117,7 +112,12 @@ async def burst(pilot: Pilot[None], *keys: str) -> None:
 async def type_pin(pilot: Pilot[None], user_id: str | None, pin: str) -> None:
     """Id (None: keep the one shown), Enter, PIN, Enter; waits for the check to finish."""
     app: TillApp = pilot.app  # type: ignore[assignment]
-    await pilot.pause()  # a screen just pushed focuses its first empty line when mounted
+
+    def ready() -> bool:  # a screen just pushed focuses its line once it is mounted
+        focused = app.focused
+        return isinstance(focused, PinLine) and focused.screen is app.screen
+
+    await wait_for(pilot, ready, "the PIN line")
     screen = app.screen
     assert isinstance(screen, PinForm)
     checked = screen.checked
@@ -128,7 +128,7 @@ async def type_pin(pilot: Pilot[None], user_id: str | None, pin: str) -> None:
             await pilot.press("escape")  # back to the id
             assert screen.step == "id"
     await burst(pilot, *keys)
-    await until(pilot, lambda: app.screen is not screen or screen.checked > checked)
+    await wait_for(pilot, lambda: app.screen is not screen or screen.checked > checked)
 
 
 async def sign_in(pilot: Pilot[None], user_id: str) -> None:
@@ -159,9 +159,9 @@ async def test_sign_in_wrong_pin_lockout_then_a_sale_records_the_cashier(tmp_pat
         assert s.engine.cashier == "c1"
         assert "cashier Cashier c1 (c1)" in text(s.app, ".identity")
 
-        await until(pilot, lambda: s.app.catalog)
+        await wait_for(pilot, lambda: s.app.catalog)
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
-        await until(pilot, lambda: getattr(s.app.screen, "step", "") == "outcome")
+        await wait_for(pilot, lambda: getattr(s.app.screen, "step", "") == "outcome")
         (entry,) = s.journal.search()
         assert (entry.state, entry.cashier, entry.approved_by) == ("approved", "c1", None)
 
@@ -201,16 +201,32 @@ async def test_lock_and_unlock_and_another_cashier_takes_over(tmp_path: Path) ->
         assert "(c3)" in text(s.app, ".identity")  # every screen's status bar
 
 
+async def idle_checked(pilot: Pilot[None], clock: FakeClock) -> None:
+    """Wait for the app's next idle check: with no key typed, only that check reads the clock."""
+    reads = clock.reads
+    await wait_for(pilot, lambda: clock.reads > reads, "the idle check")
+
+
 async def test_idle_lock(tmp_path: Path) -> None:
-    async with staffed(tmp_path, idle=1.5) as s, s.app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(1.8)
+    clock = FakeClock()  # idle time is the test's to give: the app's clock moves only on advance
+    async with (
+        staffed(tmp_path, idle=1.5, monotonic=clock) as s,
+        s.app.run_test(size=(80, 24)) as pilot,
+    ):
+        signin = s.app.screen
+        clock.advance(10)
+        await idle_checked(pilot, clock)
         assert isinstance(s.app.screen, SignInScreen)  # no lock before anyone signs in
+        assert s.app.screen is signin
         await sign_in(pilot, "c1")
-        for _ in range(4):  # keys keep it open
-            await pilot.pause(0.2)
+        for _ in range(4):  # keys keep it open: 4 s in all, never 1.5 s without a key
+            clock.advance(1.0)
+            await idle_checked(pilot, clock)
+            assert not s.app.locked
             await pilot.press("1")
         assert isinstance(s.app.screen, SellScreen)
-        await until(pilot, lambda: isinstance(s.app.screen, SignInScreen), seconds=6)
+        clock.advance(1.5)
+        await wait_for(pilot, lambda: isinstance(s.app.screen, SignInScreen), "the idle lock")
         assert s.app.locked
         await type_pin(pilot, None, PINS["c1"])
         assert isinstance(s.app.screen, SellScreen)
@@ -219,7 +235,7 @@ async def test_idle_lock(tmp_path: Path) -> None:
 async def start_refund(pilot: Pilot[None], s: Staffed) -> None:
     """F4, pick the redemption, refund all of it, print the voucher, confirm."""
     await pilot.press("f4", "enter", "enter", "enter", "enter")
-    await until(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
+    await wait_for(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
 
 
 async def test_a_refund_needs_a_supervisor(tmp_path: Path) -> None:
@@ -233,7 +249,7 @@ async def test_a_refund_needs_a_supervisor(tmp_path: Path) -> None:
         assert s.sent == [] and s.journal.search(kind="1voucher.refund") == []
 
         await burst(pilot, "c", "1", "enter")  # the cashier cannot approve their own refund
-        await until(pilot, lambda: "c1 is the cashier" in text(s.app, "#pin-error"))
+        await wait_for(pilot, lambda: "c1 is the cashier" in text(s.app, "#pin-error"))
         assert s.app.screen.step == "id"  # type: ignore[attr-defined]
         await type_pin(pilot, "c2", PINS["c2"])  # nor can another cashier
         assert "c2 is a cashier: a supervisor must approve" in text(s.app, "#pin-error")
@@ -242,7 +258,7 @@ async def test_a_refund_needs_a_supervisor(tmp_path: Path) -> None:
         assert isinstance(s.app.screen, ApprovalScreen) and s.sent == []
 
         await type_pin(pilot, "s1", PINS["s1"])  # each try is an id and a PIN
-        await until(pilot, lambda: getattr(s.app.screen, "step", "") == "outcome")
+        await wait_for(pilot, lambda: getattr(s.app.screen, "step", "") == "outcome")
         (refund,) = s.journal.search(kind="1voucher.refund")
         assert refund.state == "approved"
         assert (refund.cashier, refund.approved_by) == ("c1", "s1")
@@ -268,16 +284,16 @@ async def test_escape_sends_nothing_and_three_wrong_pins_lock_the_supervisor(
         await pilot.press("escape")
         screen = s.app.screen
         assert isinstance(screen, RefundScreen)
-        await until(pilot, lambda: screen.step == "confirm")
+        await wait_for(pilot, lambda: screen.step == "confirm")
         error = text(s.app, "#error")
         assert "Not approved" in error and "Nothing was sent" in error
         assert s.sent == [] and s.journal.search(kind="1voucher.refund") == []
         assert not s.app.busy
 
         await pilot.press("enter")  # confirm again: asked again
-        await until(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
+        await wait_for(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
         await pilot.press("escape")
-        await until(pilot, lambda: "Not approved" in text(s.app, "#error"))
+        await wait_for(pilot, lambda: "Not approved" in text(s.app, "#error"))
         assert s.sent == []
 
 
@@ -290,16 +306,16 @@ async def test_a_reprint_needs_a_supervisor(tmp_path: Path) -> None:
         assert isinstance(s.app.screen, JournalScreen) and s.app.screen.step == "details"
 
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
+        await wait_for(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
         await pilot.press("escape")
-        await until(pilot, lambda: "not approved" in text(s.app, "#error"))
+        await wait_for(pilot, lambda: "not approved" in text(s.app, "#error"))
         assert len(s.printer.printed) == printed
 
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
+        await wait_for(pilot, lambda: isinstance(s.app.screen, ApprovalScreen))
         await type_pin(pilot, "s1", PINS["s1"])
-        await until(pilot, lambda: len(s.printer.printed) > printed)
+        await wait_for(pilot, lambda: len(s.printer.printed) > printed)
         assert "COPY 1" in s.printer.printed[-1]
         (reprint,) = s.journal.reprints(sale.reference)  # who asked, who approved: kept
         assert (reprint.copy, reprint.cashier, reprint.approved_by) == (1, "c1", "s1")
-        await until(pilot, lambda: "approved by s1" in text(s.app, "#journal-details"))
+        await wait_for(pilot, lambda: "approved by s1" in text(s.app, "#journal-details"))

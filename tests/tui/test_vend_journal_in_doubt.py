@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Digits, OptionList, Static
 
 from receipts import PreviewPrinter
+from tests.tui.harness import wait_for
 from till.commands.output import ordered_tokens
 from till.config import load_settings
 from till.flash import FlashClient
@@ -55,26 +54,18 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             account_number="SANDBOX01",
             transport=sb.transport(),
         ) as client:
-            # The background resolver waits a minute: "retry now" is what settles in these tests.
+            # The background resolver waits an hour: "retry now" is what settles in these tests.
             engine = SaleEngine(
                 journal,
                 client,
                 store_id="S1",
                 terminal_id="T1",
                 training=True,
-                backoff=Backoff(base_ms=60_000, cap_ms=60_000),
+                backoff=Backoff(base_ms=3_600_000, cap_ms=3_600_000, jitter=0.0),
             )
             engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
             app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
             yield Rig(app, sb, journal, engine, printer)
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], limit: float = 5) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 def text_of(app: TillApp, selector: str) -> str:
