@@ -56,7 +56,8 @@ class Staff:
             )  # fmt: skip
             if settle:
                 journal.settle(new.reference, "approved", now=now_ms())
-        time.sleep(0.002)  # a report made next is a later millisecond (periods are [from, to))
+        while now_ms() <= new.created_at:  # a report made next is a later millisecond
+            time.sleep(0.001)  # (periods are [from, to)): wait for the clock, not a guess
         return new.reference
 
 

@@ -32,7 +32,7 @@ def serve(sb: Sandbox, host: str = "127.0.0.1", port: int = 8400, access_log: bo
 
 @contextmanager
 def running_sandbox(
-    sb: Sandbox, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
+    sb: Sandbox, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 120.0
 ) -> Iterator[str]:
     """Run uvicorn in a background thread on a (free) port; yields the base URL."""
     server = uvicorn.Server(_config(sb, host, port, access_log=False))
