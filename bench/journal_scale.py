@@ -10,6 +10,12 @@ Measured through the Journal API: `get` by reference, `search(mobile_number=)` a
 `count_open()` (< 20 ms), and file bytes per entry (< 1.5 KB). Baseline: a bare `SELECT` of the
 same columns by primary key on the same file, interleaved with the lookups.
 
+Integrity checks, against a bare `sqlite3.connect` + `PRAGMA user_version` of the same file in
+the same run: the header check alone, `Journal.open` (header, schema and the pages a new entry
+is written to: every open), `Journal.open(check="full")` (adds `PRAGMA quick_check`: every page,
+what a command that sells pays) warm, and cold after the file is evicted from the page cache,
+and `PRAGMA integrity_check` (also cross-checks every index; not used by the till) warm.
+
     python -m bench.journal_scale [--entries 1000000] [--lookups 2000] [--path FILE]
 """
 
@@ -30,7 +36,7 @@ from typing import Any
 
 from bench._common import header, median, ms, percentile, target_line
 from till.flash import FlashClient
-from till.journal import Entry, Journal
+from till.journal import Check, Entry, Journal, storage
 from till.journal.journal import _COLUMNS
 from till.sales import SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox
@@ -294,6 +300,73 @@ def startup(path: Path) -> tuple[float, int]:
     return elapsed, count
 
 
+def _bare_open(path: Path) -> float:
+    started = time.perf_counter()
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+    conn.execute("PRAGMA user_version").fetchone()
+    conn.close()
+    return time.perf_counter() - started
+
+
+def _timed_open(path: Path, check: Check) -> float:
+    started = time.perf_counter()
+    Journal.open(path, check=check).close()
+    return time.perf_counter() - started
+
+
+def _timed_header(path: Path) -> float:
+    started = time.perf_counter()
+    storage.check_header(path)
+    return time.perf_counter() - started
+
+
+def _timed_integrity(path: Path) -> float:
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+    started = time.perf_counter()
+    result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    elapsed = time.perf_counter() - started
+    conn.close()
+    if result != "ok":
+        raise RuntimeError(f"integrity_check: {result}")
+    return elapsed
+
+
+def checks(path: Path, args: argparse.Namespace) -> bool:
+    """What each integrity check costs on this journal, as ratios to a bare open."""
+    warm_cache(path)
+    runs = max(1, args.check_runs)
+    samples: dict[str, list[float]] = {"bare": [], "header": [], "fast": [], "full": []}
+    for _ in range(args.startups):  # the cheap ones interleaved, many times
+        samples["bare"].append(_bare_open(path))
+        samples["header"].append(_timed_header(path))
+        samples["fast"].append(_timed_open(path, "fast"))
+    for _ in range(runs):
+        samples["full"].append(_timed_open(path, "full"))
+    integrity = _timed_integrity(path)
+    evict(path)
+    cold_full = _timed_open(path, "full")
+    evict(path)
+    cold_fast = _timed_open(path, "fast")
+    base = median(samples["bare"])
+    rows = [
+        ("bare connect + user_version", base),
+        ("header check (every open)", median(samples["header"])),
+        ("Journal.open, fast (every open)", median(samples["fast"])),
+        (f"Journal.open, full: quick_check ({runs} runs)", median(samples["full"])),
+        ("PRAGMA integrity_check (1 run)", integrity),
+        ("Journal.open, fast, cold cache", cold_fast),
+        ("Journal.open, full, cold cache", cold_full),
+    ]
+    print(f"   integrity checks ({args.startups} runs of the cheap ones, warm unless said):")
+    print(f"   {'':44} {'median':>12} {'ratio':>10}")
+    for label, seconds in rows:
+        print(f"   {label:44} {ms(seconds):>12} {seconds / base:9.1f}x")
+    fast = median(samples["fast"])
+    good = fast < TARGET_STARTUP
+    print(target_line("Journal.open fast check (warm median)", ms(fast), "< 20 ms", good))
+    return good
+
+
 def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="bench-journal-", dir=args.tmpdir) as tmp:
         path = Path(args.path) if args.path else Path(tmp) / "journal.db"
@@ -409,6 +482,7 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
     good = per_entry < TARGET_BYTES
     ok &= good
     print(target_line("bytes per entry", f"{per_entry:.0f} B", "< 1536 B", good))
+    ok &= checks(path, args)
     return ok
 
 
@@ -417,6 +491,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=2000, help="lookups of each kind")
     parser.add_argument("--startups", type=int, default=20, help="warm start-up scans")
+    parser.add_argument(
+        "--check-runs", type=int, default=3, help="warm Journal.open(check='full') runs"
+    )
     parser.add_argument("--open-fraction", type=float, default=0.001, help="share left open")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--path", help="reuse (or build and keep) the journal at this path")

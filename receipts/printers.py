@@ -8,6 +8,8 @@ open only while its bytes go out. Any failure becomes a `PrintError`.
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,9 +66,13 @@ class PreviewPrinter:
 
     def print(self, document: Document) -> None:
         text = render_text(document, self.columns)
-        if self.path is not None:
+        if self.path is not None:  # it holds PINs: mode 0600, whatever the umask
             try:
-                with self.path.open("a", encoding="utf-8") as out:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                with open(fd, "a", encoding="utf-8") as out:
+                    info = os.fstat(fd)
+                    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                        os.fchmod(fd, 0o600)
                     out.write(text)
             except OSError as exc:
                 raise PrintError(f"preview file {self.path}: {exc.strerror}") from None
@@ -136,6 +142,18 @@ class EscposPrinter:
                     device.close()
 
 
+def private_file(path: str | Path) -> None:
+    """A receipt file (it holds PINs) that does not exist yet is made with mode 0600, and an
+    existing one that is looser is tightened; a device (/dev/usb/lp0) is left as it is."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        return
+    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o600)
+
+
 def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -191,7 +209,13 @@ def open_printer(
     elif kind == "file":
         if not device:
             raise PrintError("a file printer needs device (e.g. /dev/usb/lp0)")
-        connect = factory("File", devfile=device)
+        file_connect = factory("File", devfile=device)
+        devfile = device
+
+        def connect() -> Any:
+            private_file(devfile)
+            return file_connect()
+
         name = f"file {device}"
     elif kind == "cups":
         if not cups_name:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support import LOG_LINES, track_instances
+from till import logfile
+from till.configfile import default_log_path
 from till.flash import FlashClient
 from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+
+# Hypothesis times every example (200 ms by default) and calls slow data generation a failure; on
+# a loaded machine both fail correct tests. No test here measures speed.
+settings.register_profile("till", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("till")
 
 
 class _KeepEverything(logging.Handler):
@@ -46,6 +55,16 @@ def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def till_log(private_dirs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Where the till's log file goes in this test (its default place, in the private
+    XDG_STATE_HOME), at DEBUG; closed after the test. The last test reads every log file the
+    suite wrote, and fails on any secret in one."""
+    monkeypatch.setenv("TILL_LOG__LEVEL", "debug")
+    yield default_log_path()
+    logfile.close()
 
 
 @pytest.fixture

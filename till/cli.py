@@ -1,7 +1,8 @@
 """The `till` command: wires configuration, the Flash client and the sandbox together.
 
 Exit statuses: 0 success, 1 the operation failed (Flash unreachable, declined, ...),
-2 the configuration or the command line is wrong.
+2 the configuration or the command line is wrong, 3 a person is needed, 4-10 the journal file
+cannot be used (`till.commands.base.EXIT_STATUSES` lists each).
 """
 
 from __future__ import annotations
@@ -16,8 +17,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from till import __version__
-from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, fail
+from till import __version__, logfile
+from till.commands.base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    TillArgumentParser,
+    UsageError,
+    fail,
+    journal_status,
+    rands,
+    seconds,
+    whole_number,
+)
 from till.configfile import ConfigError, default_config_path, read_config_file
 from till.money import format_rands
 
@@ -153,6 +166,12 @@ def start_screens(config: Path | None, *, demo: bool) -> int:
         journal = journal_path(settings)
     else:
         settings, journal = PendingSettings(first, validate), first.journal_path
+    from till.journal import JournalFault, preflight
+
+    try:  # a journal path the screens could never use: said here, not on a screen
+        preflight(journal)
+    except JournalFault as exc:
+        return _fail(str(exc), journal_status(exc))
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(only_instance(journal))
@@ -169,6 +188,8 @@ def run_tui(settings: Settings | PendingSettings) -> int:
 
     app = TillApp(settings)
     app.run()
+    if app.journal_fault is not None:
+        return _fail(str(app.journal_fault), journal_status(app.journal_fault))
     if app.config_error:
         return _fail(app.config_error, EXIT_USAGE)
     return app.return_code or EXIT_OK  # a crash inside the screens is not a success
@@ -187,7 +208,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     sandbox = Sandbox(
         api_key=args.api_key,
         account_number=args.account or DEFAULT_ACCOUNT,
-        float_cents=round(args.float_rands * 100),
+        float_cents=args.float_cents,
         token_lifetime=args.token_lifetime,
         products_shape=args.products_shape,
         utility_shape=args.utility_shape,
@@ -215,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     from till.commands import staff as staff_commands
     from till.sandbox import DEFAULT_API_KEY
 
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = TillArgumentParser(
         prog="till", description="Point-of-sale till for Flash products (Partner API v4)."
     )
     parser.add_argument("--version", action="version", version=f"till {__version__}")
@@ -225,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="PATH",
         help=f"config file (default: {default_config_path()})",
+    )
+    parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=logfile.LEVELS,
+        default=None,
+        help="log file level for this run, instead of the config's [log] level",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -241,13 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="serve the Flash sandbox over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8400)
+    sandbox.add_argument("--port", type=whole_number(1, 65535), default=8400)
     sandbox.add_argument("--api-key", default=DEFAULT_API_KEY, help="the Basic key it accepts")
     sandbox.add_argument("--account", default=None, help="merchant account number")
     sandbox.add_argument(
-        "--float", dest="float_rands", type=float, default=1_000_000.0, help="float in rands"
+        "--float", dest="float_cents", type=rands, default="1000000", help="float in rands"
     )
-    sandbox.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
+    sandbox.add_argument(
+        "--token-lifetime", type=whole_number(1, 7 * 86_400), default=3600, help="seconds"
+    )
     sandbox.add_argument(
         "--fault",
         action="append",
@@ -255,8 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND=RATE",
         help="inject a fault into that share of transactions, e.g. drop=0.05 (repeatable)",
     )
-    sandbox.add_argument("--delay", type=float, default=5.0, help="seconds for delay faults")
-    sandbox.add_argument("--seed", type=int, default=None, help="seed for faults and PINs")
+    sandbox.add_argument(
+        "--delay", type=seconds(0, 3600), default=5.0, help="seconds for delay faults"
+    )
+    sandbox.add_argument(
+        "--seed", type=whole_number(0, 2**64 - 1), default=None, help="seed for faults and PINs"
+    )
     sandbox.add_argument("--products-shape", choices=["wrapped", "bare"], default="wrapped")
     sandbox.add_argument("--utility-shape", choices=["v4", "rev3"], default="v4")
     sandbox.set_defaults(func=cmd_sandbox)
@@ -265,13 +299,32 @@ def build_parser() -> argparse.ArgumentParser:
     journal_commands.add_parsers(sub)
     receipt_commands.add_parsers(sub)
     staff_commands.add_parsers(sub)
+    _log_level_everywhere(parser)
     return parser
 
 
-def _screens_only(argv: Sequence[str]) -> tuple[Path | None, bool] | None:
-    """(config, demo) when the command line just starts the screens (`till`, `till demo`, with
-    an optional --config): then no other command's code is imported, for a fast start."""
+def _log_level_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--log-level` after any subcommand too (`till journal show REF --log-level debug`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if "--log-level" not in child._option_string_actions:
+                    child.add_argument(
+                        "--log-level",
+                        type=str.lower,
+                        choices=logfile.LEVELS,
+                        default=argparse.SUPPRESS,
+                        help="log file level for this run",
+                    )
+                _log_level_everywhere(child)
+
+
+def _screens_only(argv: Sequence[str]) -> tuple[Path | None, bool, str | None] | None:
+    """(config, demo, log level) when the command line just starts the screens (`till`,
+    `till demo`, with an optional --config and --log-level): then no other command's code is
+    imported, for a fast start."""
     config: Path | None = None
+    level: str | None = None
     words = list(argv)
     rest: list[str] = []
     while words:
@@ -280,31 +333,50 @@ def _screens_only(argv: Sequence[str]) -> tuple[Path | None, bool] | None:
             config = Path(words.pop(0))
         elif word.startswith("--config="):
             config = Path(word.split("=", 1)[1])
+        elif word == "--log-level" and words:
+            level = words.pop(0).lower()
+        elif word.startswith("--log-level="):
+            level = word.split("=", 1)[1].lower()
         else:
             rest.append(word)
+    if level is not None and level not in logfile.LEVELS:
+        return None  # argparse says what is wrong with it
     if rest in ([], ["demo"]):
-        return config, rest == ["demo"]
+        return config, rest == ["demo"], level
     return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`till`: logs go to the till's log file (see `till.logfile`), never to the terminal."""
+    status = _main(argv)
+    problem = logfile.problem()
+    if problem:  # after the command: the screens have let go of the terminal by now
+        print(f"till: warning: {problem}", file=sys.stderr)
+    return status
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     quick = _screens_only(words)
     if quick is not None:
-        config, demo = quick
+        config, demo, level = quick
+        logfile.begin(level)
         try:
             return start_screens(config, demo=demo)
         except ConfigError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
-    from till.staff.users import StaffError  # the screens start without it
+    from till.journal import JournalError  # the screens start without these
+    from till.staff.users import StaffError
 
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse's usage errors and --help: a status, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command != "sandbox":  # the sandbox is a server of its own, not a till
+        logfile.begin(args.log_level)
     try:
         if args.command is None:
             return start_screens(args.config, demo=False)
@@ -313,8 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     except StaffError as exc:  # a wrong PIN, a locked or too-junior approver: nothing was done
         return _fail(f"{exc}; nothing was done", EXIT_FAILED)
+    except JournalError as exc:  # a fault of the journal file: its own status (EXIT_STATUSES)
+        return _fail(str(exc), journal_status(exc))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     return status
 
 

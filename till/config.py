@@ -8,6 +8,7 @@ the key and the file, so the CLI can print one clear line and exit 2.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from decimal import Decimal
@@ -34,6 +35,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from till import logfile
 from till.configfile import (
     APP_NAME,
     DEFAULT_IDLE_LOCK_SECONDS,
@@ -44,6 +46,7 @@ from till.configfile import (
     default_config_path,
     default_data_dir,
     default_journal_path,
+    default_log_path,
     env_name,
     read_config_file,
 )
@@ -61,6 +64,44 @@ __all__ = [
 
 PRODUCTION_BASE_URL = "https://api.flashswitch.flash-group.com"
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
+#: A number written as text (from the environment): ASCII digits, maybe a sign and a point.
+#: `int()`/`float()`/`Decimal()` would also take "٥٠", "５０", "1e3", "1_0" or "+5".
+_NUMBER_TEXT = re.compile(r"\+?[0-9]{1,12}(?:\.[0-9]{1,6})?")
+_HEX_ID = re.compile(r"(?:0[xX])?[0-9A-Fa-f]{1,4}")
+#: An API key goes into an HTTP header as it is: printable ASCII, no spaces.
+_KEY = re.compile(r"[!-~]{1,512}")
+
+
+def _plain_number(value: object) -> object:
+    """Numbers in the config: TOML's own (not true/false, not nan or inf), or text of ASCII
+    digits; anything else is refused before pydantic's lax parsing can read it as a number."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip(" \t")):
+        raise ValueError("must be a number written with the digits 0-9, e.g. 5 or 2.5")
+    return value
+
+
+def _plain_text(value: object) -> object:
+    """Free text (names printed on receipts and screens): no control or format characters,
+    which could move a terminal's cursor or drive a receipt printer."""
+    if isinstance(value, str) and any(not ch.isprintable() and ch != " " for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _plain_path(value: object) -> object:
+    """A file path: no NUL or other control character (no file is named so)."""
+    if isinstance(value, str | Path) and not str(value).isprintable():
+        raise ValueError("must be a file path without control characters")
+    return value
+
+
+Number = BeforeValidator(_plain_number)
+Text = BeforeValidator(_plain_text)
+PlainPath = BeforeValidator(_plain_path)
 
 
 def _alnum(value: str, *, what: str) -> str:
@@ -79,7 +120,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def _check_url(value: str, *, what: str) -> str:
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValueError(f"{what} must be a URL of printable ASCII characters (got {value!r})")
     parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise ValueError(f"{what} has a port that is not a number from 1 to 65535") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError(f"{what} must be a full URL such as https://host (got {value!r})")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
@@ -102,9 +149,9 @@ class TillSection(_Section):
 
     store_id: str = Field(max_length=16)
     terminal_id: str = Field(max_length=12)
-    store_name: str = ""
-    address_lines: list[str] = Field(default_factory=list)
-    vat_number: str = ""
+    store_name: Annotated[str, Text] = ""
+    address_lines: list[Annotated[str, Text]] = Field(default_factory=list)
+    vat_number: Annotated[str, Text] = ""
 
     @field_validator("store_id", "terminal_id")
     @classmethod
@@ -119,9 +166,9 @@ class FlashSection(_Section):
     token_url: str = "/token"
     account_number: str = ""
     api_key: SecretStr | None = None
-    api_key_file: Path | None = None
-    connect_timeout: float = Field(default=5.0, gt=0, le=120)
-    read_timeout: float = Field(default=30.0, gt=0, le=300)
+    api_key_file: Annotated[Path | None, PlainPath] = None
+    connect_timeout: Annotated[float, Number] = Field(default=5.0, gt=0, le=120)
+    read_timeout: Annotated[float, Number] = Field(default=30.0, gt=0, le=300)
 
     @field_validator("base_url")
     @classmethod
@@ -140,6 +187,13 @@ class FlashSection(_Section):
     def _account(cls, value: str) -> str:
         return _alnum(value, what="account_number") if value else value
 
+    @field_validator("api_key")
+    @classmethod
+    def _key_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _KEY.fullmatch(value.get_secret_value()):
+            raise ValueError("api_key must be printable ASCII without spaces")
+        return value
+
     @model_validator(mode="after")
     def _read_key_file(self) -> FlashSection:
         if self.api_key is None and self.api_key_file is not None:
@@ -151,6 +205,11 @@ class FlashSection(_Section):
                 ) from None
             if not key:
                 raise ValueError(f"api_key_file {str(self.api_key_file)!r} is empty")
+            if not _KEY.fullmatch(key):
+                raise ValueError(
+                    f"api_key_file {str(self.api_key_file)!r} must hold the key alone: "
+                    "printable ASCII without spaces"
+                )
             self.api_key = SecretStr(key)
         return self
 
@@ -162,7 +221,7 @@ class FlashSection(_Section):
 
 
 class JournalSection(_Section):
-    path: Path | None = None
+    path: Annotated[Path | None, PlainPath] = None
 
     @field_validator("path")
     @classmethod
@@ -176,11 +235,10 @@ class JournalSection(_Section):
 def _device_id(value: object) -> object:
     """USB ids are written in hex on the printer's label: accept "0x04b8", "04b8" or 1208."""
     if isinstance(value, str):
-        try:
-            return int(value, 16)
-        except ValueError:
-            raise ValueError("must be a hexadecimal USB id such as 0x04b8") from None
-    return value
+        if not _HEX_ID.fullmatch(value.strip(" \t")):  # int(x, 16) takes "٠٤b8", "4_b8"
+            raise ValueError("must be a hexadecimal USB id such as 0x04b8")
+        return int(value.strip(" \t"), 16)
+    return _plain_number(value)
 
 
 class PrinterSection(_Section):
@@ -188,18 +246,22 @@ class PrinterSection(_Section):
 
     kind: Literal["none", "preview", "usb", "serial", "network", "file", "cups"] = "preview"
     #: python-escpos capability profile: sets the columns (42 or 48 on 80 mm, 32 on 58 mm).
-    profile: str = "default"
-    columns: int | None = Field(default=None, ge=16, le=80)
-    usb_vendor_id: Annotated[int | None, BeforeValidator(_device_id)] = None
-    usb_product_id: Annotated[int | None, BeforeValidator(_device_id)] = None
-    serial_device: str | None = None
-    baudrate: int = 9600
-    host: str | None = None
-    port: int = Field(default=9100, ge=1, le=65535)
-    timeout: float = Field(default=3.0, gt=0, le=30)
-    device: str | None = None
-    cups_name: str | None = None
-    preview_path: Path | None = None
+    profile: Annotated[str, Text] = "default"
+    columns: Annotated[int | None, Number] = Field(default=None, ge=16, le=80)
+    usb_vendor_id: Annotated[int | None, BeforeValidator(_device_id)] = Field(
+        default=None, ge=0, le=0xFFFF
+    )
+    usb_product_id: Annotated[int | None, BeforeValidator(_device_id)] = Field(
+        default=None, ge=0, le=0xFFFF
+    )
+    serial_device: Annotated[str | None, PlainPath] = None
+    baudrate: Annotated[int, Number] = Field(default=9600, ge=300, le=4_000_000)
+    host: Annotated[str | None, Text] = None
+    port: Annotated[int, Number] = Field(default=9100, ge=1, le=65535)
+    timeout: Annotated[float, Number] = Field(default=3.0, gt=0, le=30)
+    device: Annotated[str | None, PlainPath] = None
+    cups_name: Annotated[str | None, Text] = None
+    preview_path: Annotated[Path | None, PlainPath] = None
     #: Open the cash drawer wired to the printer after each sale's receipt.
     drawer_kick: bool = False
 
@@ -227,12 +289,16 @@ class StaffSection(_Section):
     #: approve refunds, Cash Out PIN cancels, reprints and sales above `approval_above`.
     enabled: bool = False
     #: the users file (mode 0600); default: users.sqlite3 beside the journal.
-    users_path: Path | None = None
-    idle_lock_seconds: int = Field(default=DEFAULT_IDLE_LOCK_SECONDS, ge=15, le=86_400)
+    users_path: Annotated[Path | None, PlainPath] = None
+    idle_lock_seconds: Annotated[int, Number] = Field(
+        default=DEFAULT_IDLE_LOCK_SECONDS, ge=15, le=86_400
+    )
     #: rands; a sale above this needs a supervisor. 0 turns the limit off.
-    approval_above: Decimal = Field(default=Decimal("1000"), ge=0, decimal_places=2)
-    max_pin_attempts: int = Field(default=3, ge=1, le=10)
-    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    approval_above: Annotated[Decimal, Number] = Field(
+        default=Decimal("1000"), ge=0, le=10_000_000, decimal_places=2
+    )
+    max_pin_attempts: Annotated[int, Number] = Field(default=3, ge=1, le=10)
+    lockout_minutes: Annotated[int, Number] = Field(default=15, ge=1, le=1440)
 
     @property
     def approval_above_cents(self) -> int | None:
@@ -244,17 +310,41 @@ class StaffSection(_Section):
 class KeysSection(_Section):
     """Remap the keys that open each screen, e.g. `sell = "f1"` (Textual key names)."""
 
-    sell: str | None = None
-    redeem: str | None = None
-    refund: str | None = None
-    vend: str | None = None
-    cashout: str | None = None
-    journal: str | None = None
-    in_doubt: str | None = None
+    sell: Annotated[str | None, Text] = None
+    redeem: Annotated[str | None, Text] = None
+    refund: Annotated[str | None, Text] = None
+    vend: Annotated[str | None, Text] = None
+    cashout: Annotated[str | None, Text] = None
+    journal: Annotated[str | None, Text] = None
+    in_doubt: Annotated[str | None, Text] = None
 
 
 class TrainingSection(_Section):
     enabled: bool = False
+
+
+class LogSection(_Section):
+    """The till's log file, for the store's support desk: never a PIN, token or key in it."""
+
+    #: default: till.log in the user log directory (Linux: ~/.local/state/till/log).
+    path: Path | None = None
+    #: `till --log-level` overrides it for one run.
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("path")
+    @classmethod
+    def _names_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.name in ("", ".", ".."):
+            raise ValueError("must name the log file, e.g. /var/log/till/till.log")
+        return value
+
+    def resolved_path(self) -> Path:
+        return (self.path or default_log_path()).expanduser()
 
 
 class Settings(BaseSettings):
@@ -274,6 +364,7 @@ class Settings(BaseSettings):
     training: TrainingSection = Field(default_factory=TrainingSection)
     keys: KeysSection = Field(default_factory=KeysSection)
     staff: StaffSection = Field(default_factory=StaffSection)
+    log: LogSection = Field(default_factory=LogSection)
 
     # The parsed TOML file, and whether Flash credentials are needed; set on a throwaway
     # subclass by load_settings.
@@ -357,7 +448,6 @@ def load_settings(
     bound = type("BoundSettings", (Settings,), {"file_data": file_data, "need_flash": need_flash})
     try:
         settings: Settings = bound(**init)
-        return settings
     except SettingsError as exc:  # a section or a list from the environment that is not JSON
         section = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
         prefix = env_name(section).lower()
@@ -376,3 +466,5 @@ def load_settings(
             lines.append(f"{key}: {message}{source}" if key else message)
         where = config_file.where
         raise ConfigError(f"config error in {where}:\n  " + "\n  ".join(lines)) from None
+    logfile.settings_loaded(settings)  # the `till` command logs to its file from here on
+    return settings

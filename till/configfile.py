@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +37,20 @@ def default_journal_path() -> Path:
     return default_data_dir() / "journal.sqlite3"
 
 
+def default_log_path() -> Path:
+    """`[log] path` when the config does not say: the user log directory (Linux:
+    ~/.local/state/till/log/till.log)."""
+    return platformdirs.user_log_path(APP_NAME) / "till.log"
+
+
 def check_journal_file(path: Path) -> Path:
     """The journal must be a file, not a directory: ValueError otherwise."""
     if path.name in ("", ".", ".."):
         raise ValueError("must name the journal file, e.g. /var/lib/till/journal.sqlite3")
+    if not str(path).isprintable():
+        raise ValueError("must be a file path without control characters")
+    if any(len(os.fsencode(part)) > 255 for part in path.parts) or len(str(path)) > 4000:
+        raise ValueError("is too long for a file path")
     return path
 
 

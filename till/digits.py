@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 
 def ungroup(value: str) -> str:
-    """'1234 5678' -> '12345678': a PIN, meter or serial as typed or scanned, spaces out."""
-    return "".join(value.split())
+    """'1234 5678' -> '12345678': a PIN, meter or serial as typed or scanned, spaces out.
+
+    Only ASCII spaces, tabs and line ends go: any other character (an exotic space, a control
+    character, a digit of another script) is kept, for the request's check to refuse."""
+    return re.sub(r"[ \t\r\n]+", "", value)
 
 
 def group_digits(value: str, size: int = 4, sep: str = " ") -> str:

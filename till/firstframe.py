@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     from till.config import Settings
 
 #: The sections `Settings` has; other `TILL_` variables are not the till's (pydantic ignores them).
-SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff")
+SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff", "log")
 _TRUE = {"1", "on", "t", "true", "y", "yes"}
 _FALSE = {"0", "off", "f", "false", "n", "no"}
-_INT = re.compile(r"[+-]?\d+")
+_INT = re.compile(r"[+-]?[0-9]+")
 
 
 class _Unsure(Exception):

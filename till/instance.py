@@ -42,7 +42,7 @@ def only_instance(journal_path: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
-                holder = f" (process {pid})" if pid.isdigit() else ""
+                holder = f" (process {pid})" if pid.isascii() and pid.isdigit() else ""
                 raise TillAlreadyOpen(
                     f"this till is already open in another window{holder}: use that one, "
                     "or close it first"

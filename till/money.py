@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 
-_RANDS = re.compile(r"^\s*(?:R\s*)?(\d{1,9})(?:[.,](\d{1,2}))?\s*$", re.IGNORECASE)
+#: ASCII only: `\d` and `\s` would also take "٥٠" or "５０" (other scripts' digits) and
+#: exotic spaces, and a till must refuse those rather than read them as R50.
+_RANDS = re.compile(r"[ \t]*(?:[Rr][ \t]*)?([0-9]{1,9})(?:[.,]([0-9]{1,2}))?[ \t]*")
 
 
 def parse_rands(text: str) -> int:
     """'50', '50.00', '50,5' or 'R 12.50' -> cents; anything else raises ValueError.
 
-    No floats anywhere: '0.1' is 10 cents exactly.
+    No floats anywhere: '0.1' is 10 cents exactly. Only ASCII digits are money.
     """
     match = _RANDS.fullmatch(text)
     if match is None:
-        raise ValueError(f"{text.strip()!r} is not an amount in rands, e.g. 50 or 50.00")
+        raise ValueError(f"{text.strip(' ')!r} is not an amount in rands, e.g. 50 or 50.00")
     whole, fraction = match.group(1), match.group(2) or ""
     return int(whole) * 100 + int(fraction.ljust(2, "0") or "0")
 

@@ -138,6 +138,10 @@ async def open_engine(
 
     A `journal` already open (the screens open it first, to show it sooner) is used and left
     open; otherwise the till's journal is opened and closed here.
+
+    Selling starts with every page of the journal read (`PRAGMA quick_check`): a one-shot
+    command checks before its sale; the screens, open all day, check in the background and
+    the journal refuses every sale from the moment a bad page is found (see `Journal.open`).
     """
     from till.journal import Journal
     from till.sales import SaleEngine
@@ -146,7 +150,9 @@ async def open_engine(
         printer = open_receipt_printer(settings)
     own = journal is None
     if journal is None:
-        journal = Journal.open(journal_path(settings))
+        journal = Journal.open(journal_path(settings), check="full")
+    else:
+        journal.check_in_background()
     try:
         async with open_flash_client(settings, loopback=loopback) as client:
             engine = SaleEngine(

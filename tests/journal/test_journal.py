@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from till.journal import SCHEMA_VERSION, Journal, JournalError, NewEntry, SchemaTooNew
+from till.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    JournalCorrupt,
+    JournalError,
+    NewEntry,
+    SchemaTooNew,
+)
 from till.journal.schema import migrate
 
 
@@ -224,12 +231,15 @@ def test_open_entries_use_the_partial_index(journal: Journal) -> None:
 # -- migrations --------------------------------------------------------------------------------
 
 
-def test_opens_an_empty_file(tmp_path: Path) -> None:
+def test_refuses_an_empty_file_and_leaves_it(tmp_path: Path) -> None:
+    """The till makes a journal whole (under a temporary name, then linked): an empty file at
+    the path is a journal cut to nothing, not a new one to fill, so it is refused and kept."""
     path = tmp_path / "empty.sqlite3"
     path.touch()
-    with Journal.open(path) as j:
-        assert j._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert j.add(new(), now=1).state == "pending"
+    with pytest.raises(JournalCorrupt, match="empty"):
+        Journal.open(path)
+    assert path.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite3"]
 
 
 def test_upgrades_a_version_1_journal_and_keeps_its_entries(tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +19,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from till.commands.base import EXIT_FAILED, EXIT_OK, UsageError, fail, rands_option
+from till.commands.base import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    digits,
+    fail,
+    file_path,
+    mobile,
+    printable,
+    rands,
+    reference,
+    serial,
+    whole_number,
+)
 from till.commands.output import (
     KIND_LABELS,
     entry_json,
@@ -26,11 +42,9 @@ from till.commands.output import (
     local_time,
 )
 from till.config import load_settings
-from till.digits import ungroup
 from till.journal import Entry, Journal
 from till.money import rands_plain
 from till.runtime import journal_path
-from till.sales import normalize_mobile
 
 STATES = ("pending", "approved", "declined", "in_doubt")
 LIST_HEADER = ("time", "reference", "kind", "state", "amount", "attempts")
@@ -58,39 +72,63 @@ CSV_HEADER = (
 )
 #: An export takes every match; the journal's search wants a number.
 EXPORT_LIMIT = 10**12
+#: The most a listing or search shows (an export has no limit).
+MAX_LIMIT = 100_000
+#: Dates the desk may search: a typo such as 0001 or 9999 is refused, not computed with.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @contextmanager
 def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
-    with Journal.open(journal_path(load_settings(args.config, need_flash=False))) as journal:
+    """The till's journal, read where it is: never made by a command that only reads it."""
+    path = journal_path(load_settings(args.config, need_flash=False))
+    with Journal.open(path, create=False) as journal:
         yield journal
 
 
 def parse_day(text: str, option: str) -> datetime:
-    """'2026-11-24' -> that day's local midnight: the desk thinks in the store's days."""
+    """'2026-11-24' -> that day's local midnight: the desk thinks in the store's days.
+
+    ASCII digits only (strptime's own pattern also takes other scripts' digits)."""
     try:
-        return datetime.strptime(text, "%Y-%m-%d")
+        if not _DAY.fullmatch(text):
+            raise ValueError(text)
+        day = datetime.strptime(text, "%Y-%m-%d")
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(text)
     except ValueError:
         raise UsageError(f"{option}: {text!r} is not a date like 2026-11-24") from None
+    return day
 
 
-def _local_ms(day: datetime) -> int:
-    return int(day.astimezone().timestamp() * 1000)
+def day(text: str) -> datetime:
+    """An argparse type for --from and --to."""
+    try:
+        return parse_day(text, "date")
+    except UsageError:
+        raise argparse.ArgumentTypeError(
+            f"{printable(repr(text))} is not a date like 2026-11-24"
+        ) from None
+
+
+def _local_ms(midnight: datetime) -> int:
+    return int(midnight.astimezone().timestamp() * 1000)
 
 
 def search_filters(args: argparse.Namespace) -> dict[str, Any]:
     """The command line's filters as `Journal.search` keywords; `--to` includes that whole day."""
-    since = _local_ms(parse_day(args.from_date, "--from")) if args.from_date else None
+    since = _local_ms(args.from_date) if args.from_date is not None else None
     until = None
-    if args.to_date:
-        until = _local_ms(parse_day(args.to_date, "--to") + timedelta(days=1))
+    if args.to_date is not None:
+        until = _local_ms(args.to_date + timedelta(days=1))
     return {
         "reference": args.reference,
         "since": since,
         "until": until,
-        "amount": rands_option("--amount", args.amount) if args.amount is not None else None,
-        "mobile_number": normalize_mobile(args.mobile) if args.mobile else None,
-        "meter_number": ungroup(args.meter) if args.meter else None,
+        "amount": args.amount,
+        "mobile_number": args.mobile,
+        "meter_number": args.meter,
         "serial_number": args.serial,
         "kind": args.kind,
         "state": args.state,
@@ -119,6 +157,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """Every field of one entry; an unknown (well-formed) reference exits 1."""
     with _open_journal(args) as journal:
         entry = journal.get(args.reference)
         related = journal.related(args.reference) if entry is not None else []
@@ -185,6 +224,20 @@ def write_csv(entries: list[Entry], out: TextIO) -> None:
         writer.writerow(csv_row(entry))
 
 
+def open_private(path: Path) -> TextIO:
+    """An export file, mode 0600 whatever the umask (it names customers' numbers): created so,
+    or, if it is already a file with looser permissions, tightened before anything is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+        return open(fd, "w", newline="", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     filters = search_filters(args)
     with _open_journal(args) as journal:
@@ -194,7 +247,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     path = Path(args.csv)
     try:
-        with path.open("w", newline="", encoding="utf-8") as out:
+        with open_private(path) as out:
             write_csv(entries, out)
     except OSError as exc:
         return fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
@@ -207,13 +260,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print one JSON object instead")
     filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--reference", metavar="REF")
-    filters.add_argument("--from", dest="from_date", metavar="DATE", help="YYYY-MM-DD, local")
-    filters.add_argument("--to", dest="to_date", metavar="DATE", help="YYYY-MM-DD, inclusive")
-    filters.add_argument("--amount", metavar="RANDS")
-    filters.add_argument("--mobile", metavar="NUMBER")
-    filters.add_argument("--meter", metavar="NUMBER")
-    filters.add_argument("--serial", metavar="SERIAL")
+    filters.add_argument("--reference", type=reference, metavar="REF")
+    filters.add_argument(
+        "--from", dest="from_date", type=day, metavar="DATE", help="YYYY-MM-DD, local"
+    )
+    filters.add_argument(
+        "--to", dest="to_date", type=day, metavar="DATE", help="YYYY-MM-DD, inclusive"
+    )
+    filters.add_argument("--amount", type=rands, metavar="RANDS")
+    filters.add_argument("--mobile", type=mobile, metavar="NUMBER")
+    filters.add_argument("--meter", type=digits("a meter number", 1, 32), metavar="NUMBER")
+    filters.add_argument("--serial", type=serial, metavar="SERIAL")
     filters.add_argument("--kind", choices=sorted(KIND_LABELS), metavar="KIND")
     filters.add_argument("--state", choices=STATES)
 
@@ -222,18 +279,20 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     actions = journal.add_subparsers(dest="journal_action", metavar="ACTION")
 
     listing = actions.add_parser("list", help="newest first", parents=[out])
-    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    listing.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=20, metavar="N")
     listing.add_argument("--open", action="store_true", help="only pending and in-doubt")
     listing.set_defaults(func=cmd_list)
 
     show = actions.add_parser("show", help="every field of one entry", parents=[out])
-    show.add_argument("reference", metavar="REF")
+    show.add_argument("reference", type=reference, metavar="REF")
     show.set_defaults(func=cmd_show)
 
     search = actions.add_parser("search", help="find entries", parents=[out, filters])
-    search.add_argument("--limit", type=int, default=100, metavar="N")
+    search.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=100, metavar="N")
     search.set_defaults(func=cmd_search)
 
     export = actions.add_parser("export", help="CSV for email, without PINs", parents=[filters])
-    export.add_argument("--csv", required=True, metavar="FILE", help="'-' for standard output")
+    export.add_argument(
+        "--csv", type=file_path, required=True, metavar="FILE", help="'-' for standard output"
+    )
     export.set_defaults(func=cmd_export)

@@ -71,13 +71,17 @@ def rands_or_dash(cents: int | None) -> str:
     return "-" if cents is None else format_rands(cents)
 
 
+#: Cents as text: ASCII digits only ("²" and "٥" are digits to str.isdigit, not money).
+_ASCII_CENTS = re.compile(r"[0-9]{1,15}")
+
+
 def _cents_text(value: object) -> str:
     """Flash sends some cent amounts as numbers and some as strings: show both as rands."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
         return format_rands(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _ASCII_CENTS.fullmatch(value.strip()):
         return format_rands(int(value.strip()))
     return str(value)
 
@@ -85,7 +89,7 @@ def _cents_text(value: object) -> str:
 def _date(value: object) -> str:
     """An ISO timestamp's date is what a slip shows as the expiry."""
     text = str(value)
-    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else text
+    return text[:10] if re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else text
 
 
 def _rows(rows: Sequence[tuple[str, str]]) -> list[str]:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from receipts import Document, render_text
-from till.commands.base import EXIT_OK, EXIT_USAGE, fail
+from till.commands.base import EXIT_OK, EXIT_USAGE, fail, reference, user_id
 from till.config import Settings, load_settings
 from till.journal import Journal
 from till.runtime import journal_path, open_receipt_printer, slip_header
@@ -27,7 +27,7 @@ async def _print(
     printer = open_receipt_printer(settings)
     if printer is None:
         return fail('no printer is configured ([printer] kind = "none")')
-    with Journal.open(journal_path(settings)) as journal:
+    with Journal.open(journal_path(settings), create=False) as journal:
         entry = journal.get(reference)
         if entry is None:
             return fail(f"no journal entry with reference {reference}")
@@ -67,14 +67,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reprint = sub.add_parser(
         "reprint", help="print a sale's receipt again (marked COPY n once one has printed)"
     )
-    reprint.add_argument("reference")
+    reprint.add_argument("reference", type=reference)
     reprint.add_argument(
-        "--approver", metavar="ID", help="the supervisor approving it (needed when [staff] is on)"
+        "--approver",
+        type=user_id,
+        metavar="ID",
+        help="the supervisor approving it (needed when [staff] is on)",
     )
     reprint.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     reprint.set_defaults(func=cmd_reprint)
     slip = sub.add_parser(
         "slip", help="print the customer's 'not yet confirmed' slip for an in-doubt sale"
     )
-    slip.add_argument("reference")
+    slip.add_argument("reference", type=reference)
     slip.set_defaults(func=cmd_slip)

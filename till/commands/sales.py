@@ -18,8 +18,14 @@ from till.commands.base import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    digits,
     fail,
-    rands_option,
+    mobile,
+    rands,
+    reference,
+    serial,
+    user_id,
+    whole_number,
 )
 from till.commands.output import (
     format_outcome,
@@ -149,8 +155,16 @@ def verified_approver(settings: Settings, args: argparse.Namespace) -> str | Non
 # -- the commands -----------------------------------------------------------------------------
 
 
+#: Flash's product codes are positive 32-bit integers.
+PRODUCT_CODE = whole_number(1, 2**31 - 1)
+#: Every option's value is checked here, by argparse, before the journal is opened: only ASCII
+#: digits are numbers, amounts, PINs or meter numbers (see `till.commands.base`).
+PIN = digits("PIN", 16, 16)
+METER = digits("meter number", 1, 32)
+
+
 def cmd_sell(args: argparse.Namespace) -> int:
-    amount = rands_option("--amount", args.amount)
+    amount: int = args.amount
     product: str = args.product_kind
     code: int | None = args.product
     if product in ("gift", "eezi", "airtime") and code is None:
@@ -173,19 +187,19 @@ def cmd_sell(args: argparse.Namespace) -> int:
 
 
 def cmd_disburse(args: argparse.Namespace) -> int:
-    amount = rands_option("--amount", args.amount)
+    amount: int = args.amount
     return _run(args, lambda engine: engine.disburse_1voucher(amount))
 
 
 def cmd_redeem(args: argparse.Namespace) -> int:
-    amount = rands_option("--amount", args.amount) if args.amount is not None else 0
+    amount: int = args.amount if args.amount is not None else 0
     return _run(
         args, lambda engine: engine.redeem_1voucher(args.pin, amount, mobile_number=args.mobile)
     )
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
-    amount = rands_option("--amount", args.amount)
+    amount: int = args.amount
     return _run(
         args,
         lambda engine: engine.refund_1voucher(args.redemption, amount, mobile_number=args.mobile),
@@ -199,14 +213,14 @@ def cmd_cashout(args: argparse.Namespace) -> int:
 
 
 def cmd_meter(args: argparse.Namespace) -> int:
-    amount = rands_option("--amount", args.amount)
+    amount: int = args.amount
     return _run(args, lambda engine: engine.lookup_meter(args.meter, amount))
 
 
 def cmd_vend(args: argparse.Namespace) -> int:
     if args.amount is None and not args.fbe:
         raise UsageError("vend: --amount is required (or --fbe for free basic electricity)")
-    amount = rands_option("--amount", args.amount) if args.amount is not None else 0
+    amount: int = args.amount if args.amount is not None else 0
     return _run(args, lambda engine: engine.vend_utility(args.meter, amount, fbe=args.fbe))
 
 
@@ -251,12 +265,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     out.add_argument("--json", action="store_true", help="print one JSON object instead")
     out.add_argument(
         "--approver",
+        type=user_id,
         metavar="ID",
         help="a supervisor who approves this transaction (their PIN is asked); needed for "
         "refunds, cancels and large sales when [staff] is on",
     )
     out.add_argument(
         "--cashier",
+        type=user_id,
         metavar="ID",
         help="who makes this transaction; required when [staff] is on (their PIN is asked)",
     )
@@ -276,11 +292,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         ("cashout", "a Cash Out PIN (--product 300, at most R500)", False),
     ):
         kind = kinds.add_parser(name, help=text, parents=[out])
-        kind.add_argument("--amount", required=True, metavar="RANDS", help="e.g. 50 or 49.95")
+        kind.add_argument(
+            "--amount", type=rands, required=True, metavar="RANDS", help="e.g. 50 or 49.95"
+        )
         if name != "1voucher":
             kind.add_argument(
                 "--product",
-                type=int,
+                type=PRODUCT_CODE,
                 default=300 if name == "cashout" else None,
                 metavar="CODE",
                 help="Flash product code",
@@ -288,45 +306,55 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         else:
             kind.set_defaults(product=None)
         if needs_mobile:
-            kind.add_argument("--mobile", metavar="NUMBER", help="e.g. 0821234567")
+            kind.add_argument("--mobile", type=mobile, metavar="NUMBER", help="e.g. 0821234567")
         else:
             kind.set_defaults(mobile=None)
         kind.set_defaults(func=cmd_sell)
 
     disburse = sub.add_parser("disburse", help="pay out as a new 1Voucher", parents=[out])
-    disburse.add_argument("--amount", required=True, metavar="RANDS")
+    disburse.add_argument("--amount", type=rands, required=True, metavar="RANDS")
     disburse.set_defaults(func=cmd_disburse)
 
     redeem = sub.add_parser("redeem", help="redeem a customer's 1Voucher", parents=[out])
-    redeem.add_argument("--pin", required=True, help="the 16-digit 1Voucher PIN")
-    redeem.add_argument("--amount", metavar="RANDS", help="part of the value (default: all)")
-    redeem.add_argument("--mobile", metavar="NUMBER", help="send the change voucher by SMS")
+    redeem.add_argument("--pin", type=PIN, required=True, help="the 16-digit 1Voucher PIN")
+    redeem.add_argument(
+        "--amount", type=rands, metavar="RANDS", help="part of the value (default: all)"
+    )
+    redeem.add_argument(
+        "--mobile", type=mobile, metavar="NUMBER", help="send the change voucher by SMS"
+    )
     redeem.set_defaults(func=cmd_redeem)
 
     refund = sub.add_parser("refund", help="refund (part of) a 1Voucher redemption", parents=[out])
-    refund.add_argument("--redemption", required=True, metavar="REF", help="its reference")
-    refund.add_argument("--amount", required=True, metavar="RANDS")
-    refund.add_argument("--mobile", metavar="NUMBER", help="send the new voucher by SMS")
+    refund.add_argument(
+        "--redemption", type=reference, required=True, metavar="REF", help="its reference"
+    )
+    refund.add_argument("--amount", type=rands, required=True, metavar="RANDS")
+    refund.add_argument(
+        "--mobile", type=mobile, metavar="NUMBER", help="send the new voucher by SMS"
+    )
     refund.set_defaults(func=cmd_refund)
 
     cashout = sub.add_parser("cashout", help="cancel or look up a Cash Out PIN")
     actions = cashout.add_subparsers(dest="cashout_action", metavar="ACTION", required=True)
     cancel = actions.add_parser("cancel", help="cancel a Cash Out PIN sold here", parents=[out])
-    cancel.add_argument("--purchase", required=True, metavar="REF", help="the sale's reference")
+    cancel.add_argument(
+        "--purchase", type=reference, required=True, metavar="REF", help="the sale's reference"
+    )
     cancel.set_defaults(func=cmd_cashout)
     lookup = actions.add_parser("lookup", help="a Cash Out PIN's current status", parents=[out])
-    lookup.add_argument("--serial", required=True, metavar="S")
-    lookup.add_argument("--product", type=int, default=300, metavar="CODE")
+    lookup.add_argument("--serial", type=serial, required=True, metavar="S")
+    lookup.add_argument("--product", type=PRODUCT_CODE, default=300, metavar="CODE")
     lookup.set_defaults(func=cmd_cashout)
 
     meter = sub.add_parser("meter", help="look up a prepaid meter before vending", parents=[out])
-    meter.add_argument("--meter", required=True, metavar="NUMBER")
-    meter.add_argument("--amount", required=True, metavar="RANDS")
+    meter.add_argument("--meter", type=METER, required=True, metavar="NUMBER")
+    meter.add_argument("--amount", type=rands, required=True, metavar="RANDS")
     meter.set_defaults(func=cmd_meter)
 
     vend = sub.add_parser("vend", help="sell electricity or water tokens", parents=[out])
-    vend.add_argument("--meter", required=True, metavar="NUMBER")
-    vend.add_argument("--amount", metavar="RANDS", help="omit with --fbe")
+    vend.add_argument("--meter", type=METER, required=True, metavar="NUMBER")
+    vend.add_argument("--amount", type=rands, metavar="RANDS", help="omit with --fbe")
     vend.add_argument("--fbe", action="store_true", help="free basic electricity (amount 0)")
     vend.set_defaults(func=cmd_vend)
 

@@ -19,7 +19,16 @@ from pathlib import Path
 
 from receipts import PrintError, render_text
 from till.clock import now_ms
-from till.commands.base import EXIT_OK, UsageError, fail, rands_option
+from till.commands.base import (
+    EXIT_OK,
+    UsageError,
+    fail,
+    file_path,
+    plain_text,
+    rands,
+    user_id,
+    whole_number,
+)
 from till.config import Settings, load_settings
 from till.journal import Journal
 from till.money import format_rands
@@ -226,7 +235,7 @@ def format_cash(cash: ShiftCash) -> str:
 
 def cmd_shift_open(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    opening = rands_option("--float", args.float_rands)
+    opening: int = args.float_rands
     with open_users(settings) as store:
         try:
             cashier = authenticate(store, args, args.cashier, "cashier")
@@ -243,7 +252,7 @@ def cmd_shift_open(args: argparse.Namespace) -> int:
 
 def cmd_shift_close(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    counted = rands_option("--counted", args.counted_rands)
+    counted: int = args.counted_rands
     closer_id = args.as_user or args.cashier
     with open_users(settings) as store:
         try:
@@ -377,10 +386,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add = users_sub.add_parser(
         "add", parents=[pins], help="add a user (the first manager needs no sign-in)"
     )
-    add.add_argument("user_id", metavar="ID")
-    add.add_argument("--name", required=True)
+    add.add_argument("user_id", type=user_id, metavar="ID")
+    add.add_argument("--name", type=plain_text("a name", 60), required=True)
     add.add_argument("--role", choices=ROLES, required=True)
-    add.add_argument("--as", dest="as_user", metavar="ID", help="the manager adding them")
+    add.add_argument(
+        "--as", dest="as_user", type=user_id, metavar="ID", help="the manager adding them"
+    )
     add.set_defaults(func=cmd_users_add)
     listing = users_sub.add_parser("list", help="id, name, role, active, locked until")
     listing.set_defaults(func=cmd_users_list)
@@ -390,25 +401,36 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         ("set-pin", cmd_users_set_pin, "give a user a new PIN (also clears a lockout)"),
     ):
         action = users_sub.add_parser(name, parents=[pins], help=text)
-        action.add_argument("user_id", metavar="ID")
+        action.add_argument("user_id", type=user_id, metavar="ID")
         action.add_argument(
-            "--as", dest="as_user", metavar="ID", required=True, help="the manager doing it"
+            "--as",
+            dest="as_user",
+            type=user_id,
+            metavar="ID",
+            required=True,
+            help="the manager doing it",
         )
         action.set_defaults(func=func)
 
     shift = sub.add_parser("shift", help="open a cashier's shift with a float, close it counted")
     shift_sub = shift.add_subparsers(dest="shift_command", metavar="ACTION", required=True)
     opening = shift_sub.add_parser("open", parents=[pins], help="the cashier signs in")
-    opening.add_argument("--cashier", required=True, metavar="ID")
-    opening.add_argument("--float", dest="float_rands", required=True, metavar="RANDS")
+    opening.add_argument("--cashier", type=user_id, required=True, metavar="ID")
+    opening.add_argument("--float", dest="float_rands", type=rands, required=True, metavar="RANDS")
     opening.set_defaults(func=cmd_shift_open)
     closing = shift_sub.add_parser(
         "close", parents=[pins], help="count the drawer: expected vs counted cash"
     )
-    closing.add_argument("--cashier", required=True, metavar="ID")
-    closing.add_argument("--counted", dest="counted_rands", required=True, metavar="RANDS")
+    closing.add_argument("--cashier", type=user_id, required=True, metavar="ID")
     closing.add_argument(
-        "--as", dest="as_user", metavar="ID", help="a supervisor closing for the cashier"
+        "--counted", dest="counted_rands", type=rands, required=True, metavar="RANDS"
+    )
+    closing.add_argument(
+        "--as",
+        dest="as_user",
+        type=user_id,
+        metavar="ID",
+        help="a supervisor closing for the cashier",
     )
     closing.set_defaults(func=cmd_shift_close)
 
@@ -419,7 +441,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     z = report_sub.add_parser(
         "z", parents=[pins], help="close the day: numbered, stored, unchangeable"
     )
-    z.add_argument("--as", dest="as_user", metavar="ID", required=True, help="supervisor/manager")
+    z.add_argument(
+        "--as",
+        dest="as_user",
+        type=user_id,
+        metavar="ID",
+        required=True,
+        help="supervisor/manager",
+    )
     z.add_argument(
         "--override",
         action="store_true",
@@ -427,10 +456,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     z.set_defaults(func=cmd_report_z)
     show = report_sub.add_parser("show", help="print a stored Z report again (as COPY n)")
-    show.add_argument("number", type=int, metavar="N")
+    show.add_argument("number", type=whole_number(1, 10**9), metavar="N")
     show.set_defaults(func=cmd_report_show)
     for parser in (x, z, show):
-        parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the figures")
+        parser.add_argument("--csv", type=file_path, metavar="FILE", help="also write the figures")
 
 
 __all__ = ["add_parsers", "read_pin"]

@@ -360,7 +360,6 @@ class FlashClient:
         data = classify(answer, endpoint=endpoint.name, reference=reference)
 
         def unusable(problem: str) -> FlashUnusable:
-            log.warning("%s %s: approval unusable: %s", endpoint.name, reference or "", problem)
             return FlashUnusable(problem, endpoint=endpoint.name, reference=reference)
 
         if not isinstance(data, dict):

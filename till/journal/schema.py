@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
+
+from till.journal.errors import JournalFault
 
 _V1 = """
 CREATE TABLE entries (
@@ -132,8 +135,11 @@ MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _v3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNew(Exception):
+class SchemaTooNew(JournalFault):
     """The file was written by a newer till; opening it here could corrupt it."""
+
+    what = "was written by a newer version of the till"
+    advice = "upgrade the till software to use it; nothing was changed"
 
 
 def _statements(script: str) -> list[str]:
@@ -151,13 +157,16 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def migrate(conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION) -> int:
-    """Bring the journal to `upto` (default: current); returns the version it started at."""
+def migrate(
+    conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION, path: Path | str = "(journal)"
+) -> int:
+    """Bring the journal to `upto` (default: current); returns the version it started at.
+
+    `path` only names the file in a SchemaTooNew message."""
     start = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if start > SCHEMA_VERSION:
         raise SchemaTooNew(
-            f"journal schema version {start} is newer than this till understands "
-            f"({SCHEMA_VERSION}): upgrade the till software"
+            path, f"schema version {start}; this till understands up to {SCHEMA_VERSION}"
         )
     for version in range(start + 1, upto + 1):
         conn.execute("BEGIN IMMEDIATE")

@@ -44,7 +44,7 @@ from till.flash.models import (
     UtilityLookupRequest,
     UtilityPurchaseRequest,
 )
-from till.journal import Entry, Journal, JournalError, NewEntry
+from till.journal import Entry, Journal, JournalError, JournalFault, NewEntry
 from till.money import format_rands
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
@@ -233,6 +233,7 @@ class SaleEngine:
             raise _input_error(exc) from None
         self.hooks.journaled(entry)
         outcome = await self._attempt(entry, first=True)
+        _log_outcome(outcome)
         self._refresh_count()
         if outcome.status == "in_doubt":
             self._wake.set()
@@ -279,6 +280,8 @@ class SaleEngine:
         self._in_flight.add(entry.reference)
         try:
             return await self._send_and_settle(entry, first=first)
+        except JournalFault as exc:  # the file itself failed: Flash's answer was not recorded
+            raise exc.for_reference(entry.reference) from exc
         except JournalError:
             current = self.journal.get(entry.reference)
             assert current is not None
@@ -650,11 +653,14 @@ class SaleEngine:
                     try:
                         outcome = await self._attempt(entry, first=False)
                         outcome = await self._print_if_approved(outcome)
+                    except JournalFault:
+                        raise  # the journal itself: nothing more can be recorded, stop loudly
                     except Exception as exc:  # one bad entry must not stop the others
                         status = self._record_failure(entry, exc)
                         report.attention.append(entry.reference)
                     else:
                         status = outcome.status
+                        _log_outcome(outcome, resent=True)
                         if outcome.needs_attention:
                             report.attention.append(entry.reference)
                 bucket = {
@@ -715,6 +721,19 @@ class SaleEngine:
             await asyncio.wait({stopper, waker}, timeout=timeout, return_when="FIRST_COMPLETED")
             stopper.cancel()
             waker.cancel()
+
+
+def _log_outcome(outcome: Outcome, *, resent: bool = False) -> None:
+    """One line per answer, for the support desk: kind, reference, what happened (never a PIN:
+    the message is Flash's decline text, made safe, or the till's own words)."""
+    entry = outcome.entry
+    how = "resent, " if resent else ""
+    if outcome.status == "approved":
+        log.info("%s %s: %sapproved", entry.kind, entry.reference, how)
+    else:
+        level = logging.WARNING if outcome.status == "in_doubt" else logging.INFO
+        log.log(level, "%s %s: %s%s: %s", entry.kind, entry.reference, how, outcome.status,
+                outcome.message)  # fmt: skip
 
 
 def _serial_of(response: FlashResponse) -> str | None:

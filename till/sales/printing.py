@@ -52,7 +52,9 @@ class SlipPrinter:
         self.clock = clock
         self.drawer_kick = drawer_kick
 
-    async def _send(self, document: Document) -> str | None:
+    async def _send(self, document: Document, what: str) -> str | None:
+        """Print `document` (`what`: "receipt for REF", so the log names the sale); None, or
+        why it did not print."""
         if self.printer is None:
             return "no printer is configured"
         try:
@@ -61,8 +63,9 @@ class SlipPrinter:
             else:
                 self.printer.print(document)
         except PrintError as exc:
-            log.warning("receipt not printed: %s", exc)
+            log.warning("%s not printed: %s", what, exc)
             return str(exc)
+        log.info("%s printed on %s", what, self.printer.name)
         return None
 
     async def print_entry(
@@ -79,7 +82,8 @@ class SlipPrinter:
         document = slip_for(entry, self.header, copy=copy)
         if kick_drawer and self.drawer_kick:
             document = document + Document.of(DrawerKick())
-        error = await self._send(document)
+        what = f"receipt for {entry.reference}" + (f" (COPY {copy})" if copy else "")
+        error = await self._send(document, what)
         if error is not None and self.printer is None:
             return PrintOutcome(False, entry, document, copy, error)
         updated = self.journal.record_print(
@@ -110,5 +114,5 @@ class SlipPrinter:
         if not entry.is_open:  # settled meanwhile: the customer is owed a receipt, not a promise
             raise JournalError(f"{reference} is already {entry.state}: reprint its receipt")
         document = in_doubt_slip(entry, self.header)
-        error = await self._send(document)
+        error = await self._send(document, f"in-doubt slip for {reference}")
         return PrintOutcome(error is None, entry, document, 0, error)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
+from till import logfile
 from till.clock import now_ms
 from till.configfile import ConfigError
 from till.firstframe import FirstFrame, PendingSettings
@@ -49,9 +51,11 @@ from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRe
 
 if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
     from till.config import Settings
-    from till.journal import Journal
+    from till.journal import Journal, JournalFault
     from till.sales import SaleEngine
     from till.staff import Role, User, UserStore
+
+log = logging.getLogger("till.tui")
 
 #: Default keys per screen; `[keys]` in the config can remap them.
 DEFAULT_KEYS: dict[str, str] = {
@@ -114,10 +118,12 @@ class TillApp(App[None]):
         catalog_path: Path | None = None,
         users: UserStore | None = None,
         idle_lock_seconds: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """`settings` may still be pending: the screens paint from their first frame and the
         whole config is validated in the background before anything is sold. `users` and
-        `idle_lock_seconds` override the settings' (tests use a short idle)."""
+        `idle_lock_seconds` override the settings' (tests use a short idle); `monotonic` is the
+        clock the idle lock reads, in seconds (tests pass a fake one and move it on)."""
         super().__init__()
         if isinstance(settings, PendingSettings):
             self.first = settings.first
@@ -129,6 +135,8 @@ class TillApp(App[None]):
             self._load_settings = None
         #: Why the config was refused after the first frame (the app then exits with status 2).
         self.config_error: str | None = None
+        #: The journal could not be opened: the command line says so, with its exit status.
+        self.journal_fault: JournalFault | None = None
         #: Set once the config is validated (or refused) and, with staff, the users file opened.
         self._prepared = asyncio.Event()
         self.training = self.first.training
@@ -157,7 +165,8 @@ class TillApp(App[None]):
         )
         self.user: User | None = None
         self.locked = False
-        self._last_key = time.monotonic()
+        self._monotonic = monotonic
+        self._last_key = monotonic()
 
     @property
     def settings(self) -> Settings:
@@ -205,9 +214,14 @@ class TillApp(App[None]):
     async def on_mount(self) -> None:
         """Show the Sell screen first; the Flash client and engine start in the background."""
         if self._journal is None:
-            from till.journal import Journal
+            from till.journal import Journal, JournalFault
 
-            self._journal = Journal.open(self.first.journal_path)
+            try:
+                self._journal = Journal.open(self.first.journal_path)
+            except JournalFault as exc:  # said on the terminal, with its exit status
+                self.journal_fault = exc
+                self.call_after_refresh(self.exit, None, 1)  # once the Sell screen is up
+                return
             self._own_journal = True
         self.catalog = tuple(load_catalog(self.catalog_path))
         self.add_mode("sell", self._sell_factory)
@@ -231,6 +245,10 @@ class TillApp(App[None]):
             self._engine_started.set()
             self.exit(return_code=2)
             return
+        # The log file (logging.handlers, its directory) opens here, off the first frame.
+        log_problem = await asyncio.to_thread(logfile.open_log, settings)
+        if log_problem:
+            self.notify(f"No log file: {log_problem}", severity="warning", timeout=30)
         try:
             if self.staff_enabled and self._users is None:
                 self._users = await asyncio.to_thread(open_users, settings)
@@ -313,7 +331,7 @@ class TillApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self._last_key = time.monotonic()  # every key, whatever then handles it
+            self._last_key = self._monotonic()  # every key, whatever then handles it
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -325,7 +343,7 @@ class TillApp(App[None]):
         return not (self.locked and action in ("switch_mode", "lock"))
 
     def _check_idle(self) -> None:
-        if time.monotonic() - self._last_key >= self.idle_lock_seconds:
+        if self._monotonic() - self._last_key >= self.idle_lock_seconds:
             self.action_lock()
 
     def action_lock(self) -> None:
@@ -355,7 +373,7 @@ class TillApp(App[None]):
 
     def unlocked(self, user: User) -> None:
         self.locked = False
-        self._last_key = time.monotonic()
+        self._last_key = self._monotonic()
         self.pop_screen()
         self._refresh_identity()
 
@@ -404,6 +422,7 @@ class TillApp(App[None]):
         return True
 
     async def _transact(self, screen: Screen[None], call: Call) -> None:
+        from till.journal import JournalFault
         from till.sales import InputError
         from till.staff import ApprovalRequired
 
@@ -425,7 +444,12 @@ class TillApp(App[None]):
                         return
         except InputError as exc:
             screen.post_message(TransactionRefused(exc.message, exc.field))
+        except JournalFault as exc:  # the file itself: nothing more can be recorded or sold
+            log.error("journal fault: %s", exc)
+            self.notify(str(exc), title="STOP SELLING", severity="error", timeout=3600)
+            screen.post_message(TransactionRefused(f"STOP SELLING: {exc}"))
         except Exception as exc:  # the engine journals first, so a crash here loses nothing
+            log.error("transaction failed unexpectedly (%s)", type(exc).__name__, exc_info=exc)
             screen.post_message(TransactionRefused(f"Unexpected error: {exc}. Check F7/F8."))
         else:
             screen.post_message(TransactionDone(outcome))
