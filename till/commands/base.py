@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from till.money import parse_rands
 
@@ -125,34 +125,35 @@ def _refuse(text: str, what: str) -> NoReturn:
     raise argparse.ArgumentTypeError(f"{printable(repr(text))} is not {what}")
 
 
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: ASCII digits only, from `low` to `high` (no sign, no exponent)."""
-    what = f"a whole number from {low} to {high}"
+N = TypeVar("N", int, float)
 
-    def parse(text: str) -> int:
-        if not _ASCII_WHOLE.fullmatch(text):
+
+def _ranged(
+    pattern: re.Pattern[str], convert: Callable[[str], N], low: N, high: N, what: str
+) -> Callable[[str], N]:
+    """An argparse type: text that matches `pattern` (ASCII only), converted, in range."""
+
+    def parse(text: str) -> N:
+        if not pattern.fullmatch(text):
             _refuse(text, what)
-        value = int(text)
+        value = convert(text)
         if not low <= value <= high:
             _refuse(text, what)
         return value
 
     return parse
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """ASCII digits only, from `low` to `high` (no sign, no exponent)."""
+    return _ranged(_ASCII_WHOLE, int, low, high, f"a whole number from {low} to {high}")
 
 
 def seconds(low: float, high: float) -> Callable[[str], float]:
-    """An argparse type for a duration: ASCII digits with up to three decimals, in range."""
-    what = f"a number of seconds from {low:g} to {high:g}, e.g. 2.5"
-
-    def parse(text: str) -> float:
-        if not _DECIMAL.fullmatch(text):
-            _refuse(text, what)
-        value = float(text)
-        if not low <= value <= high:
-            _refuse(text, what)
-        return value
-
-    return parse
+    """A duration: ASCII digits with up to three decimals, in range."""
+    return _ranged(
+        _DECIMAL, float, low, high, f"a number of seconds from {low:g} to {high:g}, e.g. 2.5"
+    )
 
 
 def rands(text: str) -> int:
