@@ -6,20 +6,18 @@ see the `till_log` fixture), its rotations, the preview receipt file and the CSV
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from receipts import Document, PreviewPrinter, PrintError, Text, open_printer
-from tests.tui.harness import till_app
+from tests.tui.harness import till_app, wait_for
 from till import logfile
 from till.cli import _screens_only, build_parser, main
 from till.config import ConfigError, load_settings
@@ -296,30 +294,21 @@ def test_a_log_file_the_command_cannot_write_is_one_warning_after_it(
 # -- the screens ------------------------------------------------------------------------------
 
 
-async def wait_until(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    """Until `condition` holds; a generous deadline only so a broken till fails, not hangs."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while not condition():
-        assert loop.time() < deadline, "the condition never held"
-        await pilot.pause(0.02)
-
-
 async def test_the_screens_log_a_receipt_not_printed_with_its_reference(
     tmp_path: Path, till_log: Path
 ) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: till.app.catalog)
+        await wait_for(pilot, lambda: till.app.catalog)
 
         def jammed(document: object) -> None:
             raise PrintError("printer: paper jam")
 
         till.printer.print = jammed  # type: ignore[method-assign]
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
-        await wait_until(pilot, lambda: till.journal.search())
+        await wait_for(pilot, lambda: till.journal.search())
         (entry,) = till.journal.search()
         line = f"receipt for {entry.reference} not printed: printer: paper jam"
-        await wait_until(pilot, lambda: lines_with(till_log, line))
+        await wait_for(pilot, lambda: lines_with(till_log, line))
     pin = till.sandbox.sales_for(entry.reference)[0].pin
     assert pin and not lines_with(till_log, pin)
 
@@ -338,8 +327,8 @@ async def test_the_screens_log_a_failed_resolver_pass(tmp_path: Path, till_log: 
 
         engine.resolve = failing_once  # type: ignore[method-assign]
         async with till.app.run_test(size=(80, 24)) as pilot:
-            await wait_until(pilot, lambda: lines_with(till_log, "resolver pass failed"))
-            await wait_until(pilot, lambda: lines_with(till_log, "RuntimeError: journal is locked"))
+            await wait_for(pilot, lambda: lines_with(till_log, "resolver pass failed"))
+            await wait_for(pilot, lambda: lines_with(till_log, "RuntimeError: journal is locked"))
     (line,) = lines_with(till_log, "resolver pass failed")
     assert " ERROR till.sales " in line
 
