@@ -362,3 +362,19 @@ def test_bad_config_values_are_refused_before_anything(
     assert err.startswith("till: config error") and key in err and out == ""
     assert "\x1b" not in err
     assert sold.state() == before and len(sold.requests) == sent
+
+
+def test_a_mistyped_pin_is_never_echoed(sold: Trainee) -> None:
+    typo = "12345678123456789"  # one digit too many: still the customer's whole PIN
+    line = sold.refuses("redeem", "--pin", typo)
+    assert "16 digits" in line and "12345678" not in line
+
+
+def test_an_export_never_lands_on_the_journal_itself(sold: Trainee) -> None:
+    before = sold.state()
+    for target in (sold.journal_path, Path(f"{sold.journal_path}-wal")):
+        if not target.exists():
+            continue
+        status, _, err = sold.run("journal", "export", "--csv", str(target))
+        assert status == EXIT_USAGE and "is the till's journal" in err
+    assert sold.state() == before

@@ -6,10 +6,12 @@ stand-in in front of the sandbox, and checks the outcome, the journal and the pr
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -337,3 +339,142 @@ def test_an_unbounded_answer_is_cut_off_in_doubt_with_bounded_memory(
     print(f"{case}: peak {result['peak_kib']} KiB, control {control['peak_kib']} KiB")
     assert grew_kib < 16 * 1024, f"{case} grew the till by {grew_kib} KiB"
     assert result["journal_bytes"] < control["journal_bytes"] + 256 * 1024
+
+
+# -- found by review: answers that pass as approvals under another name or shape ---------------
+
+
+def _answer(change: Callable[[dict[str, Any]], None]) -> Callable[..., Reply | None]:
+    """Rewrite any approval (voucher or not) with `change`."""
+
+    def rewrite(path: str, request: dict[str, Any], reply: Reply) -> Reply | None:
+        body = json.loads(reply.body)
+        if body.get("responseCode") != 0:
+            return None
+        change(body)
+        return Reply.of(body)
+
+    return rewrite
+
+
+def _refund_pin_by_sms_to_someone_else(body: dict[str, Any]) -> None:
+    body["mobileNumber"] = "27000000000"
+    body["voucher"].pop("pin")
+
+
+def _snake_mobile(body: dict[str, Any]) -> None:
+    body["mobile_number"] = "27000000000"
+    body["voucher"].pop("pin")
+
+
+async def _refundable(engine: SaleEngine, stand_in: HostileFlash) -> str:
+    stand_in.rewrite = lambda path, request, reply: None
+    sale = await engine.sell_1voucher(5000)
+    pin = str((sale.response or {})["voucher"]["pin"])
+    redemption = await engine.redeem_1voucher(pin)
+    assert redemption.status == "approved"
+    return redemption.reference
+
+
+@pytest.mark.parametrize(
+    "change", [_refund_pin_by_sms_to_someone_else, _snake_mobile], ids=["sms", "snake_case"]
+)
+async def test_a_refund_asked_for_on_paper_must_come_with_its_pin(
+    till: tuple[SaleEngine, PreviewPrinter, HostileFlash], change: Callable[..., None]
+) -> None:
+    engine, printer, stand_in = till
+    redemption = await _refundable(engine, stand_in)
+    printed = len(printer.printed)
+    stand_in.rewrite = _answer(change)
+    outcome = await engine.refund_1voucher(redemption, 2000)
+    assert outcome.status == "in_doubt" and outcome.needs_attention, outcome.message
+    assert len(printer.printed) == printed
+
+
+async def test_a_change_voucher_must_come_with_its_pin(
+    till: tuple[SaleEngine, PreviewPrinter, HostileFlash],
+) -> None:
+    engine, _, stand_in = till
+    sale = await engine.sell_1voucher(5000)
+    pin = str((sale.response or {})["voucher"]["pin"])
+    stand_in.rewrite = _answer(lambda body: body["voucher"].pop("pin"))
+    outcome = await engine.redeem_1voucher(pin, 3000)  # R20 change, asked for on paper
+    assert outcome.status == "in_doubt" and "change voucher has no PIN" in outcome.message
+
+
+async def test_the_wrong_meter_under_its_snake_case_name_is_refused(
+    till: tuple[SaleEngine, PreviewPrinter, HostileFlash],
+) -> None:
+    engine, _, stand_in = till
+
+    def change(body: dict[str, Any]) -> None:
+        body["meter_info"] = body.pop("meterInfo")
+        body["meter_info"]["meterNumber"] = "99999999999"
+
+    stand_in.rewrite = _answer(change)
+    outcome = await engine.vend_utility("04040404040", 5000)
+    assert outcome.status == "in_doubt" and "meter number is not the one sent" in outcome.message
+
+
+async def test_a_meter_number_echoed_as_a_json_number_is_the_same_meter(
+    till: tuple[SaleEngine, PreviewPrinter, HostileFlash],
+) -> None:
+    engine, _, stand_in = till
+
+    def change(body: dict[str, Any]) -> None:
+        body["meterInfo"]["meterNumber"] = int(body["meterInfo"]["meterNumber"])
+
+    stand_in.rewrite = _answer(change)
+    outcome = await engine.vend_utility("04040404040", 5000)
+    assert outcome.status == "approved", outcome.message
+
+
+ENCODED = {
+    "UTF-8 BOM": (lambda body: b"\xef\xbb\xbf" + body, {}, "approved"),
+    "gzip": (lambda body: gzip.compress(body), {"Content-Encoding": "gzip"}, "approved"),
+    "gzip cut short": (
+        lambda body: gzip.compress(body)[:-8],
+        {"Content-Encoding": "gzip"},
+        "in_doubt",
+    ),
+    "gzip with junk after": (
+        lambda body: gzip.compress(body) + b"junk",
+        {"Content-Encoding": "gzip"},
+        "in_doubt",
+    ),
+    "raw deflate (not asked for)": (
+        lambda body: zlib.compress(body)[2:-4],
+        {"Content-Encoding": "deflate"},
+        "in_doubt",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ENCODED))
+async def test_how_an_approval_is_encoded(
+    till: tuple[SaleEngine, PreviewPrinter, HostileFlash], journal: Journal, case: str
+) -> None:
+    engine, printer, stand_in = till
+    encode, headers, status = ENCODED[case]
+
+    def rewrite(path: str, request: dict[str, Any], reply: Reply) -> Reply:
+        return Reply(200, encode(reply.body), {"Content-Type": "application/json", **headers})
+
+    stand_in.rewrite = rewrite
+    outcome = await engine.sell_1voucher(5000)
+    assert outcome.status == status, outcome.message
+    entry = journal.get(outcome.reference)
+    assert entry is not None
+    if status == "approved":  # journaled so that it reads back, and the receipt printed
+        assert entry.response is not None and entry.response["voucher"]["pin"]
+        assert len(printer.printed) == 1
+
+
+async def test_a_key_that_breaks_the_header_is_never_quoted(journal: Journal) -> None:
+    async with FlashClient(
+        base_url="http://127.0.0.1:9", api_key="SECRETKEY123\r\nX: y", account_number=ACC
+    ) as client:
+        engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1")
+        outcome = await engine.sell_1voucher(5000)
+    assert outcome.status == "not_sent"
+    assert "SECRETKEY123" not in outcome.message

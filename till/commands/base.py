@@ -185,15 +185,17 @@ def serial(text: str) -> str:
     return text
 
 
-def digits(what: str, low: int, high: int) -> Callable[[str], str]:
+def digits(what: str, low: int, high: int, *, secret: bool = False) -> Callable[[str], str]:
     """An argparse type for a PIN or meter number: ASCII digits, optionally in groups split
-    by single spaces; returns the digits alone."""
+    by single spaces; returns the digits alone. A `secret` (a PIN) is never echoed back: a typo
+    of one digit too many is still the customer's whole PIN."""
     size = f"exactly {low} digits" if low == high else f"{low} to {high} digits"
 
     def parse(text: str) -> str:
         compact = text.replace(" ", "")
         if not _GROUPED_DIGITS.fullmatch(text.strip(" ")) or not low <= len(compact) <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be {size} (got {printable(repr(text))})")
+            got = f"{len(text)} characters" if secret else printable(repr(text))
+            raise argparse.ArgumentTypeError(f"{what} must be {size} (got {got})")
         return compact
 
     return parse

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from till.commands.base import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     UsageError,
     digits,
     fail,
@@ -238,6 +239,22 @@ def open_private(path: Path) -> TextIO:
         raise
 
 
+def _is_a_journal_file(path: Path, journal: Path) -> bool:
+    """True if `path` names the journal or its log (by file identity, whatever the spelling):
+    an export opened there would truncate the record of every sale."""
+    try:
+        target = os.stat(path)
+    except OSError:
+        return False
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            if os.path.samestat(target, os.stat(f"{journal}{suffix}")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     filters = search_filters(args)
     with _open_journal(args) as journal:
@@ -246,6 +263,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_csv(entries, sys.stdout)
         return EXIT_OK
     path = Path(args.csv)
+    if _is_a_journal_file(path, journal.path):
+        return fail(f"{path} is the till's journal: export to another file", EXIT_USAGE)
     try:
         with open_private(path) as out:
             write_csv(entries, out)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from till.commands.base import (
     EXIT_ATTENTION,
@@ -35,8 +37,11 @@ from till.commands.output import (
 )
 from till.commands.receipts import show_preview
 from till.config import Settings, load_settings
+from till.journal import Entry
 from till.runtime import open_engine
 from till.sales import InputError, Outcome, SaleEngine
+
+log = logging.getLogger("till.commands")
 
 TRAINING_BANNER = "TRAINING MODE: built-in Flash sandbox, nothing here is a real voucher."
 #: Engine field names -> the option the cashier typed, so an error points at the right flag.
@@ -159,7 +164,7 @@ def verified_approver(settings: Settings, args: argparse.Namespace) -> str | Non
 PRODUCT_CODE = whole_number(1, 2**31 - 1)
 #: Every option's value is checked here, by argparse, before the journal is opened: only ASCII
 #: digits are numbers, amounts, PINs or meter numbers (see `till.commands.base`).
-PIN = digits("PIN", 16, 16)
+PIN = digits("PIN", 16, 16, secret=True)
 METER = digits("meter number", 1, 32)
 
 
@@ -224,6 +229,16 @@ def cmd_vend(args: argparse.Namespace) -> int:
     return _run(args, lambda engine: engine.vend_utility(args.meter, amount, fbe=args.fbe))
 
 
+def _shown_json(entry: Entry) -> dict[str, Any]:
+    """One settled entry for `till retry --json`; one that cannot be shown does not hide the
+    others' PINs."""
+    try:
+        return outcome_json(outcome_from_entry(entry))
+    except Exception as exc:  # its type only: the message could quote the entry's PIN
+        log.error("retry: %s could not be shown (%s)", entry.reference, type(exc).__name__)
+        return {"reference": entry.reference, "error": "could not be shown: see till journal show"}
+
+
 async def _retry(settings: Settings, *, as_json: bool) -> int:
     async with open_engine(settings) as engine:
         report = await engine.resolve(all_open=True)
@@ -241,7 +256,7 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
                     "flagged": report.flagged,
                     "attention": report.attention,
                     "open": left,
-                    "outcomes": [outcome_json(outcome_from_entry(e)) for e in entries],
+                    "outcomes": [_shown_json(e) for e in entries],
                 }
             )
         )

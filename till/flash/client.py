@@ -133,7 +133,7 @@ class FlashClient:
             transport=transport,
             verify=True,
             # Only encodings `wire.read_capped` inflates within its cap.
-            headers={"Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip"},
             follow_redirects=False,
         )
 
@@ -315,8 +315,12 @@ class FlashClient:
             raise not_sent(
                 f"could not connect to Flash ({type(exc).__name__}); nothing was sent"
             ) from None
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            raise not_sent(f"the request could not be made ({exc}); nothing was sent") from None
+        except httpx.UnsupportedProtocol as exc:
+            raise not_sent(f"bad Flash URL ({exc}); nothing was sent") from None
+        except httpx.LocalProtocolError as exc:  # its text quotes the header: not shown
+            raise not_sent(
+                f"the request could not be written ({type(exc).__name__}); nothing was sent"
+            ) from None
         except httpx.TimeoutException:
             raise in_doubt(
                 "Flash did not answer in time; the request may have been processed", "timeout"

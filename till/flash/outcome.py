@@ -3,6 +3,7 @@ bytes), or a token the till can use. Pure functions of an `Answer`; no I/O."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -90,8 +91,8 @@ def classify(
 
 def journal_text(answer: Answer) -> str:
     """Flash's body exactly as it came, unless making it safe changed it (then the safe one)."""
-    if not answer.altered:
-        try:
+    if not answer.altered and not answer.content.startswith(codecs.BOM_UTF8):
+        try:  # JSON also reads UTF-16/32 and a BOM; the journal reads back plain UTF-8 only
             return answer.content.decode("utf-8")
         except UnicodeDecodeError:
             pass

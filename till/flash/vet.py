@@ -15,10 +15,13 @@ import re
 from datetime import datetime
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
+from till.flash.models import MAX_AMOUNT_CENTS
 from till.flash.wire import safe_text
 
-#: An amount Flash echoes must be a whole number of cents no larger than any real sale.
-MAX_ECHOED_CENTS = 10**9
+#: An amount Flash echoes must be a whole number of cents no larger than the till may sell.
+MAX_ECHOED_CENTS = MAX_AMOUNT_CENTS
 ONE_VOUCHER_PIN = re.compile(r"[0-9]{16}")
 STS_TOKEN = re.compile(r"[0-9]{20}")
 OTHER_PIN = re.compile(r"[0-9]{6,32}")
@@ -72,6 +75,22 @@ def _check_amount(label: str, value: Any, sent: int | None, *, must_equal: bool)
     return None
 
 
+def _pin_or_sms(kind: str, sent: dict[str, Any], data: dict[str, Any]) -> str | None:
+    """A refund's new voucher, and a redemption's change, come with a PIN unless the till asked
+    for it by SMS (decided by what was sent, never by what came back)."""
+    if sent.get("mobileNumber") or kind not in ("1voucher.refund", "1voucher.redeem"):
+        return None
+    voucher = data.get("voucher")
+    if isinstance(voucher, dict) and voucher.get("pin") is not None:
+        return None
+    if kind == "1voucher.refund":
+        return "the refund voucher has no PIN, and it was not asked for by SMS"
+    # A redemption without change echoes the redeemed voucher (no PIN, the amount redeemed).
+    if isinstance(voucher, dict) and voucher.get("amount") not in (None, data.get("amount")):
+        return "the change voucher has no PIN, and it was not asked for by SMS"
+    return None
+
+
 def _check_voucher(kind: str, voucher: Any, sent_amount: int | None) -> str | None:
     if voucher is None:
         return None
@@ -117,14 +136,41 @@ def _check_tokens(tokens: Any) -> str | None:
 
 
 def _echo(label: str, value: Any, sent: Any) -> str | None:
-    """A field Flash echoes (mobile, meter) must be what was sent, when it is there at all."""
+    """A field Flash echoes (mobile, meter) must be what was sent, when it is there at all; a
+    number echoed as a JSON number has lost its leading zeros."""
     if value is None or sent is None or str(value) == str(sent):
+        return None
+    if type(value) is int and str(value) == str(sent).lstrip("0"):
         return None
     return f"the {label} is not the one sent"
 
 
-def unusable(kind: str, sent: dict[str, Any], data: dict[str, Any]) -> str | None:
+class _Twice(ValueError):
+    """The same field given twice, as camelCase and snake_case."""
+
+
+def _camel_keys(value: Any) -> Any:
+    """The answer with snake_case keys as the models read them (camelCase), so no field can
+    slip past these checks under its other name; a field given both ways is refused."""
+    if isinstance(value, list):
+        return [_camel_keys(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = to_camel(key) if "_" in key else key
+        if name in out:
+            raise _Twice(name)
+        out[name] = _camel_keys(item)
+    return out
+
+
+def unusable(kind: str, sent: dict[str, Any], answer: dict[str, Any]) -> str | None:
     """Why an approval of `sent` (the request body) cannot be trusted, or None if it can."""
+    try:
+        data: dict[str, Any] = _camel_keys(answer)
+    except _Twice as twice:
+        return f"it gives {safe_text(str(twice), limit=40)} twice"
     reference = data.get("reference")
     if reference != sent.get("reference"):
         if not isinstance(reference, str):
@@ -140,9 +186,11 @@ def unusable(kind: str, sent: dict[str, Any], data: dict[str, Any]) -> str | Non
     problem = _check_voucher(kind, data.get("voucher"), sent_amount)
     if problem:
         return problem
-    problem = _check_tokens(data.get("tokens"))
+    problem = _check_tokens(data.get("tokens")) or _pin_or_sms(kind, sent, data)
     if problem:
         return problem
+    if "meterInfo" in data and "meterinfo" in data:
+        return "it gives meterInfo twice"
     meter_info = data.get("meterInfo") or data.get("meterinfo")
     meter = meter_info.get("meterNumber") if isinstance(meter_info, dict) else None
     return _echo("mobile number", data.get("mobileNumber"), sent.get("mobileNumber")) or _echo(

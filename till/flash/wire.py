@@ -137,6 +137,8 @@ async def read_capped(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> 
         body += decoder.flush(_INFLATE_STEP)
         if len(body) > limit:
             raise BodyError(_too_large(limit))
+        if not decoder.eof or decoder.unused_data:  # cut short (no checksum), or junk after it
+            raise BodyError("is not validly compressed")
     return bytes(body)
 
 

@@ -670,7 +670,12 @@ class SaleEngine:
                 bucket.append(entry.reference)
 
             report.attempted = len(entries)
-            await asyncio.gather(*(settle(e) for e in entries))
+            # Every entry's attempt runs to its end, even when one meets a journal fault: what
+            # the others settled is recorded (and printed) before the fault is raised.
+            results = await asyncio.gather(*(settle(e) for e in entries), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
             self._refresh_count()
             if report.attempted:
                 log.info(
@@ -707,14 +712,16 @@ class SaleEngine:
     async def run_resolver(self, stop: asyncio.Event) -> None:
         """Background loop: settle due entries, then sleep until the next is due or woken."""
         while not stop.is_set():
+            timeout = 60.0
             try:
                 await self.resolve()
+                next_due = self.journal.next_due_at(
+                    training=self.training, excluding=self._in_flight
+                )
+                if next_due is not None:
+                    timeout = min(timeout, max(0.05, (next_due - self.clock()) / 1000))
             except Exception:  # keep retrying; the journal keeps every entry safe meanwhile
                 log.exception("resolver pass failed")
-            next_due = self.journal.next_due_at(training=self.training, excluding=self._in_flight)
-            timeout = 60.0
-            if next_due is not None:
-                timeout = min(timeout, max(0.05, (next_due - self.clock()) / 1000))
             self._wake.clear()
             stopper = asyncio.ensure_future(stop.wait())
             waker = asyncio.ensure_future(self._wake.wait())
