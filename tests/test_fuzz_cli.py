@@ -14,18 +14,16 @@ import argparse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.test_input import Counting, Trainee, write_training_config
+from tests.test_input import Trainee, make_trainee
 from till.commands import base
 from till.commands.base import EXIT_OK, EXIT_STATUSES, EXIT_USAGE, UsageError
 from till.commands.journal import MAX_LIMIT, STATES, parse_day
 from till.commands.output import KIND_LABELS
 from till.commands.sales import METER, PIN, PRODUCT_CODE
-from till.sandbox import Sandbox
 
 #: The journal's faults' statuses (4-10).
 JOURNAL_FAULTS = {status for status, _ in EXIT_STATUSES if 4 <= status <= 10}
@@ -168,18 +166,13 @@ SLOTS: list[tuple[str, list[str], Callable[[str], object]]] = [
 def till(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Trainee]:
-    """A training till with one sale journaled; no sandbox server can start."""
-    config, journal = write_training_config(tmp_path)
-    trainee = Trainee(config, journal, capsys)
-    transport = Sandbox.transport
-
-    def counted(self: Sandbox) -> httpx.AsyncBaseTransport:
-        return Counting(transport(self), trainee.requests)
+    """The counted training till of test_input with one sale journaled; no sandbox server can
+    start."""
+    trainee = make_trainee(tmp_path, monkeypatch, capsys)
 
     def no_server(*args: object, **kwargs: object) -> None:
         raise AssertionError("a fuzzed value started the sandbox server")
 
-    monkeypatch.setattr(Sandbox, "transport", counted)
     monkeypatch.setattr("till.sandbox.serve", no_server)
     monkeypatch.chdir(tmp_path)  # an export that got through would land here, not in the repo
     status, _, err = trainee.run("sell", "1voucher", "--amount", "50")

@@ -194,10 +194,10 @@ def write_training_config(tmp_path: Path) -> tuple[Path, Path]:
     return config, tmp_path / "j-training.sqlite3"
 
 
-@pytest.fixture
-def trainee(
+def make_trainee(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Trainee]:
+) -> Trainee:
+    """A training till whose in-process sandbox counts every request it is sent."""
     config, journal = write_training_config(tmp_path)
     till = Trainee(config, journal, capsys)
     transport = Sandbox.transport
@@ -206,7 +206,14 @@ def trainee(
         return Counting(transport(self), till.requests)
 
     monkeypatch.setattr(Sandbox, "transport", counted)
-    yield till
+    return till
+
+
+@pytest.fixture
+def trainee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Trainee]:
+    yield make_trainee(tmp_path, monkeypatch, capsys)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from receipts import Document, PreviewPrinter, PrintError, Text, open_printer
+from receipts import Document, PreviewPrinter, Text, open_printer
 from tests.tui.harness import till_app, wait_for
 from till import logfile
 from till.cli import _screens_only, build_parser, main
@@ -299,11 +299,7 @@ async def test_the_screens_log_a_receipt_not_printed_with_its_reference(
 ) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
-
-        def jammed(document: object) -> None:
-            raise PrintError("printer: paper jam")
-
-        till.printer.print = jammed  # type: ignore[method-assign]
+        till.jam_printer()
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
         await wait_for(pilot, lambda: till.journal.search())
         (entry,) = till.journal.search()

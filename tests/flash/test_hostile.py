@@ -67,6 +67,8 @@ async def till(
 
 
 def voucher_rewrite(change: Callable[[dict[str, Any]], None]) -> Callable[..., Reply | None]:
+    """Rewrite every approval Flash sends with `change`; declines pass as they are."""
+
     def rewrite(path: str, request: dict[str, Any], reply: Reply) -> Reply | None:
         body = json.loads(reply.body)
         if body.get("responseCode") != 0:
@@ -344,19 +346,6 @@ def test_an_unbounded_answer_is_cut_off_in_doubt_with_bounded_memory(
 # -- found by review: answers that pass as approvals under another name or shape ---------------
 
 
-def _answer(change: Callable[[dict[str, Any]], None]) -> Callable[..., Reply | None]:
-    """Rewrite any approval (voucher or not) with `change`."""
-
-    def rewrite(path: str, request: dict[str, Any], reply: Reply) -> Reply | None:
-        body = json.loads(reply.body)
-        if body.get("responseCode") != 0:
-            return None
-        change(body)
-        return Reply.of(body)
-
-    return rewrite
-
-
 def _refund_pin_by_sms_to_someone_else(body: dict[str, Any]) -> None:
     body["mobileNumber"] = "27000000000"
     body["voucher"].pop("pin")
@@ -385,7 +374,7 @@ async def test_a_refund_asked_for_on_paper_must_come_with_its_pin(
     engine, printer, stand_in = till
     redemption = await _refundable(engine, stand_in)
     printed = len(printer.printed)
-    stand_in.rewrite = _answer(change)
+    stand_in.rewrite = voucher_rewrite(change)
     outcome = await engine.refund_1voucher(redemption, 2000)
     assert outcome.status == "in_doubt" and outcome.needs_attention, outcome.message
     assert len(printer.printed) == printed
@@ -397,7 +386,7 @@ async def test_a_change_voucher_must_come_with_its_pin(
     engine, _, stand_in = till
     sale = await engine.sell_1voucher(5000)
     pin = str((sale.response or {})["voucher"]["pin"])
-    stand_in.rewrite = _answer(lambda body: body["voucher"].pop("pin"))
+    stand_in.rewrite = voucher_rewrite(lambda body: body["voucher"].pop("pin"))
     outcome = await engine.redeem_1voucher(pin, 3000)  # R20 change, asked for on paper
     assert outcome.status == "in_doubt" and "change voucher has no PIN" in outcome.message
 
@@ -411,7 +400,7 @@ async def test_the_wrong_meter_under_its_snake_case_name_is_refused(
         body["meter_info"] = body.pop("meterInfo")
         body["meter_info"]["meterNumber"] = "99999999999"
 
-    stand_in.rewrite = _answer(change)
+    stand_in.rewrite = voucher_rewrite(change)
     outcome = await engine.vend_utility("04040404040", 5000)
     assert outcome.status == "in_doubt" and "meter number is not the one sent" in outcome.message
 
@@ -424,7 +413,7 @@ async def test_a_meter_number_echoed_as_a_json_number_is_the_same_meter(
     def change(body: dict[str, Any]) -> None:
         body["meterInfo"]["meterNumber"] = int(body["meterInfo"]["meterNumber"])
 
-    stand_in.rewrite = _answer(change)
+    stand_in.rewrite = voucher_rewrite(change)
     outcome = await engine.vend_utility("04040404040", 5000)
     assert outcome.status == "approved", outcome.message
 

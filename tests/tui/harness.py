@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from receipts import PreviewPrinter
+from receipts import PreviewPrinter, PrintError
 from tests.support import HANG_SECONDS
 from till.config import Settings, load_settings
 from till.flash import FlashClient
@@ -63,6 +63,14 @@ class Till:
     journal: Journal
     printer: PreviewPrinter
     settings: Settings
+
+    def jam_printer(self) -> None:
+        """From now on every receipt fails as a jammed printer does."""
+
+        def jammed(document: object) -> None:
+            raise PrintError("printer: paper jam")
+
+        self.printer.print = jammed  # type: ignore[method-assign]
 
 
 def write_settings(tmp_path: Path, extra: str = "") -> Settings:

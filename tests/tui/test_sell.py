@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from receipts import PrintError
 from tests.support import hold_sandbox_delays
 from tests.tui.harness import Till, till_app, wait_for
 from till.sandbox import Fault, Sandbox
@@ -145,11 +144,7 @@ async def test_cannot_submit_twice_while_sending(
 async def test_a_sale_that_never_printed_is_listed_on_the_in_doubt_screen(tmp_path: Path) -> None:
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: till.app.catalog)
-
-        def jammed(document: object) -> None:
-            raise PrintError("printer: paper jam")
-
-        till.printer.print = jammed  # type: ignore[method-assign]
+        till.jam_printer()
         await pilot.press(*"1vou", "enter", *"50", "enter", "enter")
         await wait_for(pilot, lambda: sell_screen(till).step == "outcome")
         (entry,) = till.journal.search()
