@@ -20,6 +20,7 @@ from receipts.document import (
 from receipts.printers import (
     EscposPrinter,
     PreviewPrinter,
+    PrinterFault,
     PrinterKind,
     PrintError,
     PrinterStatus,
@@ -42,6 +43,7 @@ __all__ = [
     "Paragraph",
     "PreviewPrinter",
     "PrintError",
+    "PrinterFault",
     "PrinterKind",
     "PrinterStatus",
     "QRCode",

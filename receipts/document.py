@@ -21,11 +21,16 @@ class Title:
 
 @dataclass(frozen=True)
 class Text:
-    """One or more lines, wrapped at the paper width."""
+    """One or more lines, wrapped at the paper width.
+
+    `large` prints double width and double height (COPY n, TRAINING): half as many characters
+    fit a line, so it wraps at half the width.
+    """
 
     text: str
     align: Align = "left"
     bold: bool = False
+    large: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,11 @@ class BigCode:
 
 @dataclass(frozen=True)
 class Barcode:
-    """A 1-D barcode (CODE128 by default) of `data`, with its text beneath."""
+    """A 1-D barcode (CODE128) of `data`, with its text beneath, sized to the paper.
+
+    Printed only where the printer draws barcodes itself and one fits the printable width with
+    its quiet zones (`layout.barcode_plan`); otherwise nothing prints, and the preview says so.
+    """
 
     data: str
     symbology: str = "CODE128"

@@ -33,6 +33,7 @@ from receipts.document import (
     Text,
     Title,
 )
+from receipts.text import render_text
 
 DEFAULT_PROFILE = "default"  # 42 columns on 80 mm paper
 
@@ -77,14 +78,47 @@ def profile_columns(profile: str | None) -> int:
     return int(capabilities.get_profile(profile or DEFAULT_PROFILE).get_columns("a"))
 
 
+def media_of(capability: Any, columns: int | None = None) -> layout.Media:
+    """What a python-escpos capability profile puts on paper, at `columns` if overridden.
+
+    The printable width is the profile's `media.width.pixels` (dots); a profile that does not
+    know it (the "default" one) gets 12 dots a column of font A. Fewer columns than the profile
+    has (a 58 mm roll in an 80 mm printer's profile) narrow the dots in proportion. Barcodes
+    are drawn only by printers that draw them themselves (`barcodeB`: GS k with CODE128).
+    """
+    own = int(capability.get_columns("a"))
+    wanted = columns or own
+    media = capability.profile_data.get("media") or {}
+    pixels = (media.get("width") or {}).get("pixels")
+    if isinstance(pixels, int) and not isinstance(pixels, bool) and pixels > 0:
+        dots = pixels if wanted >= own else pixels * wanted // own
+    else:
+        dots = wanted * layout.FONT_A_DOTS
+    return layout.Media(wanted, dots, bool(capability.supports("barcodeB")))
+
+
+def profile_media(profile: str | None, columns: int | None = None) -> layout.Media:
+    """`media_of` a profile by name: what a preview passes to `render_text` to show exactly
+    what that printer prints."""
+    _, capabilities = escpos_modules()
+    return media_of(capabilities.get_profile(profile or DEFAULT_PROFILE), columns)
+
+
+def preview_text(document: Document, profile: str | None, columns: int | None = None) -> str:
+    """The text preview of what a printer of this profile prints: its columns, and a barcode
+    only where it prints one (none on a printer without hardware barcodes)."""
+    media = profile_media(profile, columns)
+    return render_text(document, media.columns, media)
+
+
 def render_escpos(document: Document, device: Any, columns: int | None = None) -> None:
     """Send `document` to a python-escpos printer object (Dummy, Usb, Network, ...)."""
-    width = columns or int(device.profile.get_columns("a"))
+    media = media_of(device.profile, columns)
     with quiet():
         device.hw("INIT")  # every job starts from a known state
         device.set(align="left", normal_textsize=True, bold=False)
         for block in document.blocks:
-            _block(device, block, width)
+            _block(device, block, media)
 
 
 def _lines(device: Any, lines: list[str]) -> None:
@@ -92,16 +126,22 @@ def _lines(device: Any, lines: list[str]) -> None:
         device.textln(line)
 
 
-def _block(device: Any, block: object, width: int) -> None:
+def _block(device: Any, block: object, media: layout.Media) -> None:
+    width = media.columns
     match block:
         case Title(text):
             device.set(align="center", bold=True, double_height=True)
             _lines(device, layout.wrap(text, width))
             device.set(align="left", bold=False, normal_textsize=True)
-        case Text(text, how, bold):
-            device.set(align=how, bold=bold)
-            _lines(device, layout.wrap(text, width))
-            device.set(align="left", bold=False)
+        case Text(text, how, bold, large):
+            if large:
+                device.set(align=how, bold=bold, double_width=True, double_height=True)
+                _lines(device, layout.wrap(text, max(1, width // 2)))
+                device.set(align="left", bold=False, normal_textsize=True)
+            else:
+                device.set(align=how, bold=bold)
+                _lines(device, layout.wrap(text, width))
+                device.set(align="left", bold=False)
         case Row(label, value, bold):
             device.set(align="left", bold=bold)
             _lines(device, layout.row(label, value, width))
@@ -115,15 +155,20 @@ def _block(device: Any, block: object, width: int) -> None:
             _lines(device, lines)
             device.set(align="left", bold=False, normal_textsize=True)
         case Barcode(data, symbology):
-            payload = data
-            if symbology.upper() == "CODE128" and not data.startswith("{"):
-                payload = "{B" + data
-            try:
-                device.barcode(payload, symbology, function_type="B", align_ct=True)
-            except Exception:  # the profile cannot print it (too wide, unsupported): text will do
-                device.set(align="center")
-                _lines(device, layout.wrap(data, width))
-            device.set(align="left")
+            # Sized from the printable dots; where none fits or the printer draws none, nothing
+            # prints (the text preview shows none either). Hardware only: python-escpos's
+            # software fallback would draw "{B..." as data, at a width no one chose.
+            plan = layout.barcode_plan(data, media, symbology)
+            if plan is not None:
+                device.barcode(
+                    plan.payload,
+                    "CODE128",
+                    width=plan.module,
+                    pos="BELOW",
+                    function_type="B",
+                    align_ct=True,
+                )
+                device.set(align="left")
         case QRCode(data):
             device.set(align="center")
             device.qr(data, native=True)

@@ -64,7 +64,8 @@ def journal_of(config: Path) -> Journal:
 def test_refund_needs_an_approver_and_records_them(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, out, _ = sale(config, capsys, monkeypatch, "redeem", "--pin", "1111111111111111")
+    status, out, _ = till(config, capsys, monkeypatch, "redeem", "--cashier", "C1",
+                          pins=f"1111111111111111\n{CASHIER_PIN}\n")  # fmt: skip
     assert status == 0
     redemption = reference_in(out)
 
@@ -148,3 +149,31 @@ def test_a_supervisor_selling_cannot_approve_their_own_sale(
     assert status == 2 and "not the cashier themself" in err
     with journal_of(config) as journal:
         assert journal.search() == []
+
+
+def test_a_sale_the_product_list_refuses_asks_nobody_for_a_pin(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the product's range (and over the approval limit): refused before the cashier's or
+    a supervisor's PIN is read (stdin stays unread) and before the journal is opened."""
+    pins = f"{CASHIER_PIN}\n{SUPERVISOR_PIN}\n"
+    status, out, err = till(config, capsys, monkeypatch, "sell", "1voucher", "--amount", "6000",
+                            "--cashier", "C1", "--approver", "S7", pins=pins)  # fmt: skip
+    assert status == 2 and out == ""
+    assert err.splitlines() == [
+        "till: --amount: the largest amount is R 5 000.00 for 1Voucher (nothing was sent)"
+    ]
+    assert sys.stdin.read() == pins  # no PIN was asked for
+    assert not (config.parent / "j-training.sqlite3").exists()
+
+
+def test_redeem_reads_the_voucher_pin_before_the_cashiers(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pins = f"1212121212121212\n{CASHIER_PIN}\n"  # the customer's 1Voucher PIN comes first
+    status, out, err = till(config, capsys, monkeypatch, "redeem", "--amount", "20",
+                            "--cashier", "C1", pins=pins)  # fmt: skip
+    assert status == 0, err
+    with journal_of(config) as journal:
+        entry = journal.get(reference_in(out))
+    assert entry is not None and entry.cashier == "C1" and entry.amount == 2000

@@ -7,13 +7,14 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.test_cli_sales import Till, reference_in, value_of, write_config
+from till import clock
 from till.cli import DEMO_FORCED, DEMO_IDENTITY, main
 from till.commands.output import IN_DOUBT_ADVICE, format_outcome
 from till.config import load_settings
@@ -42,7 +43,7 @@ def desk(
             == 0
         )
         assert t.run("vend", "--meter", "04141414141", "--amount", "100")[0] == 0
-        assert t.run("redeem", "--pin", "2403240324032403")[0] == 1
+        assert t.run("redeem", stdin="2403240324032403\n")[0] == 1
         sb.faults.inject(Fault("drop"))
         assert t.run("sell", "1voucher", "--amount", "75")[0] == 1
         yield t
@@ -66,6 +67,41 @@ def test_list_is_newest_first_with_limit_and_open(desk: Till) -> None:
     assert refs(desk.run("journal")[1]) == newest_first  # no action = list
     open_only = desk.run("journal", "list", "--open")[1]
     assert refs(open_only) == [newest_first[0]]
+
+
+def test_journal_without_an_action_takes_the_list_options(desk: Till) -> None:
+    """`till journal [--limit N] [--open] [--json]`, as the README documents it."""
+    newest_first = [e.reference for e in desk.entries()]
+    status, out, err = desk.run("journal", "--limit", "2")
+    assert status == 0, err
+    assert refs(out) == newest_first[:2]
+    status, out, err = desk.run("journal", "--open")
+    assert status == 0, err
+    assert refs(out) == [newest_first[0]]
+    status, data = desk.json("journal", "--open", "--limit", "1")
+    assert status == 0 and [e["reference"] for e in data["entries"]] == [newest_first[0]]  # type: ignore[attr-defined]
+    # given before `list`, the options still count (not overwritten by the action's defaults)
+    assert refs(desk.run("journal", "--limit", "1", "list")[1]) == newest_first[:1]
+
+
+def test_a_listing_hides_pins_without_pointing_at_nothing(desk: Till) -> None:
+    """`journal list --json` has no PIN "shown above" it: it says where to read one."""
+    sale = desk.entries()[-1]
+    (ledger,) = desk.sb.sales_for(sale.reference)
+    status, out, _ = desk.run("journal", "list", "--json")
+    assert status == 0 and ledger.pin and ledger.pin not in out
+    (listed,) = [e for e in json.loads(out)["entries"] if e["reference"] == sale.reference]
+    assert listed["response"]["voucher"]["pin"] == "(hidden: see till journal show)"
+    assert "shown above" not in out
+
+
+def test_show_never_prints_none(desk: Till) -> None:
+    """A field with no value reads '-': `approved by -`, never `approved by None`."""
+    for entry in desk.entries():
+        status, out, _ = desk.run("journal", "show", entry.reference)
+        assert status == 0
+        assert value_of(out, "approved by") == "-"
+        assert "None" not in out
 
 
 def test_show_prints_every_field_and_the_pin_grouped(desk: Till) -> None:
@@ -118,13 +154,13 @@ def test_search_by_each_criterion(desk: Till) -> None:
     assert found("--state", "declined") == [entries[1].reference]
     assert found("--kind", "1voucher.purchase", "--state", "approved") == [sale.reference]
 
-    today = date.today()
+    today = clock.local_date(clock.now_ms())  # the till's day, not the machine's
     assert len(found("--from", today.isoformat(), "--to", today.isoformat())) == 5
     assert found("--to", (today - timedelta(days=1)).isoformat()) == []
     assert found("--from", (today + timedelta(days=1)).isoformat()) == []
 
     status, data = desk.json("journal", "search", "--state", "in_doubt")
-    assert status == 0 and [e["reference"] for e in data["entries"]] == [entries[0].reference]  # type: ignore[union-attr, index]
+    assert status == 0 and [e["reference"] for e in data["entries"]] == [entries[0].reference]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

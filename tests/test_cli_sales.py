@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +27,17 @@ class Till:
     journal_path: Path
     capsys: pytest.CaptureFixture[str]
 
-    def run(self, *args: str) -> tuple[int, str, str]:
+    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        """`stdin` is what a script pipes in (a redeemed PIN is read from there, never argv)."""
         self.capsys.readouterr()
-        status = main(["--config", str(self.config), *args])
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            status = main(["--config", str(self.config), *args])
         captured = self.capsys.readouterr()
         return status, captured.out, captured.err
 
-    def json(self, *args: str) -> tuple[int, dict[str, object]]:
-        status, out, _ = self.run(*args, "--json")
+    def json(self, *args: str, stdin: str = "") -> tuple[int, dict[str, object]]:
+        status, out, _ = self.run(*args, "--json", stdin=stdin)
         return status, json.loads(out)
 
     def entries(self) -> list[Entry]:
@@ -137,7 +142,7 @@ def test_disburse_issues_a_voucher(till: Till) -> None:
 
 
 def test_redeem_full_value_without_amount(till: Till) -> None:
-    status, out, _ = till.run("redeem", "--pin", "1111 1111 1111 1111")
+    status, out, _ = till.run("redeem", stdin="1111 1111 1111 1111\n")
     assert status == 0
     assert value_of(out, "amount") == "R 100.00"
     assert "change PIN" not in out and "CHANGE VOUCHER" not in out
@@ -150,7 +155,7 @@ def test_sell_redeem_part_then_refund_that_redemption(till: Till) -> None:
     (sale,) = till.sb.sales_for(reference_in(out))
     assert sale.pin
 
-    status, out, _ = till.run("redeem", "--pin", sale.pin, "--amount", "20")
+    status, out, _ = till.run("redeem", "--pin", "-", "--amount", "20", stdin=sale.pin + "\n")
     assert status == 0, out
     redemption = reference_in(out)
     assert value_of(out, "change voucher") == "R 30.00"
@@ -167,14 +172,14 @@ def test_sell_redeem_part_then_refund_that_redemption(till: Till) -> None:
 
     # The redemption is used up now: the engine refuses before anything is sent.
     before = len(till.entries())
-    status, _, err = till.run("refund", "--redemption", redemption, "--amount", "1")
+    status, _, err = till.run("refund", "--redemption", redemption, "--amount", "5")
     assert status == 2 and "exceed" in err
     assert len(till.entries()) == before
 
 
 def test_partial_redemption_by_sms_names_the_number(till: Till) -> None:
     status, out, _ = till.run(
-        "redeem", "--pin", "1212121212121212", "--amount", "20", "--mobile", "082 123 4567"
+        "redeem", "--amount", "20", "--mobile", "082 123 4567", stdin="1212121212121212\n"
     )
     assert status == 0
     assert value_of(out, "change voucher") == "R 230.00"
@@ -244,7 +249,7 @@ def test_vend_arrears_recovery_is_shown(till: Till) -> None:
 
 
 def test_decline_shows_flashs_message_and_journals_it(till: Till) -> None:
-    status, out, _ = till.run("redeem", "--pin", "2401240124012401")
+    status, out, _ = till.run("redeem", stdin="2401240124012401\n")
     assert status == 1
     assert out.startswith("DECLINED")
     assert "already been used" in value_of(out, "Flash says")
@@ -260,7 +265,7 @@ def test_json_output_carries_reference_status_and_code(till: Till) -> None:
     reference = data["reference"]
     assert isinstance(reference, str) and till.sb.sales_for(reference)
 
-    status, data = till.json("redeem", "--pin", "2405240524052405")
+    status, data = till.json("redeem", stdin="2405240524052405\n")
     assert status == 1
     assert data["status"] == "declined" and data["code"] == 2405
 
@@ -269,10 +274,14 @@ def test_json_output_carries_reference_status_and_code(till: Till) -> None:
     ("args", "expected"),
     [
         (["sell", "1voucher", "--amount", "5o"], "--amount"),
-        (["sell", "1voucher", "--amount", "0"], "more than R0.00"),
-        (["sell", "cashout", "--amount", "600"], "R500.00"),
-        (["redeem", "--pin", "1234"], "--pin: PIN must be exactly 16 digits"),
-        (["redeem", "--pin", "1111111111111111", "--amount", "abc"], "--amount"),
+        (["sell", "1voucher", "--amount", "0"], "smallest amount is R 5.00"),
+        (["sell", "cashout", "--amount", "600"], "largest amount is R 500.00 for Cash Out PIN"),
+        (["sell", "1voucher", "--amount", "6000"], "largest amount is R 5 000.00 for 1Voucher"),
+        (["sell", "gift", "--product", "400", "--amount", "100"], "not a gift voucher"),
+        (["sell", "gift", "--product", "203", "--amount", "50"], "only amount is R 100.00"),
+        (["disburse", "--amount", "4"], "smallest amount is R 5.00"),
+        (["redeem", "--pin", "1111111111111111"], "never taken on the command line"),
+        (["redeem", "--amount", "abc"], "--amount"),
         (
             ["sell", "airtime", "--product", "400", "--mobile", "12345", "--amount", "29"],
             "--mobile",
@@ -374,3 +383,151 @@ def test_cash_out_lookup_never_shows_the_pin(till: Till) -> None:
     status, out, _ = till.run("cashout", "lookup", "--serial", serial)
     assert status == 0 and serial in out
     assert sale.pin not in out.replace(" ", "")
+
+
+# -- a customer's 1Voucher PIN: asked for or piped in, never a word of the command line -------
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal has it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_pin_on_the_command_line_is_refused_and_never_echoed(till: Till) -> None:
+    status, out, err = till.run("redeem", "--pin", "1111111111111111", "--amount", "20")
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1 and "never taken on the command line" in err
+    assert "--pin -" in err and "1111" not in err
+    assert not till.journal_path.exists() and till.sb.ledger == []
+
+
+def test_redeem_asks_for_the_pin_without_echo_at_a_terminal(
+    till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    asked: list[str] = []
+
+    def no_echo(prompt: str = "") -> str:
+        asked.append(prompt)
+        return "1111 1111 1111 1111"
+
+    monkeypatch.setattr(getpass, "getpass", no_echo)
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    till.capsys.readouterr()
+    status = main(["--config", str(till.config), "redeem"])
+    out = till.capsys.readouterr().out
+    assert status == 0, out
+    assert asked == ["Customer's 1Voucher PIN: "]
+    assert till.sb.voucher("1111111111111111").status == "Redeemed"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (["redeem"], "", "no 1Voucher PIN on stdin"),
+        (["redeem", "--pin", "-"], "\n", "PIN must be exactly 16 digits"),
+        (["redeem"], "12345678123456789\n", "PIN must be exactly 16 digits"),
+        (["redeem", "--pin", "-"], "1111-1111-1111-1111\n", "PIN must be exactly 16 digits"),
+    ],
+)
+def test_a_bad_pin_on_stdin_is_refused_before_anything(
+    till: Till, args: list[str], stdin: str, expected: str
+) -> None:
+    status, out, err = till.run(*args, stdin=stdin)
+    assert status == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith("till: --pin: ") and expected in err
+    assert "12345678" not in err  # a typo is still the customer's whole PIN
+    assert not till.journal_path.exists() and till.sb.ledger == []
+
+
+# -- the product list: out-of-range amounts and wrong product codes never reach Flash ----------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["sell", "1voucher", "--amount", "6000"], "largest amount is R 5 000.00 for 1Voucher"),
+        (["sell", "gift", "--product", "400", "--amount", "100"], "is Vodacom Pinless Airtime"),
+        (["sell", "gift", "--product", "999", "--amount", "100"], "(200, 201, 202, 203)"),
+        (["sell", "eezi", "--product", "500", "--amount", "2000"], "largest amount is R 1 000"),
+        (
+            ["sell", "airtime", "--product", "200", "--mobile", "0821234567", "--amount", "29"],
+            "product 200 is Takealot Gift Voucher, not pinless airtime",
+        ),
+        (["sell", "cashout", "--amount", "10"], "smallest amount is R 20.00 for Cash Out PIN"),
+        (["disburse", "--amount", "6000"], "largest amount is R 5 000.00 for 1Voucher"),
+    ],
+)
+def test_the_product_list_refuses_before_the_journal_is_opened(
+    till: Till, args: list[str], expected: str
+) -> None:
+    arrived: list[str] = []
+    till.sb.on_request = lambda path, body: arrived.append(path)
+    status, out, err = till.run(*args)
+    assert status == 2 and out == ""
+    assert err.splitlines() == [err.strip()] and expected in err and "nothing was sent" in err
+    assert not till.journal_path.exists()  # not even opened: nothing to journal
+    assert arrived == [] and till.sb.ledger == []
+
+
+def _saved_list(till: Till) -> Path:
+    from till.firstframe import catalog_file
+
+    return catalog_file(till.journal_path)
+
+
+def test_a_command_fetches_the_product_list_once_and_keeps_it(till: Till) -> None:
+    status, _, err = till.run("sell", "1voucher", "--amount", "50")
+    assert status == 0, err
+    saved = json.loads(_saved_list(till).read_text(encoding="utf-8"))
+    assert {"kind": "1voucher", "code": 100, "name": "1Voucher", "minimum": 500,
+            "maximum": 500_000} in saved  # fmt: skip
+
+
+def test_the_saved_product_list_is_what_a_sale_is_checked_on(till: Till) -> None:
+    """The list the screens (or an earlier command) saved decides, while it is under a day old;
+    an older one is fetched again from Flash."""
+    import os
+    import time
+
+    saved = _saved_list(till)
+    small = {"kind": "1voucher", "code": 100, "name": "1Voucher", "minimum": 500, "maximum": 10_000}
+    saved.write_text(json.dumps([small]), encoding="utf-8")
+    status, _, err = till.run("sell", "1voucher", "--amount", "150")
+    assert status == 2 and "largest amount is R 100.00 for 1Voucher" in err
+    assert till.sb.ledger == []
+
+    two_days_ago = time.time() - 2 * 86_400
+    os.utime(saved, (two_days_ago, two_days_ago))
+    status, _, err = till.run("sell", "1voucher", "--amount", "150")
+    assert status == 0, err  # Flash's own list (R 5 000.00) was fetched, and kept
+    assert '"maximum": 500000' in saved.read_text(encoding="utf-8")
+
+
+def test_without_any_product_list_flash_judges_the_sale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Flash cannot list its products (and none is saved): the sale is still made."""
+    from till.flash import FlashClient, FlashInDoubt
+
+    async def unlisted(self: FlashClient) -> None:
+        raise FlashInDoubt("no answer", cause="timeout", endpoint="products")
+
+    monkeypatch.setattr(FlashClient, "list_products", unlisted)
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    sb = Sandbox(seed=7)
+    with running_sandbox(sb) as base_url:
+        config, _ = write_config(tmp_path, base_url)
+        status = main(["--config", str(config), "sell", "1voucher", "--amount", "50"])
+    assert status == 0, capsys.readouterr()
+    assert len(sb.ledger) == 1
+
+
+def test_a_json_decline_carries_the_body_flash_sent(till: Till) -> None:
+    status, data = till.json("redeem", stdin="2405240524052405\n")
+    assert status == 1 and data["status"] == "declined"
+    response = data["response"]
+    assert isinstance(response, dict) and response["responseCode"] == 2405

@@ -2,7 +2,8 @@
 
 Exit statuses: 0 success, 1 the operation failed (Flash unreachable, declined, ...),
 2 the configuration or the command line is wrong, 3 a person is needed, 4-10 the journal file
-cannot be used (`till.commands.base.EXIT_STATUSES` lists each).
+cannot be used, 11 `till printer test` found a printer fault (`till.commands.base.EXIT_STATUSES`
+lists each).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from till import logfile
+from till import clock, logfile
 from till.configfile import (
     APP_NAME,
     DEFAULT_IDLE_LOCK_SECONDS,
@@ -152,11 +152,20 @@ class TillSection(_Section):
     store_name: Annotated[str, Text] = ""
     address_lines: list[Annotated[str, Text]] = Field(default_factory=list)
     vat_number: Annotated[str, Text] = ""
+    #: The IANA zone every screen, command, receipt, report and export shows times in, and
+    #: whose midnights divide the days a search or report asks for (never the machine's zone).
+    timezone: str = clock.DEFAULT_ZONE
 
     @field_validator("store_id", "terminal_id")
     @classmethod
     def _ids_alnum(cls, value: str, info: ValidationInfo) -> str:
         return _alnum(value, what=str(info.field_name))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        clock.zone(value)  # UnknownZone (a ValueError) names the problem
+        return value
 
 
 class FlashSection(_Section):
@@ -317,6 +326,7 @@ class KeysSection(_Section):
     cashout: Annotated[str | None, Text] = None
     journal: Annotated[str | None, Text] = None
     in_doubt: Annotated[str | None, Text] = None
+    disburse: Annotated[str | None, Text] = None
 
 
 class TrainingSection(_Section):
@@ -467,4 +477,5 @@ def load_settings(
         where = config_file.where
         raise ConfigError(f"config error in {where}:\n  " + "\n  ".join(lines)) from None
     logfile.settings_loaded(settings)  # the `till` command logs to its file from here on
+    clock.use_zone(settings.till.timezone)  # every time shown from here on is in this zone
     return settings

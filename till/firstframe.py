@@ -44,6 +44,13 @@ def journal_file(path: Path, *, training: bool) -> Path:
     return path.with_name(f"{path.stem}-training{path.suffix}") if training else path
 
 
+def catalog_file(journal: Path) -> Path:
+    """The product list the till caches beside its journal: the training journal's is its
+    own (`catalog-training.json`), so the sandbox's products never price a live sale."""
+    training = journal.stem.endswith("-training")
+    return journal_file(journal.with_name("catalog.json"), training=training)
+
+
 @dataclass(frozen=True)
 class FirstFrame:
     """The few settings the first frame shows or opens."""

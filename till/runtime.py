@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from till.firstframe import journal_file
+from till.firstframe import catalog_file, journal_file
 
 if TYPE_CHECKING:  # imported where used, so the screens can start before them
-    from receipts import ReceiptPrinter
+    from receipts import Document, ReceiptPrinter
     from till.config import Settings
     from till.flash import FlashClient
     from till.journal import Journal
@@ -84,14 +84,35 @@ def open_receipt_printer(settings: Settings) -> ReceiptPrinter | None:
 
 
 def slip_header(settings: Settings) -> SlipHeader:
-    from till.slips import SlipHeader
+    """The top of every slip, with the products named as the till's cached catalog names them
+    (the Sell screen saves it beside the journal; without it, slips name products by kind)."""
+    from till.slips import SlipHeader, catalog_names
 
+    try:
+        products = catalog_names(catalog_path(settings).read_bytes())
+    except OSError:
+        products = {}
     return SlipHeader(
         store_name=settings.till.store_name or settings.till.store_id,
         address_lines=tuple(settings.till.address_lines),
         vat_number=settings.till.vat_number,
         terminal_id=settings.till.terminal_id,
+        products=products,
     )
+
+
+def receipt_preview(settings: Settings, document: Document) -> str:
+    """What this till's printer prints, as text: its columns, and a barcode only where it
+    prints one. Every preview on a screen or a terminal comes from here."""
+    from receipts.escpos import preview_text
+
+    return preview_text(document, settings.printer.profile, settings.printer.columns)
+
+
+def catalog_path(settings: Settings) -> Path:
+    """The product list the screens cache beside the journal (`catalog.json`, training's its
+    own)."""
+    return catalog_file(journal_path(settings))
 
 
 def journal_path(settings: Settings) -> Path:

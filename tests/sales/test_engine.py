@@ -14,10 +14,12 @@ import pytest
 
 import till.sales.engine as engine_module
 from tests.support import HANG_SECONDS, ModuleAs, hold_sandbox_delays, until
-from till.flash import FlashClient, FlashNotSent
+from till.flash import FlashClient, FlashDeclined, FlashNotSent
 from till.journal import Journal
 from till.sales import Backoff, EngineHooks, InputError, ResolveReport, SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox, running_sandbox
+from till.staff import ApprovalPolicy
+from till.tui.catalog import sale_items
 
 KEY_CHANGE_METER = "04141414141"
 
@@ -442,3 +444,89 @@ async def test_a_cash_out_pin_cannot_be_cancelled_twice(engine: SaleEngine) -> N
     assert (await engine.cancel_cash_out_pin(bought.reference)).status == "approved"
     with pytest.raises(InputError, match="already cancelled"):
         await engine.cancel_cash_out_pin(bought.reference)
+
+
+# -- the product list: one check (till.sales.products) before anything is written or sent -----
+
+
+@pytest.fixture
+async def listed_engine(journal: Journal, client: FlashClient) -> SaleEngine:
+    """An engine fed with the product list the account's Flash gives (as the commands feed it)."""
+    return make_engine(journal, client, products=sale_items(await client.list_products()))
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "words"),
+    [
+        (lambda e: e.sell_1voucher(600_000), "amount", "largest amount is R 5 000.00"),
+        (lambda e: e.sell_1voucher(400), "amount", "smallest amount is R 5.00"),
+        (lambda e: e.disburse_1voucher(600_000), "amount", "largest amount is R 5 000.00"),
+        (lambda e: e.sell_gift_voucher(400, 5000), "product_code", "not a gift voucher"),
+        (lambda e: e.sell_gift_voucher(999, 5000), "product_code", "200, 201, 202, 203"),
+        (lambda e: e.sell_gift_voucher(203, 5000), "amount", "only amount is R 100.00"),
+        (lambda e: e.sell_gift_voucher(201, 300_000), "amount", "R 2 000.00"),
+        (lambda e: e.sell_eezi_voucher(200, 5000), "product_code", "not an Eezi voucher"),
+        (lambda e: e.sell_airtime(200, "0821234567", 2900), "product_code", "not pinless"),
+        (lambda e: e.sell_airtime(401, "0821234567", 200_000), "amount", "R 1 000.00"),
+        (lambda e: e.sell_cash_out_pin(300, 1000), "amount", "smallest amount is R 20.00"),
+        (lambda e: e.sell_cash_out_pin(500, 5000), "product_code", "not a Cash Out PIN"),
+    ],
+)
+async def test_the_product_list_refuses_before_anything_is_written_or_sent(
+    listed_engine: SaleEngine,
+    sandbox: Sandbox,
+    journal: Journal,
+    call: Any,
+    field: str,
+    words: str,
+) -> None:
+    arrived: list[str] = []
+    sandbox.on_request = lambda path, body: arrived.append(path)
+    with pytest.raises(InputError) as caught:
+        await call(listed_engine)
+    assert caught.value.field == field and words in caught.value.message
+    assert journal.search() == [] and arrived == [] and sandbox.ledger == []
+
+
+async def test_what_the_product_list_allows_is_sold(listed_engine: SaleEngine) -> None:
+    for outcome in [
+        await listed_engine.sell_1voucher(500_000),
+        await listed_engine.sell_gift_voucher(203, 10_000),
+        await listed_engine.sell_airtime(401, "0821234567", 500),
+        await listed_engine.sell_cash_out_pin(300, 50_000),
+    ]:
+        assert outcome.status == "approved", outcome.message
+
+
+async def test_without_a_product_list_flash_judges(engine: SaleEngine) -> None:
+    """No list (none fetched or cached): the sale goes to Flash, which declines it (2204)."""
+    outcome = await engine.sell_1voucher(600_000)
+    assert outcome.status == "declined" and outcome.code == 2204
+
+
+async def test_a_refused_sale_asks_no_supervisor_first(
+    journal: Journal, client: FlashClient
+) -> None:
+    """Above the approval limit and out of range: refused, never sent to a supervisor."""
+    products = sale_items(await client.list_products())
+    engine = make_engine(journal, client, products=products, policy=ApprovalPolicy(sale_limit=100))
+    with pytest.raises(InputError) as caught:
+        await engine.sell_1voucher(600_000)
+    assert caught.value.field == "amount" and journal.search() == []
+
+
+async def test_a_decline_journals_the_body_flash_sent(
+    engine: SaleEngine, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = '{"responseCode":2204,"responseMessage":"Amount out of range"}'
+
+    async def declines(*args: Any, **kwargs: Any) -> Any:
+        exc = FlashDeclined("Amount out of range", code=2204, http_status=400)
+        exc.body = body  # type: ignore[attr-defined]  # what till.flash is to keep (see below)
+        raise exc
+
+    monkeypatch.setattr(engine.client, "exchange", declines)
+    outcome = await engine.sell_1voucher(5000)
+    assert outcome.status == "declined" and outcome.code == 2204
+    assert outcome.response == json.loads(body)
+    assert journal.get(outcome.reference).response == json.loads(body)  # type: ignore[union-attr]

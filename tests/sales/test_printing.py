@@ -77,7 +77,7 @@ async def test_receipt_prints_only_after_the_journal_holds_the_pin(
     seen: list[tuple[int, bool]] = []
 
     class Watching(PreviewPrinter):
-        def print(self, document: object) -> None:  # type: ignore[override]
+        def print(self, document: object) -> None:
             (entry,) = journal.search(kind="1voucher.purchase")
             seen.append(
                 (entry.print_count, entry.state == "approved" and entry.response is not None)
@@ -162,7 +162,7 @@ async def test_an_unexpected_printer_error_leaves_the_sale_approved(
     journal: Journal, client: FlashClient
 ) -> None:
     class Broken(PreviewPrinter):
-        def print(self, document: object) -> None:  # type: ignore[override]
+        def print(self, document: object) -> None:
             raise RuntimeError("driver crashed")
 
     engine = engine_with(journal, client, Broken())
@@ -170,3 +170,58 @@ async def test_an_unexpected_printer_error_leaves_the_sale_approved(
     assert outcome.status == "approved" and "not printed" in (outcome.print_error or "")
     assert journal.get(outcome.reference).state == "approved"  # type: ignore[union-attr]
     assert [e.reference for e in journal.unprinted()] == [outcome.reference]
+
+
+async def test_the_cashier_is_told_what_is_wrong_with_the_printer_and_what_to_do(
+    journal: Journal, client: FlashClient
+) -> None:
+    from tests.receipts.standin_printer import StandinPrinter
+    from till.tui.widgets import outcome_details
+
+    with StandinPrinter(paper="out") as standin:
+        printer = open_printer("network", host="127.0.0.1", port=standin.port, timeout=1)
+        outcome = await engine_with(journal, client, printer).sell_1voucher(5000)
+    assert outcome.status == "approved"
+    shown = " ".join(outcome_details(outcome).split())
+    assert f"Receipt NOT printed: paper out on network 127.0.0.1:{standin.port}" in shown
+    assert "load a new roll, then F7 / Ctrl+R" in shown
+
+
+def test_a_reprint_the_printer_refused_is_not_a_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.receipts.standin_printer import StandinPrinter
+
+    base = (
+        '[till]\nstore_id = "S1"\nterminal_id = "T1"\nstore_name = "Corner Shop"\n'
+        f'[journal]\npath = "{tmp_path / "j.sqlite3"}"\n[training]\nenabled = true\n'
+    )
+    preview = tmp_path / "preview.toml"
+    preview.write_text(base)
+    assert main(["--config", str(preview), "sell", "1voucher", "--amount", "20"]) == 0
+    sold = capsys.readouterr().out
+    reference = next(line.split()[-1] for line in sold.splitlines() if "reference" in line)
+
+    def on(standin: StandinPrinter) -> str:
+        config = tmp_path / f"network-{standin.port}.toml"
+        config.write_text(
+            base + f'[printer]\nkind = "network"\nhost = "127.0.0.1"\nport = {standin.port}\n'
+            "timeout = 1\n"
+        )
+        return str(config)
+
+    with StandinPrinter(cover_open=True) as standin:
+        assert main(["--config", on(standin), "reprint", reference]) == 1
+        assert b"COPY" not in standin.data
+    err = capsys.readouterr().err
+    assert "not printed: cover open on network 127.0.0.1:" in err and "close the printer" in err
+    with Journal.open(tmp_path / "j-training.sqlite3", create=False) as j:
+        entry = j.get(reference)
+    assert entry is not None and entry.print_count == 1 and entry.reprint_count == 0
+
+    with StandinPrinter(paper="low") as standin:  # near its end: prints, with a warning
+        assert main(["--config", on(standin), "reprint", reference]) == 0
+        assert b"COPY 1" in standin.data and reference.encode() in standin.data
+    out, err = capsys.readouterr()
+    assert f"printed COPY 1 for {reference}" in out
+    assert "warning: paper low - change the roll soon" in err

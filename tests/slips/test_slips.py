@@ -14,6 +14,13 @@ from typing import Any
 import pytest
 
 from receipts import BigCode, Cut, Document, Paragraph, render_bytes, render_text
+from tests.receipts.escpos_bytes import (
+    DOUBLE_WIDTH_AND_HEIGHT,
+    barcodes,
+    hardware_barcodes,
+    print_modes,
+    printable_dots,
+)
 from till.digits import format_sts_token, group_digits
 from till.flash import FlashClient
 from till.journal import Entry, Journal
@@ -21,7 +28,7 @@ from till.money import format_rands
 from till.sales import Backoff, SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
 from till.slips import SlipHeader, in_doubt_slip, slip_for
-from till.slips.slip import TRAINING_BANNER, sa_time
+from till.slips.slip import TRAINING_MARK, TRAINING_NOTE, sa_time
 
 HEADER = SlipHeader(
     store_name="Spaza Corner Café",
@@ -192,10 +199,13 @@ async def test_voucher_slips_show_pin_amount_reference(engine: SaleEngine, kind:
 
 async def test_1voucher_barcode_is_the_pin_and_gift_barcode_is_flashs(engine: SaleEngine) -> None:
     one = await approved(engine.sell_1voucher(5000))
-    assert f"|| {pin(one)} ||" in text_of(slip_for(one, HEADER))
+    assert [b.text for b in barcodes(render_bytes(slip_for(one, HEADER)))] == [pin(one)]
+    assert f"|\n{' ' * 13}{pin(one)}\n" in text_of(slip_for(one, HEADER))  # bars, then digits
     gift = await approved(engine.sell_gift_voucher(200, 10_000))
     assert gift.response is not None
-    assert f"|| {gift.response['voucher']['barcode']} ||" in text_of(slip_for(gift, HEADER))
+    code = gift.response["voucher"]["barcode"]
+    assert [b.text for b in barcodes(render_bytes(slip_for(gift, HEADER)))] == [code]
+    assert f"|\n{code.center(42).rstrip()}\n" in text_of(slip_for(gift, HEADER))
 
 
 async def test_cash_out_cancel_shows_cancelled_and_never_the_pin(engine: SaleEngine) -> None:
@@ -231,8 +241,8 @@ async def test_cash_out_lookup_shows_status_not_pin(engine: SaleEngine) -> None:
 async def test_pinless_airtime(engine: SaleEngine) -> None:
     entry = await approved(engine.sell_airtime(400, "082 123 4567", 2900))
     document = slip_for(entry, HEADER)
-    check_bytes(document, "Vodacom", "27821234567", format_rands(2900), entry.reference, "082111")
-    assert "AIRTIME" in text_of(document)
+    check_bytes(document, "Vodacom", "082 123 4567", format_rands(2900), entry.reference, "082111")
+    assert "AIRTIME" in text_of(document) and "27821234567" not in text_of(document)
     check_widths(document)
 
 
@@ -353,7 +363,7 @@ async def test_partial_redemption_by_sms_has_no_pin(engine: SaleEngine) -> None:
     )
     document = slip_for(entry, HEADER)
     text = " ".join(text_of(document, 32).split())
-    assert "sent by SMS to 27821234567" in text
+    assert "sent by SMS to 082 123 4567" in text
     assert not PIN_16.search(text_of(document)) and BARCODE not in render_bytes(document)
 
 
@@ -374,7 +384,7 @@ async def test_refund_by_sms_shows_no_pin(engine: SaleEngine) -> None:
     document = slip_for(entry, HEADER)
     text = text_of(document)
     assert f"Refund of {redemption.reference}" in text
-    assert "sent by SMS to 27821234567" in " ".join(text.split())
+    assert "sent by SMS to 082 123 4567" in " ".join(text.split())
     assert not PIN_16.search(text)
     check_bytes(document, format_rands(1000), entry.reference)
 
@@ -450,15 +460,15 @@ async def test_training_marked_top_and_bottom(journal: Journal, sandbox: Sandbox
     assert entry.training
     document = slip_for(entry, HEADER, copy=1)
     lines = _lines(document, 32)
-    assert lines[0] == TRAINING_BANNER and lines[1] == "COPY 1"
-    assert lines.count(TRAINING_BANNER) == 2 and lines[-3] == TRAINING_BANNER
-    assert render_bytes(document).count(TRAINING_BANNER.encode()) == 2
+    assert lines[:3] == [TRAINING_MARK, TRAINING_NOTE, "COPY 1"]
+    assert lines.count(TRAINING_MARK) == 2 and lines[-4:-2] == [TRAINING_MARK, TRAINING_NOTE]
+    assert print_modes(render_bytes(document), TRAINING_MARK) == [DOUBLE_WIDTH_AND_HEIGHT] * 2
     # the argument wins over the entry, both ways
-    assert TRAINING_BANNER not in render_text(slip_for(entry, HEADER, training=False))
+    assert TRAINING_NOTE not in render_text(slip_for(entry, HEADER, training=False))
     plain = dataclasses.replace(entry, training=False)
-    assert TRAINING_BANNER not in render_text(slip_for(plain, HEADER))
-    assert _lines(slip_for(plain, HEADER, training=True))[0] == TRAINING_BANNER
-    assert _lines(in_doubt_slip(entry, HEADER))[0] == TRAINING_BANNER
+    assert TRAINING_NOTE not in render_text(slip_for(plain, HEADER))
+    assert _lines(slip_for(plain, HEADER, training=True))[0] == TRAINING_MARK
+    assert _lines(in_doubt_slip(entry, HEADER))[0] == TRAINING_MARK
 
 
 # -- layout: never wider than the paper, words kept whole ----------------------------------------
@@ -526,3 +536,157 @@ async def test_unreadable_response_still_names_the_sale(engine: SaleEngine) -> N
     text = " ".join(text_of(document).split())
     assert "1VOUCHER" in text and format_rands(5000) in text and "journal" in text
     check_bytes(document, entry.reference, never=(group_digits(pin(entry)),))
+
+
+# -- on paper: barcodes that fit, product names, mobile numbers, units, marks nobody misses ------
+
+#: 80 mm (576 dots; "default" knows no width: 12 dots a column) and 58 mm (384 dots), with and
+#: without hardware barcodes.
+PROFILES = ("default", "TM-T20II", "TM-T88V", "Sunmi-V2", "POS-5890")
+
+
+async def _barcoded(engine: SaleEngine) -> dict[str, Document]:
+    """Every slip that carries a barcode: 1Voucher purchase, disbursement, change voucher,
+    refund voucher, gift voucher, a reprint and a training copy."""
+    bought = await approved(engine.sell_1voucher(5000))
+    slips = {
+        "purchase": slip_for(bought, HEADER),
+        "disburse": slip_for(await approved(engine.disburse_1voucher(2000)), HEADER),
+        "change": slip_for(await _redeem_partial(engine), HEADER),
+        "refund": slip_for(await _refund(engine), HEADER),
+        "gift": slip_for(await approved(engine.sell_gift_voucher(200, 10_000)), HEADER),
+        "reprint": slip_for(bought, HEADER, copy=3),
+        "training": slip_for(bought, HEADER, copy=1, training=True),
+    }
+    return slips
+
+
+async def test_every_barcode_fits_the_paper_it_prints_on(engine: SaleEngine) -> None:
+    """The 1Voucher PIN's barcode was 633 dots wide on a 576-dot printer: its stop pattern cut."""
+    from receipts.escpos import profile_media
+
+    widths: dict[tuple[str, str], int | None] = {}
+    for name, document in (await _barcoded(engine)).items():
+        for profile in PROFILES:
+            data = render_bytes(document, profile)
+            media = profile_media(profile)
+            printed = barcodes(data)
+            preview = render_text(document, media.columns, media)
+            bars = [line for line in preview.splitlines() if line.strip().startswith("|")]
+            assert len(bars) == len(printed)  # the preview shows what the printer gets
+            if not hardware_barcodes(profile):
+                assert printed == [], (name, profile)
+                widths[(name, profile)] = None
+                continue
+            [barcode] = printed
+            assert barcode.footprint <= printable_dots(profile), (name, profile, barcode)
+            widths[(name, profile)] = barcode.dots
+    # a 1Voucher PIN: 123 modules in set C, 3 dots each on 80 mm, 2 on 58 mm
+    assert widths[("purchase", "TM-T20II")] == widths[("purchase", "default")] == 369
+    assert widths[("refund", "Sunmi-V2")] == widths[("change", "Sunmi-V2")] == 246
+    assert widths[("gift", "TM-T20II")] == 123 * 3  # 13 digits: 6 pairs, a switch, 1 digit
+    assert all(widths[(name, "POS-5890")] is None for name in ("purchase", "training"))
+
+
+async def test_a_printer_without_barcodes_gets_no_digits_in_place_of_one(
+    engine: SaleEngine,
+) -> None:
+    """On POS-5890 the printer got the PIN again as plain digits while the preview showed bars."""
+    from receipts.escpos import profile_media
+
+    entry = await approved(engine.sell_1voucher(5000))
+    document = slip_for(entry, HEADER)
+    data = render_bytes(document, "POS-5890")
+    assert pin(entry).encode() not in data and group_digits(pin(entry)).encode() in data
+    preview = render_text(document, 32, profile_media("POS-5890"))
+    assert pin(entry) not in preview and "|||" not in preview
+    assert group_digits(pin(entry)) in preview  # the PIN itself still prints big
+
+
+async def test_products_are_named_as_the_catalog_names_them(
+    engine: SaleEngine, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from till.slips.slip import catalog_names
+    from till.tui.catalog import sale_items, save_catalog
+
+    products = await engine.client.list_products()
+    save_catalog(tmp_path / "catalog.json", sale_items(products))
+    names = catalog_names((tmp_path / "catalog.json").read_text(encoding="utf-8"))
+    assert names[200] == "Takealot Gift Voucher"
+    header = dataclasses.replace(HEADER, products=names)
+    gift = await approved(engine.sell_gift_voucher(200, 10_000))
+    text = text_of(slip_for(gift, header))
+    assert re.search(r"Product +Takealot Gift Voucher\n", text)
+    assert "Gift voucher (200)" not in text
+    assert "Takealot Gift Voucher" in render_bytes(slip_for(gift, header)).decode("latin-1")
+    # without a catalog (or a code it does not hold) the kind and code, as before
+    assert "Gift voucher (200)" in text_of(slip_for(gift, HEADER))
+    # Flash's text is made safe and bounded before it reaches paper
+    hostile = dataclasses.replace(HEADER, products={200: "Evil\x1b[2J\nName " + "x" * 200})
+    row = next(line for line in text_of(slip_for(gift, hostile), 48).splitlines() if "Evil" in line)
+    assert "\x1b" not in row and len(row) <= 48
+    assert catalog_names("") == {} and catalog_names(b"{not json") == {}
+    assert catalog_names('{"code": 200}') == {}
+    assert catalog_names('[{"code": "200", "name": 5}, 7, {"code": 201}, {"code": true}]') == {}
+
+
+def test_catalog_names_read_what_the_sell_screen_saves(tmp_path: Path) -> None:
+    from till.slips.slip import catalog_names
+    from till.tui.catalog import SaleItem, save_catalog
+
+    save_catalog(tmp_path / "c.json", [SaleItem("airtime", 401, "MTN Pinless Airtime", 1, 2)])
+    data = (tmp_path / "c.json").read_bytes()
+    assert catalog_names(data) == {401: "MTN Pinless Airtime"}
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("27821234567", "082 123 4567"),
+        ("0831234567", "083 123 4567"),
+        (" 27611234567 ", "061 123 4567"),
+        ("12345", "12345"),
+        (None, None),
+    ],
+)
+def test_mobile_numbers_print_as_the_customer_knows_them(
+    number: str | None, shown: str | None
+) -> None:
+    from till.slips.slip import display_mobile
+
+    assert display_mobile(number) == shown
+
+
+async def test_in_doubt_airtime_shows_the_mobile_as_typed(
+    engine: SaleEngine, sandbox: Sandbox
+) -> None:
+    sandbox.faults.inject(Fault("drop"))
+    outcome = await engine.sell_airtime(400, "+27 82 123 4567", 2900)
+    assert outcome.status == "in_doubt"
+    text = text_of(in_doubt_slip(outcome.entry, HEADER))
+    assert re.search(r"Mobile +082 123 4567\n", text) and "27821234567" not in text
+
+
+async def test_free_basic_electricity_slip_has_its_units_row(utility_engine: SaleEngine) -> None:
+    entry = await approved(utility_engine.vend_utility(FBE_METER, 0, fbe=True))
+    text = text_of(slip_for(entry, HEADER))
+    assert re.search(r"\nUnits +50 kWh\n", text), text
+    assert "Free units" not in text  # the same 50 kWh, not twice
+    data = render_bytes(slip_for(entry, HEADER))
+    assert re.search(rb"Units +50 kWh\n", data)
+
+
+async def test_copy_and_training_marks_print_double_width_and_height(
+    journal: Journal, sandbox: Sandbox
+) -> None:
+    async for engine in _engine(sandbox, journal, training=True):
+        entry = await approved(engine.sell_1voucher(5000))
+    document = slip_for(entry, HEADER, copy=2)
+    for profile in PROFILES:
+        data = render_bytes(document, profile)
+        assert print_modes(data, "COPY 2") == [DOUBLE_WIDTH_AND_HEIGHT] * 2, profile
+        assert print_modes(data, TRAINING_MARK) == [DOUBLE_WIDTH_AND_HEIGHT] * 2, profile
+    for width in WIDTHS:  # a double-width line holds half the characters: so does the preview
+        lines = _lines(document, width)
+        assert lines[0] == TRAINING_MARK and lines[2] == "COPY 2"
+        assert all(len(line) <= width // 2 for line in (lines[0], lines[2]))

@@ -107,7 +107,7 @@ def test_a_1voucher_sale_in_a_real_terminal(tmp_path: Path) -> None:
         # every digit draws at least one box character in each of its three rows (a run of
         # three in a row is not guaranteed: "1 0 7" draw " ┃ ┃ ┃  ┃" in the middle row)
         assert all(sum(ch in BOX for ch in row) >= 16 for row in big), screen
-        assert "serial" in screen and "expires" in screen
+        assert "Serial" in screen and "Expires" in screen  # as the receipt says them
         # Ctrl+P shows the receipt as the preview printer printed it: the PIN, in digits
         term.keys("C-p")
         receipt = term.wait_for(lambda s: PIN.search(s) and "APPROVED" not in s, "the receipt")

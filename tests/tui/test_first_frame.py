@@ -20,7 +20,7 @@ from textual.widgets import Static
 from tests.support import HANG_SECONDS
 from tests.tui.harness import wait_for, write_settings
 from till.config import ConfigError, Settings
-from till.firstframe import FirstFrame, PendingSettings
+from till.firstframe import FirstFrame, PendingSettings, catalog_file
 from till.journal import Journal
 from till.tui.app import TillApp
 from till.tui.catalog import ONE_VOUCHER, save_catalog
@@ -57,8 +57,8 @@ def journal_entries(path: Path) -> int:
 
 
 def with_cached_catalog(first: FirstFrame) -> FirstFrame:
-    """The catalog a till that has run before keeps beside its journal."""
-    save_catalog(first.journal_path.with_name("catalog.json"), [ONE_VOUCHER])
+    """The catalog a till that has run before keeps beside its journal (training's own)."""
+    save_catalog(catalog_file(first.journal_path), [ONE_VOUCHER])
     return first
 
 

@@ -191,8 +191,9 @@ async def test_an_unanswered_redemption_says_do_not_redeem_again(tmp_path: Path)
         (entry,) = r.journal.search()
         assert entry.state in ("in_doubt", "approved")  # the resolver keeps trying
         details = text(r, "#outcome-details")
-        assert "Do not sell again" in details and "keeps trying" in details
-        assert "slip" in details
+        assert "Do not pay out cash" in details and "do not redeem the PIN again" in details
+        assert "keeps trying" in details and "slip (F9)" in details
+        assert "sell" not in details  # a redemption is not a sale
 
 
 async def test_redeem_bad_input_in_every_field_sends_nothing(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Digits, Static
 
 from tests.support import hold_sandbox_delays
 from tests.tui.harness import Till, till_app, wait_for
@@ -34,7 +34,7 @@ async def test_a_1voucher_sale_by_keyboard_alone_typed_ahead(tmp_path: Path) -> 
         assert entry.state == "approved" and entry.amount == 5000
         pin = till.sandbox.sales_for(entry.reference)[0].pin
         assert pin is not None
-        digits = till.app.screen.query("Digits")
+        digits = till.app.screen.query(Digits)
         assert [d.value for d in digits] == [" ".join(pin[i : i + 4] for i in range(0, 16, 4))]
         assert "APPROVED" in text_of(till, "#outcome-status")
         assert entry.reference in text_of(till, "#outcome-details")

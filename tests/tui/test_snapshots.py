@@ -8,8 +8,9 @@ reference on screen is the same on every run. Review a changed screen with
 
 from __future__ import annotations
 
+import time
 import types
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from till.tui.app import TillApp
 SIZE = (80, 24)
 HOUR_MS = 3_600_000
 SANDBOX_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=sandbox_server.SAST)
+SANDBOX_NOW_MS = int(SANDBOX_NOW.timestamp() * 1000)
 
 
 class SnapCompare(Protocol):
@@ -74,6 +76,7 @@ class Steered:
                         terminal_id=settings.till.terminal_id,
                         training=True,
                         backoff=Backoff(base_ms=HOUR_MS, cap_ms=HOUR_MS, jitter=0.0),
+                        clock=lambda: SANDBOX_NOW_MS,  # the times in journal rows stay put
                     )
                     engine.slips = SlipPrinter(
                         journal, PreviewPrinter(), slip_header(settings), clock=engine.clock
@@ -90,8 +93,13 @@ class Steered:
 
 
 @pytest.fixture
-def till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Steered:
-    return Steered(tmp_path, monkeypatch)
+def till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Steered]:
+    # the machine's zone for the screens' times, whatever machine runs the snapshots
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield Steered(tmp_path, monkeypatch)
+    monkeypatch.undo()
+    time.tzset()
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -163,6 +171,7 @@ def test_sell_in_doubt_says_do_not_sell_again(till: Steered, snap_compare: SnapC
         ("f6", "cashout"),
         ("f7", "journal"),
         ("f8", "in_doubt"),
+        ("f10", "disburse"),
     ],
 )
 def test_every_other_screen_at_rest(
@@ -173,6 +182,79 @@ def test_every_other_screen_at_rest(
         app: TillApp = pilot.app  # type: ignore[assignment]
         await pilot.press(key)
         await wait_for(pilot, lambda: opened(app, mode), f"the {mode} screen")
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_key_change_vend_shows_reference_and_units_at_80x24(
+    till: Steered, snap_compare: SnapCompare
+) -> None:
+    keys = ("f5", *"04141414141", "enter", *"100", "enter")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        await pilot.press(*keys)
+        await wait_for(pilot, lambda: step_of(pilot.app) == "confirm")  # type: ignore[arg-type]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: step_of(pilot.app) == "outcome")  # type: ignore[arg-type]
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_cash_out_cancel_answer_has_no_pin(till: Steered, snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        app: TillApp = pilot.app  # type: ignore[assignment]
+        await app.engine.sell_cash_out_pin(300, 15000)
+        await pilot.press("f6", "2", "enter", "enter")
+        await wait_for(pilot, lambda: step_of(app) == "confirm")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: step_of(app) == "outcome")
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_journal_results_one_line_each(till: Steered, snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        app: TillApp = pilot.app  # type: ignore[assignment]
+        await app.engine.sell_1voucher(400_000)
+        await app.engine.vend_utility("04040404040", 2000)
+        await app.engine.redeem_1voucher("5000500050005000")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: opened(app, "journal"), "the journal")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(getattr(app.screen, "results", None)))
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_refund_list_one_line_each(till: Steered, snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        app: TillApp = pilot.app  # type: ignore[assignment]
+        await app.engine.redeem_1voucher("5000500050005000", 20_000)
+        await app.engine.redeem_1voucher("1212121212121212")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: opened(app, "refund"), "the refund screen")
+        await settle(pilot)
+
+    assert snap_compare(till.app, run_before=run_before)
+
+
+def test_quit_with_a_sale_in_doubt_asks_first(till: Steered, snap_compare: SnapCompare) -> None:
+    till.sandbox.faults.inject(Fault("drop"))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start(pilot)
+        app: TillApp = pilot.app  # type: ignore[assignment]
+        await app.engine.sell_1voucher(5000)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "QuitScreen")
         await settle(pilot)
 
     assert snap_compare(till.app, run_before=run_before)

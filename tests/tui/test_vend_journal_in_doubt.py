@@ -106,9 +106,10 @@ async def test_key_change_vend_shows_three_tokens_key_change_first(tmp_path: Pat
         (ledger,) = r.sb.sales_for(sale.reference)
         assert len(ledger.tokens) == 3
         captions = [str(s.render()) for s in r.app.screen.query(".code-caption").results(Static)]
-        assert captions[0] == "Token 1 of 3 (key change)"
-        assert captions[1] == "Token 2 of 3 (key change)"
-        assert captions[2] == "Token 3 of 3"
+        # the receipt's captions; the credit token's units beside it
+        assert captions[0] == "Token 1 of 3 - key change"
+        assert captions[1] == "Token 2 of 3 - key change"
+        assert captions[2].startswith("Token 3 of 3 - credit") and "kWh" in captions[2]
         digits = [d.value.replace("-", "") for d in r.app.screen.query(Digits)]
         assert sorted(digits) == sorted(ledger.tokens)
         tokens = ordered_tokens(sale.response or {})

@@ -29,6 +29,8 @@ EXIT_JOURNAL_FULL = 7
 EXIT_JOURNAL_NOT_A_FILE = 8
 EXIT_JOURNAL_TOO_NEW = 9
 EXIT_JOURNAL_UNAVAILABLE = 10
+#: `till printer test`: the printer did not print the page, or reports a fault (paper out...).
+EXIT_PRINTER_FAULT = 11
 EXIT_INTERRUPTED = 130
 
 #: Every exit status of the `till` command, in one place (the README's table is this one).
@@ -46,6 +48,7 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (EXIT_JOURNAL_NOT_A_FILE, "[journal] path names a directory or other non-file"),
     (EXIT_JOURNAL_TOO_NEW, "the journal was written by a newer till"),
     (EXIT_JOURNAL_UNAVAILABLE, "the journal cannot be read or written (I/O error, locked)"),
+    (EXIT_PRINTER_FAULT, "printer test: the page did not print, or the printer reports a fault"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl+C)"),
 )
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from till.clock import local_day_start
 from till.commands.base import (
     EXIT_FAILED,
     EXIT_OK,
@@ -89,7 +90,8 @@ def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
 
 
 def parse_day(text: str, option: str) -> datetime:
-    """'2026-11-24' -> that day's local midnight: the desk thinks in the store's days.
+    """'2026-11-24' -> that calendar day: the desk thinks in the store's days, which begin at
+    midnight in `[till] timezone` (till.clock), whatever the zone of the machine it runs on.
 
     ASCII digits only (strptime's own pattern also takes other scripts' digits)."""
     try:
@@ -113,16 +115,12 @@ def day(text: str) -> datetime:
         ) from None
 
 
-def _local_ms(midnight: datetime) -> int:
-    return int(midnight.astimezone().timestamp() * 1000)
-
-
 def search_filters(args: argparse.Namespace) -> dict[str, Any]:
     """The command line's filters as `Journal.search` keywords; `--to` includes that whole day."""
-    since = _local_ms(args.from_date) if args.from_date is not None else None
+    since = local_day_start(args.from_date.date()) if args.from_date is not None else None
     until = None
     if args.to_date is not None:
-        until = _local_ms(args.to_date + timedelta(days=1))
+        until = local_day_start(args.to_date.date() + timedelta(days=1))
     return {
         "reference": args.reference,
         "since": since,
@@ -146,14 +144,14 @@ def _print_entries(entries: list[Entry], *, as_json: bool) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    limit = getattr(args, "limit", 20)
-    only_open = getattr(args, "open", False)
+    limit: int = args.limit
+    only_open: bool = args.open
     with _open_journal(args) as journal:
         if only_open:
             entries = list(reversed(journal.open_entries()))[:limit]
         else:
             entries = journal.search(limit=limit)
-    _print_entries(entries, as_json=getattr(args, "json", False))
+    _print_entries(entries, as_json=args.json)
     return EXIT_OK
 
 
@@ -180,9 +178,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    filters = search_filters(args)
-    with _open_journal(args) as journal:
-        entries = journal.search(**filters, limit=args.limit)
+    with _open_journal(args) as journal:  # loads the config, and so the zone of the days
+        entries = journal.search(**search_filters(args), limit=args.limit)
     _print_entries(entries, as_json=args.json)
     return EXIT_OK
 
@@ -256,9 +253,8 @@ def _is_a_journal_file(path: Path, journal: Path) -> bool:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    filters = search_filters(args)
-    with _open_journal(args) as journal:
-        entries = journal.search(**filters, limit=EXPORT_LIMIT)
+    with _open_journal(args) as journal:  # loads the config, and so the zone of the days
+        entries = journal.search(**search_filters(args), limit=EXPORT_LIMIT)
     if str(args.csv) == "-":
         write_csv(entries, sys.stdout)
         return EXIT_OK
@@ -274,6 +270,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _list_options(parser: argparse.ArgumentParser, limit: object, flag: object) -> None:
+    """`till journal [list] [--limit N] [--open] [--json]`: the same options either way."""
+    parser.add_argument(
+        "--limit", type=whole_number(1, MAX_LIMIT), default=limit, metavar="N", help="default 20"
+    )
+    parser.add_argument(
+        "--open", action="store_true", default=flag, help="only pending and in-doubt"
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=flag, help="print one JSON object instead"
+    )
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `till journal` and its actions."""
     out = argparse.ArgumentParser(add_help=False)
@@ -281,7 +290,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--reference", type=reference, metavar="REF")
     filters.add_argument(
-        "--from", dest="from_date", type=day, metavar="DATE", help="YYYY-MM-DD, local"
+        "--from", dest="from_date", type=day, metavar="DATE", help="YYYY-MM-DD, in [till] timezone"
     )
     filters.add_argument(
         "--to", dest="to_date", type=day, metavar="DATE", help="YYYY-MM-DD, inclusive"
@@ -293,13 +302,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     filters.add_argument("--kind", choices=sorted(KIND_LABELS), metavar="KIND")
     filters.add_argument("--state", choices=STATES)
 
-    journal = sub.add_parser("journal", help="list, show, search and export past transactions")
-    journal.set_defaults(func=cmd_list, limit=20, open=False, json=False)
+    journal = sub.add_parser(
+        "journal",
+        help="list, show, search and export past transactions",
+        description="With no ACTION: `list`, newest first.",
+    )
+    _list_options(journal, 20, False)
+    journal.set_defaults(func=cmd_list)
     actions = journal.add_subparsers(dest="journal_action", metavar="ACTION")
 
-    listing = actions.add_parser("list", help="newest first", parents=[out])
-    listing.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=20, metavar="N")
-    listing.add_argument("--open", action="store_true", help="only pending and in-doubt")
+    listing = actions.add_parser("list", help="newest first")
+    # `till journal --limit 5 list` keeps its 5: this parser's defaults must not overwrite it.
+    _list_options(listing, argparse.SUPPRESS, argparse.SUPPRESS)
     listing.set_defaults(func=cmd_list)
 
     show = actions.add_parser("show", help="every field of one entry", parents=[out])

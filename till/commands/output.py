@@ -11,11 +11,11 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from till.clock import SECONDS, SECONDS_ZONE, format_local
 from till.digits import format_sts_token, group_digits
 from till.flash.models import UtilityPurchaseResponse, UtilityToken
 from till.journal import Entry, Reprint
@@ -56,11 +56,12 @@ _SECRET_KEYS = re.compile(r"^(pin|token)$", re.IGNORECASE)
 # -- small formatters -------------------------------------------------------------------------
 
 
-def local_time(ms: int | None) -> str:
-    """Journal times are UTC milliseconds; people read the till's local time."""
+def local_time(ms: int | None, *, named: bool = False) -> str:
+    """Journal times are UTC milliseconds; people read them in the till's zone (`[till]
+    timezone`, through till.clock), never the machine's; `named` adds the zone ("SAST")."""
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return format_local(ms, fmt=SECONDS_ZONE if named else SECONDS)
 
 
 def kind_label(kind: str) -> str:
@@ -376,15 +377,21 @@ def format_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     )
 
 
-def redact(value: Any) -> Any:
-    """The raw response with PINs and tokens left out: they are shown grouped above it."""
+#: In place of a PIN or token: where `till journal show` prints them grouped above the
+#: response, and where they are left out altogether (a listing that may be pasted anywhere).
+SHOWN_ABOVE = "(shown above)"
+HIDDEN = "(hidden: see till journal show)"
+
+
+def redact(value: Any, mask: str = SHOWN_ABOVE) -> Any:
+    """The raw response with PINs and tokens replaced by `mask`."""
     if isinstance(value, dict):
         return {
-            k: ("(shown above)" if _SECRET_KEYS.match(str(k)) and v else redact(v))
+            k: (mask if _SECRET_KEYS.match(str(k)) and v else redact(v, mask))
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, mask) for v in value]
     return value
 
 
@@ -417,6 +424,7 @@ _SHOWN_FIELDS = frozenset(
         "store_id",
         "terminal_id",
         "cashier",
+        "approved_by",
         "training",
         "retryable",
         "attempts",
@@ -443,8 +451,8 @@ def format_entry(
         ("reference", entry.reference),
         ("kind", entry.kind),
         ("state", entry.state),
-        ("created", local_time(entry.created_at)),
-        ("settled", local_time(entry.settled_at)),
+        ("created", local_time(entry.created_at, named=True)),
+        ("settled", local_time(entry.settled_at, named=True)),
         ("amount", rands_or_dash(entry.amount)),
         ("product code", str(entry.product_code) if entry.product_code is not None else "-"),
         ("mobile", entry.mobile_number or "-"),
@@ -453,21 +461,25 @@ def format_entry(
         ("related to", entry.related_reference or "-"),
         ("store / till", f"{entry.store_id} / {entry.terminal_id}"),
         ("cashier", entry.cashier or "-"),
+        ("approved by", entry.approved_by or "-"),
         ("training", "yes" if entry.training else "no"),
         ("retryable", "yes" if entry.retryable else "no"),
         ("attempts", str(entry.attempts)),
         ("response code", str(entry.response_code) if entry.response_code is not None else "-"),
         ("last error", entry.last_error or "-"),
-        ("next attempt", local_time(entry.next_attempt_at)),
-        ("flagged", local_time(entry.flagged_at)),
-        ("printed", f"{entry.print_count} time(s), last {local_time(entry.last_printed_at)}"),
+        ("next attempt", local_time(entry.next_attempt_at, named=True)),
+        ("flagged", local_time(entry.flagged_at, named=True)),
+        (
+            "printed",
+            f"{entry.print_count} time(s), last {local_time(entry.last_printed_at, named=True)}",
+        ),
         ("print error", entry.print_error or "-"),
         ("request", masked_request(entry.request)),
     ]
     # Columns added to the journal later still show, plainly, until they get a label here.
     shown = _SHOWN_FIELDS | {"response_json"}
     rows += [
-        (f.name.replace("_", " "), str(getattr(entry, f.name)))
+        (f.name.replace("_", " "), _plain(getattr(entry, f.name)))
         for f in fields(entry)
         if f.name not in shown
     ]
@@ -484,7 +496,7 @@ def format_entry(
     if reprints:
         lines.append("Reprints:")
         lines += [
-            f"  COPY {r.copy}  {local_time(r.printed_at)}  by {r.cashier or '-'}"
+            f"  COPY {r.copy}  {local_time(r.printed_at, named=True)}  by {r.cashier or '-'}"
             f"  approved by {r.approved_by or '-'}"
             for r in reprints
         ]
@@ -492,7 +504,7 @@ def format_entry(
 
 
 def entry_json(entry: Entry, *, secrets: bool = True) -> dict[str, Any]:
-    """Every field of an entry as JSON (times in UTC ms, plus `created` in local time).
+    """Every field of an entry as JSON (times in UTC ms, plus `created` in the till's zone).
 
     The request bytes are left out (the redeemed PIN is in them); `secrets=False` also drops the
     response's PINs and tokens, for listings that may be pasted into a ticket.
@@ -505,5 +517,10 @@ def entry_json(entry: Entry, *, secrets: bool = True) -> dict[str, Any]:
     data["response"] = entry.response
     data["created"] = local_time(entry.created_at)
     if not secrets:
-        data["response"] = redact(entry.response)
+        data["response"] = redact(entry.response, HIDDEN)
     return data
+
+
+def _plain(value: object) -> str:
+    """A field as the desk reads it: nothing is '-', never 'None'."""
+    return "-" if value is None else str(value)

@@ -1,21 +1,30 @@
-"""`till reprint` and `till slip`: the service desk's paper, without talking to Flash."""
+"""`till reprint`, `till slip` and `till printer test`: the service desk's paper and the store
+manager's printer check, without talking to Flash."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
-from receipts import Document, render_text
-from till.commands.base import EXIT_OK, EXIT_USAGE, fail, reference, user_id
+from receipts import Document
+from till.commands.base import (
+    EXIT_OK,
+    EXIT_PRINTER_FAULT,
+    EXIT_USAGE,
+    fail,
+    reference,
+    user_id,
+)
 from till.config import Settings, load_settings
 from till.journal import Journal
-from till.runtime import journal_path, open_receipt_printer, slip_header
+from till.runtime import journal_path, open_receipt_printer, receipt_preview, slip_header
 
 
 def show_preview(settings: Settings, document: Document | None) -> None:
     """With the preview printer, the receipt is shown where the command runs."""
     if document is not None and settings.printer.kind == "preview":
-        print(render_text(document, settings.printer.columns or 42))
+        print(receipt_preview(settings, document))
 
 
 async def _print(
@@ -43,6 +52,115 @@ async def _print(
         return fail(f"not printed: {result.error}")
     what = f"COPY {result.copy}" if result.copy else "receipt"
     print(f"printed {what} for {reference} on {printer.name}")
+    if result.warning:
+        print(f"till: warning: {result.warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- till printer test ----------------------------------------------------------------------
+
+#: What the test page prints as a PIN and its barcode: 16 digits, as a 1Voucher PIN is.
+TEST_PIN = "1234567890123456"
+
+
+def profile_width(profile: str | None, columns: int) -> str:
+    """The profile's printable width: columns, and dots where the profile knows them."""
+    from receipts.escpos import DEFAULT_PROFILE, escpos_modules
+
+    name = profile or DEFAULT_PROFILE
+    _, capabilities = escpos_modules()
+    media = capabilities.get_profile(name).profile_data.get("media") or {}
+    width = media.get("width") or {}
+    dots, mm = width.get("pixels"), width.get("mm")
+    if isinstance(dots, int) and dots > 0:
+        return f"{columns} columns, {dots} dots" + (f" ({mm} mm)" if mm else "")
+    return f"{columns} columns, {columns * 12} dots (assumed: 12 a column)"
+
+
+def ruler(columns: int) -> list[str]:
+    """Two lines exactly `columns` wide: a mark every 5 and 10, and the column numbers."""
+    marks = "".join(
+        "|" if i % 10 == 0 else ":" if i % 5 == 0 else "." for i in range(1, 1 + columns)
+    )
+    digits = "".join(str(i % 10) for i in range(1, 1 + columns))
+    return [marks, digits]
+
+
+def printer_test_page(printer_name: str, width: str, columns: int, status_line: str) -> Document:
+    from receipts import Barcode, BigCode, Cut, QRCode, Row, Rule, Text, Title
+    from till.digits import group_digits
+
+    return Document.of(
+        Title("PRINTER TEST"),
+        Text(printer_name, "center"),
+        Rule("="),
+        Row("Width", width),
+        *(Text(line) for line in ruler(columns)),
+        Rule(),
+        Row("Status", status_line),
+        Rule(),
+        BigCode(group_digits(TEST_PIN), caption="A PIN prints like this"),
+        Barcode(TEST_PIN),
+        Text("A QR code:", "center"),
+        QRCode(f"till printer test {TEST_PIN}"),
+        Rule("="),
+        Text("If every line above is whole, the printer is set up.", "center"),
+        Cut(),
+    )
+
+
+def cmd_printer_test(args: argparse.Namespace) -> int:
+    """Print a test page, and say what the printer reported and whether the page printed."""
+    from receipts import PrintError
+
+    settings = load_settings(args.config, need_flash=False)
+    try:
+        printer = open_receipt_printer(settings)
+    except PrintError as exc:
+        return fail(f"printer: {exc}", EXIT_USAGE)
+    if printer is None:
+        return fail('no printer is configured ([printer] kind = "none")', EXIT_USAGE)
+    width = profile_width(settings.printer.profile, printer.columns)
+    status = printer.status()
+    if status.online is None and status.problem is None:
+        status_line = f"not reported ({status.detail})"
+    else:
+        status_line = status.detail
+    rows: list[tuple[str, str]] = [
+        ("printer", printer.name),
+        ("profile", f"{settings.printer.profile}: {width}"),
+        ("status", status_line),
+    ]
+    if status.problem:
+        rows.append(("problem", status.problem))
+    elif status.warning:
+        rows.append(("warning", status.warning))
+    document = printer_test_page(printer.name, width, printer.columns, status_line)
+    sent = False
+    fault = status.problem
+    if fault:
+        rows.append(("test page", "NOT sent"))
+    else:
+        try:
+            warning = printer.print(document)
+        except PrintError as exc:
+            fault = str(exc)
+            rows.append(("test page", "NOT printed"))
+        else:
+            sent = True
+            show_preview(settings, document)
+            reported = status.online is not None
+            rows.append(("test page", "printed" if reported else "sent (check the paper)"))
+            if warning and not status.warning:
+                rows.append(("warning", warning))
+    # A connection that cannot report (file, cups) is healthy as far as anyone can tell.
+    healthy = sent and (status.healthy or (status.online is None and status.problem is None))
+    rows.append(("result", "OK" if healthy else "PRINTER FAULT"))
+    width_of = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label.ljust(width_of)}  {value}")
+    if not healthy:
+        return fail(f"printer test: {fault or 'the page did not print'}", EXIT_PRINTER_FAULT)
     return EXIT_OK
 
 
@@ -81,3 +199,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     slip.add_argument("reference", type=reference)
     slip.set_defaults(func=cmd_slip)
+    printer = sub.add_parser("printer", help="check the receipt printer")
+    printer_sub = printer.add_subparsers(dest="printer_command", metavar="COMMAND", required=True)
+    test = printer_sub.add_parser(
+        "test",
+        help="print a test page (width, ruler, PIN, barcode, QR, status) and say what was found",
+    )
+    test.set_defaults(func=cmd_printer_test)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from till.commands.base import (
@@ -38,8 +40,10 @@ from till.commands.output import (
 from till.commands.receipts import show_preview
 from till.config import Settings, load_settings
 from till.journal import Entry
-from till.runtime import open_engine
+from till.runtime import catalog_path, open_engine
 from till.sales import InputError, Outcome, SaleEngine
+from till.sales.products import check_sale
+from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
 
 log = logging.getLogger("till.commands")
 
@@ -59,6 +63,8 @@ FIELD_OPTIONS: dict[str, str] = {
 }
 
 Call = Callable[[SaleEngine], Awaitable[Outcome]]
+#: What a sale of a listed product is checked on: the product list's kind, code, amount.
+Listing = tuple[str, int | None, int]
 
 
 def open_warning(count: int) -> str:
@@ -82,15 +88,18 @@ async def transact(
     intro: str | None = None,
     approver: str | None = None,
     cashier: str | None = None,
+    products: Sequence[SaleItem] = (),
 ) -> int:
     """Open the engine, run one transaction, print it; exit 0 only for an approval.
 
     `cashier` is journaled as who made it; `approver` is a supervisor the caller has verified:
-    they vouch for this one transaction.
+    they vouch for this one transaction. `products`: the product list the engine checks a
+    sale's code and amount against before journaling it (`till.sales.products`).
     """
     from till.staff import ApprovalRequired
 
     async with open_engine(settings, cashier=cashier) as engine:
+        engine.products = products
         if approver:
             engine.approve_next(approver)
         if settings.training.enabled and not as_json:
@@ -118,13 +127,64 @@ async def transact(
     return EXIT_OK if outcome.status == "approved" else EXIT_FAILED
 
 
-def _run(args: argparse.Namespace, call: Call) -> int:
+def _run(args: argparse.Namespace, call: Call, *, listed: Listing | None = None) -> int:
+    """`listed` (kind, product code, amount): the transaction sells a product of the till's
+    product list. Its code and amount are checked against that list first, with the engine's
+    own check (`till.sales.products.check_sale`): a refusal comes before anyone's PIN is asked
+    or the journal is opened. The engine checks again, on the same list, before journaling."""
     settings = load_settings(args.config)
+    products: list[SaleItem] = []
+    if listed is not None:
+        products = asyncio.run(product_list(settings))
+        kind, code, amount = listed
+        refusal = check_sale(products, kind, amount, code)
+        if refusal is not None:
+            error = InputError(refusal.message, field=refusal.field)
+            return fail(input_error_message(error), EXIT_USAGE)
     cashier = verified_cashier(settings, args)  # PINs in this order: the cashier's, the approver's
     approver = verified_approver(settings, args)
     return asyncio.run(
-        transact(settings, call, as_json=args.json, approver=approver, cashier=cashier)
+        transact(
+            settings,
+            call,
+            as_json=args.json,
+            approver=approver,
+            cashier=cashier,
+            products=products,
+        )
     )
+
+
+#: How long the product list the screens (or a command) saved is used before it is asked again.
+PRODUCT_LIST_MAX_AGE = 24 * 3600.0
+
+
+async def product_list(settings: Settings) -> list[SaleItem]:
+    """What this till sells, to check a sale against before it is journaled: the list the
+    screens keep beside the journal (`catalog.json`) while it is under a day old, else Flash's,
+    saved there for the next command. Training asks its own sandbox and keeps nothing (the
+    sandbox's list is not the account's). If Flash cannot say, an older saved list serves;
+    with none at all, nothing is checked here and Flash decides."""
+    from till.flash import FlashError
+    from till.runtime import open_flash_client
+
+    path = catalog_path(settings)
+    saved: list[SaleItem] = []
+    if not settings.training.enabled:
+        saved = load_catalog(path)
+        with contextlib.suppress(OSError):
+            if saved and time.time() - path.stat().st_mtime < PRODUCT_LIST_MAX_AGE:
+                return saved
+    try:
+        async with open_flash_client(settings) as client:
+            items = sale_items(await client.list_products())
+    except FlashError as exc:
+        log.warning("product list unavailable (%s): sales are checked by Flash alone", exc)
+        return saved
+    if not settings.training.enabled:
+        with contextlib.suppress(OSError):
+            save_catalog(path, items)
+    return items
 
 
 def verified_cashier(settings: Settings, args: argparse.Namespace) -> str | None:
@@ -165,6 +225,19 @@ PRODUCT_CODE = whole_number(1, 2**31 - 1)
 #: Every option's value is checked here, by argparse, before the journal is opened: only ASCII
 #: digits are numbers, amounts, PINs or meter numbers (see `till.commands.base`).
 PIN = digits("PIN", 16, 16, secret=True)
+
+
+def pin_option(text: str) -> str:
+    """`--pin` takes only '-' (read the PIN from stdin): a PIN typed as a word of the command
+    line is readable by every user of the machine (`ps`, shell history)."""
+    if text != "-":
+        raise argparse.ArgumentTypeError(
+            "a 1Voucher PIN (16 digits) is never taken on the command line, where any user can "
+            "read it with ps: leave --pin out to be asked for it, or pipe it in with --pin -"
+        )
+    return text
+
+
 METER = digits("meter number", 1, 32)
 
 
@@ -188,19 +261,52 @@ def cmd_sell(args: argparse.Namespace) -> int:
             return await engine.sell_airtime(code or 0, args.mobile, amount)
         return await engine.sell_cash_out_pin(code or 300, amount)
 
-    return _run(args, call)
+    return _run(args, call, listed=(product, code, amount))
 
 
 def cmd_disburse(args: argparse.Namespace) -> int:
     amount: int = args.amount
-    return _run(args, lambda engine: engine.disburse_1voucher(amount))
+    return _run(
+        args, lambda engine: engine.disburse_1voucher(amount), listed=("1voucher", None, amount)
+    )
+
+
+def voucher_pin(args: argparse.Namespace) -> str:
+    """The customer's 1Voucher PIN: asked on the terminal without echo, or the first line of
+    stdin (`--pin -`, or whenever stdin is not a terminal); never a word of the command line,
+    which any user of the machine can read (`ps`). Checked like any typed number: a typo is
+    refused (exit 2) before anything is opened, and never echoed."""
+    import getpass
+
+    from_stdin = args.pin == "-" or args.pin_stdin or not _is_a_terminal(sys.stdin)
+    try:
+        if from_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise UsageError("--pin: no 1Voucher PIN on stdin (its first line)")
+            typed = line.strip()
+        else:
+            typed = getpass.getpass("Customer's 1Voucher PIN: ").strip()
+    except (OSError, EOFError):
+        raise UsageError("--pin: the 1Voucher PIN could not be read") from None
+    try:
+        return PIN(typed)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--pin: {exc}") from None
+
+
+def _is_a_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
 
 
 def cmd_redeem(args: argparse.Namespace) -> int:
     amount: int = args.amount if args.amount is not None else 0
-    return _run(
-        args, lambda engine: engine.redeem_1voucher(args.pin, amount, mobile_number=args.mobile)
-    )
+    pin = voucher_pin(args)  # first: before the cashier's and approver's PINs
+    return _run(args, lambda engine: engine.redeem_1voucher(pin, amount, mobile_number=args.mobile))
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
@@ -208,6 +314,7 @@ def cmd_refund(args: argparse.Namespace) -> int:
     return _run(
         args,
         lambda engine: engine.refund_1voucher(args.redemption, amount, mobile_number=args.mobile),
+        listed=("1voucher", None, amount),
     )
 
 
@@ -294,7 +401,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     out.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="read PINs from stdin, one per line: the cashier's, then the approver's",
+        help="read PINs from stdin, one per line: (for redeem, the customer's 1Voucher PIN "
+        "first) the cashier's, then the approver's",
     )
 
     sell = sub.add_parser("sell", help="sell a voucher, airtime or a Cash Out PIN")
@@ -331,7 +439,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     disburse.set_defaults(func=cmd_disburse)
 
     redeem = sub.add_parser("redeem", help="redeem a customer's 1Voucher", parents=[out])
-    redeem.add_argument("--pin", type=PIN, required=True, help="the 16-digit 1Voucher PIN")
+    redeem.add_argument(
+        "--pin",
+        type=pin_option,
+        default=None,
+        metavar="-",
+        help="'-': read the 16-digit 1Voucher PIN from stdin's first line (also when stdin is "
+        "not a terminal); without it the PIN is asked, unechoed. Never on the command line",
+    )
     redeem.add_argument(
         "--amount", type=rands, metavar="RANDS", help="part of the value (default: all)"
     )

@@ -14,11 +14,10 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
-from receipts import PrintError, render_text
-from till.clock import now_ms
+from receipts import PrintError
+from till.clock import MINUTES_ZONE, format_local, now_ms
 from till.commands.base import (
     EXIT_OK,
     UsageError,
@@ -41,8 +40,7 @@ from till.reports import (
     report_csv,
     report_document,
 )
-from till.reports.report import SA_TIME
-from till.runtime import journal_path, open_receipt_printer, open_users
+from till.runtime import journal_path, open_receipt_printer, open_users, receipt_preview
 from till.staff import ROLES, Role, StaffError, User, UserStore
 
 TRAINING_NOTE = "Training mode is on: reports and shifts cover live sales only."
@@ -124,7 +122,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def _local(ms: int) -> str:
-    return (datetime.fromtimestamp(ms / 1000, UTC) + SA_TIME).strftime("%Y-%m-%d %H:%M")
+    return format_local(ms, fmt=MINUTES_ZONE)
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
@@ -291,7 +289,7 @@ def _output(settings: Settings, args: argparse.Namespace, report: Report, copy: 
         terminal_id=settings.till.terminal_id,
         copy=copy,
     )
-    print(render_text(document, settings.printer.columns or 42))
+    print(receipt_preview(settings, document))
     if args.csv is not None:
         try:
             args.csv.write_text(report_csv(report), encoding="utf-8", newline="")

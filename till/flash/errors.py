@@ -37,10 +37,13 @@ class FlashDeclined(FlashError):
         http_status: int,
         endpoint: str = "",
         reference: str | None = None,
+        body: str | None = None,
     ) -> None:
         super().__init__(message, endpoint=endpoint, reference=reference)
         self.code = code
         self.http_status = http_status
+        #: Flash's answer as it came (made safe), when it was JSON: the journal keeps it.
+        self.body = body
 
     def __str__(self) -> str:
         code = f"code {self.code}" if self.code is not None else f"HTTP {self.http_status}"

@@ -43,8 +43,14 @@ def classify(
         )
 
     def declined(message: str) -> FlashDeclined:
+        body = journal_text(answer) if isinstance(data, dict) else None
         return FlashDeclined(
-            message, code=code, http_status=status, endpoint=endpoint, reference=reference
+            message,
+            code=code,
+            http_status=status,
+            endpoint=endpoint,
+            reference=reference,
+            body=body,
         )
 
     if status >= 500 or status in _IN_DOUBT_STATUSES:

@@ -13,10 +13,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from receipts import Cut, Document, Row, Rule, Text, Title, render_text
+from till.clock import MINUTES_ZONE, format_local
 from till.journal import Entry
 from till.money import format_rands
 
@@ -34,7 +34,6 @@ CASH_IN = frozenset(
 #: Cash the till pays out: a redeemed 1Voucher, a cancelled Cash Out PIN.
 CASH_OUT = frozenset({"1voucher.redeem", "cash-out-pin.cancel"})
 QUERIES = frozenset({"prepaid-utilities.lookup", "cash-out-pin.lookup"})
-SA_TIME = timedelta(hours=2)
 
 KIND_NAMES: dict[str, str] = {
     "1voucher.purchase": "1Voucher sales",
@@ -276,7 +275,8 @@ def build_report(
 
 
 def _when(ms: int) -> str:
-    return (datetime.fromtimestamp(ms / 1000, UTC) + SA_TIME).strftime("%Y-%m-%d %H:%M")
+    """A report's times in the till's zone, named: '2026-11-29 16:31 SAST'."""
+    return format_local(ms, fmt=MINUTES_ZONE)
 
 
 def report_document(
@@ -299,17 +299,12 @@ def report_document(
         blocks.append(Row("By", report.created_by))
     if report.override_by:
         blocks.append(Row("Open entries overridden by", report.override_by))
-    blocks += [Rule(), Text("BY PRODUCT", bold=True)]
-    for line in report.lines:
-        label = f"{KIND_NAMES.get(line.kind, line.kind)} {line.state.replace('_', ' ')}"
-        blocks.append(Row(f"{label} x{line.count}", format_rands(line.amount)))
+    blocks += [Rule(), Text("BY PRODUCT", bold=True), *_kind_rows(report.lines)]
     if not report.lines:
         blocks.append(Text("No transactions."))
     if report.carried:
         blocks += [Rule(), Text("SETTLED SINCE THE LAST Z", bold=True), Text("(sold before it)")]
-        for line in report.carried:
-            label = f"{KIND_NAMES.get(line.kind, line.kind)} {line.state.replace('_', ' ')}"
-            blocks.append(Row(f"{label} x{line.count}", format_rands(line.amount)))
+        blocks += _kind_rows(report.carried)
     blocks += [
         Rule(),
         Row(f"IN DOUBT x{report.in_doubt_count}", format_rands(report.in_doubt_amount), bold=True),
@@ -318,23 +313,22 @@ def report_document(
         Rule(),
         Text("BY CASHIER", bold=True),
     ]
-    for person in report.cashiers:
-        blocks.append(
-            Row(f"{person.cashier} sales x{person.sales}", format_rands(person.sales_amount))
-        )
+    for person in report.cashiers:  # the name on its own line: its figures fit 32 columns
+        blocks += [
+            Text(person.cashier),
+            Row(f"Sales x{person.sales}", format_rands(person.sales_amount)),
+        ]
         if person.paid_out:
-            blocks.append(Row(f"{person.cashier} paid out", format_rands(person.paid_out)))
+            blocks.append(Row("Paid out", format_rands(person.paid_out)))
         if person.refunds or person.in_doubt:
-            blocks.append(
-                Row(f"{person.cashier} refunds / in doubt", f"{person.refunds} / {person.in_doubt}")
-            )
+            blocks.append(Row("Refunds / in doubt", f"{person.refunds} / {person.in_doubt}"))
     blocks += [Rule(), Text("CASH", bold=True)]
     for shift in report.shifts:
         blocks += [
             Text(f"Shift {shift.shift_id} ({shift.cashier})"),
             Row("Float", format_rands(shift.opening_float)),
             Row("Cash in", format_rands(shift.cash_in)),
-            Row("In doubt (cash taken)", format_rands(shift.in_doubt_cash)),
+            Row("In doubt (taken)", format_rands(shift.in_doubt_cash)),
             Row("Paid out", format_rands(-shift.cash_out)),
             Row("Expected", format_rands(shift.expected), bold=True),
             Row("Counted", "not closed" if shift.counted is None else format_rands(shift.counted)),
@@ -347,6 +341,21 @@ def report_document(
         blocks.append(Text(f"COPY {copy}", "center", bold=True))
     blocks.append(Cut())
     return Document(tuple(blocks))
+
+
+def _kind_rows(lines: Iterable[KindLine]) -> list[Any]:
+    """Each product's name on its own line, then one row per state: `approved x12  R 1 234.56`
+    fits one line of the narrowest printer (32 columns), where `1Voucher disbursements
+    approved x12` and its amount broke over three."""
+    blocks: list[Any] = []
+    shown = None
+    for line in lines:
+        if line.kind != shown:
+            blocks.append(Text(KIND_NAMES.get(line.kind, line.kind)))
+            shown = line.kind
+        state = line.state.replace("_", " ")
+        blocks.append(Row(f"{state} x{line.count}", format_rands(line.amount)))
+    return blocks
 
 
 def report_text(report: Report, *, store_name: str, terminal_id: str, width: int = 42) -> str:

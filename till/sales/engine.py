@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,6 +48,7 @@ from till.journal import Entry, Journal, JournalError, JournalFault, NewEntry
 from till.money import format_rands
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
+from till.sales.products import LISTED_KINDS, Listed, check_sale
 from till.staff.approvals import ApprovalPolicy, ApprovalRequired
 
 if TYPE_CHECKING:
@@ -163,6 +164,7 @@ class SaleEngine:
         resolver_concurrency: int = 8,
         attention_after_ms: int = 24 * 3600 * 1000,
         clock: Callable[[], int] = now_ms,
+        products: Sequence[Listed] = (),
     ) -> None:
         self.journal = journal
         self.client = client
@@ -177,6 +179,9 @@ class SaleEngine:
         self.resolver_concurrency = resolver_concurrency
         self.attention_after_ms = attention_after_ms
         self.clock = clock
+        #: The product list a sale is checked against before it is journaled (`check_sale`):
+        #: the one the till fetched or cached. Empty: Flash alone judges codes and amounts.
+        self.products: Sequence[Listed] = products
         self._listeners: list[Callable[[int], None]] = []
         self._open_count = journal.count_open()
         self._wake = asyncio.Event()
@@ -213,6 +218,7 @@ class SaleEngine:
     ) -> Outcome:
         if approved_by is None and self._vouched is not None:
             approved_by, self._vouched = self._vouched, None
+        self._check_listed(endpoint.name, details.get("amount"), details.get("product_code"))
         self._check_approval(endpoint.name, details.get("amount"), approved_by)
         try:  # the request is built inside the journal's transaction: bad input rolls it back
             entry = self.journal.add(
@@ -253,6 +259,16 @@ class SaleEngine:
         return replace(
             outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
         )
+
+    def _check_listed(self, kind: str, amount: int | None, product_code: int | None) -> None:
+        """The product list's ranges and groups, before a supervisor is asked or anything is
+        journaled: the same check the Sell screen makes as the amount is typed."""
+        listed = LISTED_KINDS.get(kind)
+        if listed is None or amount is None or not self.products:
+            return
+        refusal = check_sale(self.products, listed, amount, product_code)
+        if refusal is not None:
+            raise InputError(refusal.message, field=refusal.field)
 
     def approve_next(self, approver: str | None) -> None:
         """A supervisor (already verified by the caller) vouches for the next transaction only:
@@ -303,6 +319,7 @@ class SaleEngine:
                 entry.reference,
                 "declined",
                 now=self.clock(),
+                response=exc.body,  # Flash's answer as it came (made safe)
                 response_code=exc.code,
                 error=exc.message,
             )
@@ -704,6 +721,25 @@ class SaleEngine:
         except Exception:  # settled meanwhile, or the journal itself is failing
             current = self.journal.get(entry.reference)
             return current.state if current is not None else "in_doubt"
+
+    def clear_training(self, reason: str) -> list[str]:
+        """Training only: settle this journal's open training entries as declined (`reason`), so
+        the next lesson starts clean; a live entry, or one on the wire, is never touched."""
+        if not self.training:
+            raise InputError("Only a training till clears its in-doubt sales: live ones stay.")
+        cleared: list[str] = []
+        for entry in self.journal.open_entries():
+            if not entry.training or entry.reference in self._in_flight:
+                continue
+            try:
+                self.journal.settle(entry.reference, "declined", now=self.clock(), error=reason)
+            except JournalFault:
+                raise
+            except JournalError:  # settled meanwhile: its answer stands
+                continue
+            cleared.append(entry.reference)
+        self._refresh_count()
+        return cleared
 
     def wake(self) -> None:
         """Ask the background resolver to run now."""

@@ -3,6 +3,11 @@
 The journal is written first (invariant 4): a PIN is durable before it is printed, a failed
 print is recorded and leaves the sale approved, and the entry shows as unprinted until a print
 succeeds. The first successful print of an entry is the original; every later one says COPY n.
+
+A print succeeds only when the printer said so (DESIGN invariant 8): on a printer that can answer
+(network, serial, USB) `receipts` asks its status before and after the job, and paper out, cover
+open, offline or no answer is a failure whose text says what to do. A warning (paper low) still
+counts as printed, and is logged and passed on in `PrintOutcome.warning`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class PrintOutcome:
     document: Document
     copy: int = 0
     error: str | None = None
+    #: Printed, but the printer wants attention soon (paper low).
+    warning: str | None = None
 
 
 def next_copy(entry: Entry) -> int:
@@ -52,21 +59,23 @@ class SlipPrinter:
         self.clock = clock
         self.drawer_kick = drawer_kick
 
-    async def _send(self, document: Document, what: str) -> str | None:
-        """Print `document` (`what`: "receipt for REF", so the log names the sale); None, or
-        why it did not print."""
+    async def _send(self, document: Document, what: str) -> tuple[str | None, str | None]:
+        """Print `document` (`what`: "receipt for REF", so the log names the sale):
+        (None, warning) once the printer took it, or (why it did not print, None)."""
         if self.printer is None:
-            return "no printer is configured"
+            return "no printer is configured", None
         try:
             if self.printer.blocking:  # a device: keep the event loop (and the screen) moving
-                await asyncio.to_thread(self.printer.print, document)
+                warning = await asyncio.to_thread(self.printer.print, document)
             else:
-                self.printer.print(document)
+                warning = self.printer.print(document)
         except PrintError as exc:
             log.warning("%s not printed: %s", what, exc)
-            return str(exc)
+            return str(exc), None
         log.info("%s printed on %s", what, self.printer.name)
-        return None
+        if warning:
+            log.warning("%s printed on %s, but: %s", what, self.printer.name, warning)
+        return None, warning or None
 
     async def print_entry(
         self,
@@ -83,7 +92,7 @@ class SlipPrinter:
         if kick_drawer and self.drawer_kick:
             document = document + Document.of(DrawerKick())
         what = f"receipt for {entry.reference}" + (f" (COPY {copy})" if copy else "")
-        error = await self._send(document, what)
+        error, warning = await self._send(document, what)
         if error is not None and self.printer is None:
             return PrintOutcome(False, entry, document, copy, error)
         updated = self.journal.record_print(
@@ -94,7 +103,7 @@ class SlipPrinter:
             cashier=cashier,
             approved_by=approved_by,
         )
-        return PrintOutcome(error is None, updated, document, copy, error)
+        return PrintOutcome(error is None, updated, document, copy, error, warning)
 
     async def reprint(
         self, reference: str, *, cashier: str | None = None, approved_by: str | None = None
@@ -114,5 +123,5 @@ class SlipPrinter:
         if not entry.is_open:  # settled meanwhile: the customer is owed a receipt, not a promise
             raise JournalError(f"{reference} is already {entry.state}: reprint its receipt")
         document = in_doubt_slip(entry, self.header)
-        error = await self._send(document, f"in-doubt slip for {reference}")
-        return PrintOutcome(error is None, entry, document, 0, error)
+        error, warning = await self._send(document, f"in-doubt slip for {reference}")
+        return PrintOutcome(error is None, entry, document, 0, error, warning)

@@ -4,6 +4,13 @@ No I/O and no printing here, so every slip is tested from a real sandbox respons
 printer, and the same document prints on 58 mm or 80 mm paper or shows on screen.
 """
 
-from till.slips.slip import SA_TIME, SlipHeader, in_doubt_slip, slip_for
+from till.slips.slip import (
+    SA_TIME,
+    SlipHeader,
+    catalog_names,
+    display_mobile,
+    in_doubt_slip,
+    slip_for,
+)
 
-__all__ = ["SA_TIME", "SlipHeader", "in_doubt_slip", "slip_for"]
+__all__ = ["SA_TIME", "SlipHeader", "catalog_names", "display_mobile", "in_doubt_slip", "slip_for"]

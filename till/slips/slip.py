@@ -7,8 +7,10 @@ of the prepaid utility purchase (v4 section 3.1.14 and the later revision) print
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from receipts import Barcode, BigCode, Block, Cut, Document, Paragraph, Row, Rule, Text, Title
+from till.clock import SECONDS_ZONE, format_local, to_local
 from till.digits import format_sts_token, group_digits, ungroup
 from till.flash import client as endpoints
 from till.flash.models import (
@@ -29,12 +32,18 @@ from till.flash.models import (
     Voucher,
     VoucherResponse,
 )
+from till.flash.wire import safe_text
 from till.journal import Entry
 from till.money import format_rands
 
-#: South African Standard Time: UTC+02:00 all year (no DST), so no tzdata is needed.
+#: Not used by the till: slips show times in `[till] timezone` through till.clock. Kept only
+#: while till.slips exports the name.
 SA_TIME = timezone(timedelta(hours=2), "SAST")
-TRAINING_BANNER = "TRAINING - NOT A VALID VOUCHER"
+#: A training slip's mark, double width and height top and bottom, and what it means beneath.
+TRAINING_MARK = "TRAINING"
+TRAINING_NOTE = "NOT A VALID VOUCHER"
+#: A catalog name longer than this is cut (it comes from Flash, through a file on disk).
+PRODUCT_NAME_CHARS = 60
 
 ONE_VOUCHER_PURCHASE = endpoints.ONE_VOUCHER_PURCHASE.name
 ONE_VOUCHER_DISBURSE = endpoints.ONE_VOUCHER_DISBURSE.name
@@ -84,6 +93,9 @@ class SlipHeader:
     address_lines: tuple[str, ...] = ()
     vat_number: str = ""
     terminal_id: str = ""
+    #: Product code -> the name Flash's catalog gives it ("Takealot Gift Voucher"): the till's
+    #: cached product list (`catalog_names`). A code it does not hold prints by kind and code.
+    products: Mapping[int, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 # -- public ------------------------------------------------------------------------------------
@@ -106,7 +118,7 @@ def slip_for(
     response = dict(entry.response or {})
     response.setdefault("responseCode", 0)
     try:
-        body, transaction_id = _approved_body(entry, response)
+        body, transaction_id = _approved_body(entry, response, _product(entry, header))
     except ValidationError:
         # A response we cannot read still deserves a slip that names the sale and its amount.
         body = [Title(_title(entry)), *_amount_row("Amount", entry.amount)]
@@ -134,15 +146,16 @@ def _frame(
 ) -> Document:
     banners: list[Block] = []
     if training:
-        banners.append(Text(TRAINING_BANNER, "center", bold=True))
+        banners.append(Text(TRAINING_MARK, "center", bold=True, large=True))
+        banners.append(Text(TRAINING_NOTE, "center", bold=True))
     if copy:
-        banners.append(Text(f"COPY {copy}", "center", bold=True))
+        banners.append(Text(f"COPY {copy}", "center", bold=True, large=True))
     blocks: list[Block] = [*banners, Title(header.store_name)]
     blocks += [Text(line, "center") for line in header.address_lines if line.strip()]
     if header.vat_number:
         blocks.append(Text(f"VAT No {header.vat_number}", "center"))
     blocks.append(Rule())
-    blocks.append(Row("Date", sa_time(entry.created_at)))
+    blocks.append(Row("Date", receipt_time(entry.created_at)))
     till = entry.terminal_id or header.terminal_id
     if till:
         blocks.append(Row("Till", till))
@@ -155,30 +168,40 @@ def _frame(
     return Document(tuple(blocks))
 
 
+def receipt_time(unix_ms: int) -> str:
+    """Unix milliseconds -> '2026-11-24 05:00:50 SAST': the till's zone, and its name."""
+    return format_local(unix_ms, fmt=SECONDS_ZONE)
+
+
 def sa_time(unix_ms: int) -> str:
-    """Unix milliseconds -> '2026-11-24 05:00:50' in South African time."""
-    return datetime.fromtimestamp(unix_ms / 1000, SA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+    """Unix milliseconds -> '2026-11-24 05:00:50' in the till's zone (`[till] timezone`,
+    South African time unless configured otherwise), without the zone's name."""
+    return format_local(unix_ms)
 
 
 def _date(text: str | None) -> str | None:
-    """An ISO date-time from Flash as a South African date; anything else as sent."""
+    """An ISO date-time from Flash as a date in the till's zone; anything else as sent."""
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(SA_TIME)
-    return moment.strftime("%Y-%m-%d")
+    return to_local(moment).strftime("%Y-%m-%d")
 
 
 def _title(entry: Entry) -> str:
     return _TITLES.get(entry.kind, entry.kind.upper())
 
 
-def _product(entry: Entry) -> str:
-    """A readable product name: there is no catalog on the till, so kind plus product code."""
+def _product(entry: Entry, header: SlipHeader) -> str:
+    """The product as Flash's catalog names it ("Takealot Gift Voucher"); a code the till's
+    catalog does not hold (or none cached yet) as its kind plus product code."""
+    if entry.product_code is not None:
+        known = header.products.get(entry.product_code, "")
+        name = safe_text(" ".join(known.split()), limit=PRODUCT_NAME_CHARS)
+        if name:
+            return name
     names = {
         ONE_VOUCHER_PURCHASE: "1Voucher",
         ONE_VOUCHER_DISBURSE: "1Voucher disbursement",
@@ -189,6 +212,37 @@ def _product(entry: Entry) -> str:
     }
     name = names.get(entry.kind, _title(entry).title())
     return f"{name} ({entry.product_code})" if entry.product_code else name
+
+
+_MOBILE = re.compile(r"(?:27|0)([1-9][0-9])([0-9]{3})([0-9]{4})")
+
+
+def display_mobile(number: str | None) -> str | None:
+    """A South African cell number as its owner writes it: '27821234567' -> '082 123 4567';
+    anything else as it came."""
+    if number is None:
+        return None
+    match = _MOBILE.fullmatch(number.strip())
+    return "0{} {} {}".format(*match.groups()) if match else number
+
+
+def catalog_names(text: str | bytes) -> dict[int, str]:
+    """Product code -> name from the till's cached product list (the JSON the Sell screen saves
+    as `catalog.json`: a list of objects with `code` and `name`), for `SlipHeader.products`.
+    Text in, so slips stay free of I/O; anything unreadable gives no names (slips then name
+    products by kind and code)."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return {}
+    names: dict[int, str] = {}
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        code, name = item.get("code"), item.get("name")
+        if isinstance(code, int) and not isinstance(code, bool) and isinstance(name, str):
+            names[code] = name
+    return names
 
 
 def _text(value: object) -> str | None:
@@ -241,7 +295,9 @@ def _paragraphs(*texts: str | None) -> list[Block]:
 # -- approved slips, by kind -------------------------------------------------------------------
 
 
-def _approved_body(entry: Entry, response: dict[str, Any]) -> tuple[list[Block], str | None]:
+def _approved_body(
+    entry: Entry, response: dict[str, Any], product: str
+) -> tuple[list[Block], str | None]:
     kind = entry.kind
     if kind == UTILITY_PURCHASE:
         utility = UtilityPurchaseResponse.model_validate(response)
@@ -251,10 +307,10 @@ def _approved_body(entry: Entry, response: dict[str, Any]) -> tuple[list[Block],
         return _meter_lookup_body(entry, lookup), lookup.transaction_id
     if kind == PINLESS_PURCHASE:
         pinless = PinlessResponse.model_validate(response)
-        return _pinless_body(entry, pinless), pinless.transaction_id
+        return _pinless_body(entry, pinless, product), pinless.transaction_id
     if kind in _VOUCHER_BODIES:
         voucher = VoucherResponse.model_validate(response)
-        return _VOUCHER_BODIES[kind](entry, voucher), voucher.transaction_id
+        return _VOUCHER_BODIES[kind](entry, voucher, product), voucher.transaction_id
     parsed = FlashResponse.model_validate(response)
     body: list[Block] = [
         Title(_title(entry)),
@@ -281,7 +337,7 @@ def _voucher_details(
     if voucher.pin:
         blocks.append(BigCode(group_digits(voucher.pin), caption=pin_caption))
     elif sms_to:
-        blocks.append(Paragraph(f"The PIN was sent by SMS to {sms_to}.", "center"))
+        blocks.append(Paragraph(f"The PIN was sent by SMS to {display_mobile(sms_to)}.", "center"))
     blocks += _rows(("Serial", voucher.serial_number), ("Expires", _date(voucher.expiry_date)))
     if barcode:
         blocks.append(Barcode(barcode))
@@ -296,10 +352,10 @@ def _one_voucher_barcode(voucher: Voucher) -> str | None:
     return ungroup(voucher.pin) if voucher.pin else None
 
 
-def _purchase_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+def _purchase_body(entry: Entry, response: VoucherResponse, product: str) -> list[Block]:
     """1Voucher purchase/disburse, gift, Eezi and Cash Out PIN: a voucher the customer keeps."""
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry)), Row("Product", _product(entry))]
+    body: list[Block] = [Title(_title(entry)), Row("Product", product)]
     body += _amount_row("Amount", _sale_amount(entry, response, voucher))
     if entry.kind in (ONE_VOUCHER_PURCHASE, ONE_VOUCHER_DISBURSE):
         barcode = _one_voucher_barcode(voucher)
@@ -315,7 +371,7 @@ def _purchase_body(entry: Entry, response: VoucherResponse) -> list[Block]:
     return body + _voucher_details(voucher, barcode=barcode, sms_to=sms_to)
 
 
-def _redeem_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+def _redeem_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """Amount redeemed; a partial redemption's change voucher (PIN, or where it was sent)."""
     voucher = response.voucher
     body: list[Block] = [Title(_title(entry))]
@@ -339,7 +395,7 @@ def _redeem_body(entry: Entry, response: VoucherResponse) -> list[Block]:
     return body
 
 
-def _refund_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+def _refund_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """A refund is paid as a new 1Voucher: its PIN big, or the number it was sent to."""
     voucher = response.voucher or Voucher()
     body: list[Block] = [Title(_title(entry))]
@@ -352,7 +408,7 @@ def _refund_body(entry: Entry, response: VoucherResponse) -> list[Block]:
     return body + _voucher_details(voucher, barcode=barcode, sms_to=sms_to)
 
 
-def _cash_out_cancel_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+def _cash_out_cancel_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """Proof the PIN is dead and the money came back; the response carries the PIN: never shown."""
     voucher = response.voucher or Voucher()
     body: list[Block] = [Title(_title(entry)), Text("CANCELLED", "center", bold=True)]
@@ -364,7 +420,7 @@ def _cash_out_cancel_body(entry: Entry, response: VoucherResponse) -> list[Block
     return body
 
 
-def _cash_out_lookup_body(entry: Entry, response: VoucherResponse) -> list[Block]:
+def _cash_out_lookup_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """Status, not the PIN.
 
     A lookup is a service-desk query by serial number, and the serial is printed on slips and
@@ -396,7 +452,7 @@ _VOUCHER_BODIES = {
 }
 
 
-def _pinless_body(entry: Entry, response: PinlessResponse) -> list[Block]:
+def _pinless_body(entry: Entry, response: PinlessResponse, product: str) -> list[Block]:
     """Airtime goes straight onto the phone: the slip shows where it went and whom to call."""
     details = response.recharge_details
     recharge_type = details.recharge_type if details else None
@@ -404,8 +460,8 @@ def _pinless_body(entry: Entry, response: PinlessResponse) -> list[Block]:
     title = f"{recharge_type.upper()} RECHARGE" if recharge_type else _title(entry)
     body: list[Block] = [Title(title)]
     body += _rows(
-        ("Network", network or _product(entry)),
-        ("Mobile", response.mobile_number or entry.mobile_number),
+        ("Network", network or product),
+        ("Mobile", display_mobile(response.mobile_number or entry.mobile_number)),
     )
     body += _amount_row("Amount", _sale_amount(entry, response))
     body += _rows(
@@ -544,7 +600,10 @@ def _utility_body(entry: Entry, response: UtilityPurchaseResponse) -> list[Block
 
 def _units_rows(response: UtilityPurchaseResponse) -> list[Block]:
     billing = response.billing_info
-    credit = response.credit_tokens
+    fbe = response.fbe_tokens
+    # What the customer gets: the credit paid for, or on a free basic electricity vend the
+    # free units (that slip has a units row too, not only the figure under its token).
+    credit = response.credit_tokens or fbe
     unit = billing.unit_type if billing and billing.unit_type else None
     for token in response.tokens:
         unit = unit or (token.units.unit_type if token.units else None)
@@ -556,7 +615,9 @@ def _units_rows(response: UtilityPurchaseResponse) -> list[Block]:
     if quantity is not None and credit:
         rows.append(Row("Units", f"{quantity} {unit or ''}".strip(), bold=True))
     free = _number(billing.free_units) if billing else None
-    if free:
+    if free is None and fbe and response.credit_tokens:
+        free = _sum(t.units.quantity for t in fbe if t.units)
+    if free and not (credit is fbe and free == _number(units)):
         rows.append(Row("Free units", f"{_quantity(free)} {unit or ''}".strip()))
     tariff = (billing.tariff_name if billing else None) or (
         response.meter_info.tariff_name if response.meter_info else None
@@ -636,7 +697,7 @@ def _in_doubt_body(entry: Entry, header: SlipHeader) -> list[Block]:
     ]
     body += _amount_row("Amount", entry.amount or None)
     body += _rows(
-        ("Mobile", entry.mobile_number),
+        ("Mobile", display_mobile(entry.mobile_number)),
         ("Meter", entry.meter_number),
     )
     body.append(BigCode(entry.reference, caption="Reference"))

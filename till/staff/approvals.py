@@ -14,7 +14,7 @@ class ApprovalRequired(Exception):
 
 
 #: Kinds that always need a second person: money or a PIN going back out.
-ALWAYS: frozenset[str] = frozenset({"1voucher.refund", "cash-out-pin.cancel"})
+ALWAYS: frozenset[str] = frozenset({"1voucher.refund", "1voucher.disburse", "cash-out-pin.cancel"})
 #: Not sales, so never held up by the sale limit: lookups move no money, and a redemption
 #: has no approver to give (the engine's redeem takes no `approved_by`).
 NOT_SALES: frozenset[str] = frozenset(
@@ -32,7 +32,7 @@ class ApprovalPolicy:
     def reason(self, kind: str, amount: int | None) -> str | None:
         """Why this needs approval, or None when the cashier may go ahead."""
         if kind in self.always:
-            return "a supervisor must approve refunds and cancels"
+            return "a supervisor must approve refunds, disbursements and cancels"
         if kind in NOT_SALES:
             return None
         if self.sale_limit is not None and amount is not None and amount > self.sale_limit:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 import time
@@ -44,9 +45,10 @@ from textual.widgets import Static
 from till import logfile
 from till.clock import now_ms
 from till.configfile import ConfigError
-from till.firstframe import FirstFrame, PendingSettings
+from till.firstframe import FirstFrame, PendingSettings, catalog_file
 from till.runtime import open_engine, open_users
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
+from till.tui.confirm import QuitScreen
 from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRefused
 
 if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
@@ -66,6 +68,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "cashout": "f6",
     "journal": "f7",
     "in_doubt": "f8",
+    "disburse": "f10",
 }
 SCREEN_TITLES: dict[str, str] = {
     "sell": "Sell",
@@ -75,6 +78,7 @@ SCREEN_TITLES: dict[str, str] = {
     "cashout": "Cash Out",
     "journal": "Journal",
     "in_doubt": "In doubt",
+    "disburse": "Disburse",
 }
 
 
@@ -148,7 +152,7 @@ class TillApp(App[None]):
         self.cashier: str | None = engine.cashier if engine is not None else None
         self._stack = contextlib.AsyncExitStack()
         self._stop = asyncio.Event()
-        self.catalog_path = catalog_path or self.first.journal_path.with_name("catalog.json")
+        self.catalog_path = catalog_path or catalog_file(self.first.journal_path)
         keys = {**DEFAULT_KEYS, **self.first.keys}
         self._sell_factory = _screens()["sell"]
         for mode, factory in _screens().items():
@@ -270,6 +274,7 @@ class TillApp(App[None]):
             return
         engine = self._engine
         engine.cashier = self.cashier
+        self._use_catalog()
         self.open_count = engine.open_count
         engine.on_open_count(self._open_count_changed)
         self._engine_started.set()
@@ -342,6 +347,19 @@ class TillApp(App[None]):
             return False  # the key bar leaves out the screen you are on: 80 columns are few
         return not (self.locked and action in ("switch_mode", "lock"))
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: at once when nothing is open; with sales in doubt, ask first (they stay in the
+        journal, and the till tries them again when it next starts)."""
+        count = self._journal.count_open() if self._journal is not None else 0
+        if not count or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+        self.push_screen(QuitScreen(count), self._quit_answered)
+
+    def _quit_answered(self, quit_now: bool | None) -> None:
+        if quit_now:
+            self.exit()
+
     def _check_idle(self) -> None:
         if self._monotonic() - self._last_key >= self.idle_lock_seconds:
             self.action_lock()
@@ -407,8 +425,20 @@ class TillApp(App[None]):
                 self.notify(f"Product list unavailable: {exc}", severity="warning")
             return
         self.catalog = tuple(sale_items(products))
+        self._use_catalog()
         with contextlib.suppress(OSError):
             save_catalog(self.catalog_path, self.catalog)
+
+    def _use_catalog(self) -> None:
+        """The engine checks amounts against the product list, and slips name products as it
+        does: the same list the screens show."""
+        if self._engine is None or not self.catalog:
+            return
+        self._engine.products = self.catalog
+        slips = self._engine.slips
+        if slips is not None:
+            names = {**slips.header.products, **{item.code: item.name for item in self.catalog}}
+            slips.header = dataclasses.replace(slips.header, products=names)
 
     def transact(self, screen: Screen[None], call: Call) -> bool:
         """Run one engine call for `screen`; False (and nothing runs) while another is busy.
@@ -437,7 +467,12 @@ class TillApp(App[None]):
                     outcome = await call(engine, approved_by)
                     break
                 except ApprovalRequired as exc:  # nothing was journaled or sent
+                    waiting = getattr(screen, "awaiting_approval", None)
+                    if waiting is not None:  # the screen must not say "sending" meanwhile
+                        waiting(True)
                     approved_by = await self.ask_approval(exc.reason) or None
+                    if approved_by is not None and waiting is not None:
+                        waiting(False)
                     if approved_by is None:
                         message = f"Not approved: {exc.reason}"
                         screen.post_message(TransactionRefused(message, NOT_APPROVED))

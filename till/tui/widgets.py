@@ -2,24 +2,79 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from till.digits import format_sts_token, group_digits
 from till.money import format_rands
 
 if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the engine
+    from receipts import Document
     from till.sales import Outcome
     from till.tui.app import TillApp
 
+log = logging.getLogger("till.tui")
+
 TRAINING_TEXT = "TRAINING MODE  -  not real money  -  vouchers are NOT valid"
-SCREEN_IN_DOUBT_ADVICE = (
-    "Do not sell again: the till keeps trying with the same reference. "
-    "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
-)
+
+_KEEPS_TRYING = "the till keeps trying with the same reference"
+#: What a cashier does while Flash has not confirmed, by kind: each says what not to do again,
+#: what to hold back, and that F9 prints the customer's slip. (The commands need the same words:
+#: they belong in the neutral wording module once there is one.)
+IN_DOUBT_ADVICE: dict[str, str] = {
+    "1voucher.purchase": (
+        f"Do not sell again: {_KEEPS_TRYING}. "
+        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
+    ),
+    "1voucher.disburse": (
+        f"Do not pay out again: {_KEEPS_TRYING}. "
+        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
+    ),
+    "1voucher.redeem": (
+        "Do not pay out cash or hand over goods until it is confirmed, and do not redeem the "
+        f"PIN again: {_KEEPS_TRYING}. Print the customer's slip (F9); F8 shows when it is "
+        "APPROVED."
+    ),
+    "1voucher.refund": (
+        f"Do not refund again: {_KEEPS_TRYING}. "
+        "Print the customer's slip (F9) and hand over the new PIN only once it is APPROVED."
+    ),
+    "cellular.pinless.purchase": (
+        f"Do not recharge again: {_KEEPS_TRYING}, and the airtime may already be on the "
+        "phone. Print the customer's slip (F9); F8 shows when it is APPROVED."
+    ),
+    "cash-out-pin.cancel": (
+        "Do not cancel again, and do not give the customer the money back until the cancel is "
+        f"APPROVED: {_KEEPS_TRYING}. Print the customer's slip (F9)."
+    ),
+    "prepaid-utilities.purchase": (
+        f"Do not vend again: {_KEEPS_TRYING}. "
+        "Print the customer's slip (F9) and hand over the tokens only once it is APPROVED."
+    ),
+}
+#: A voucher sale (gift, Eezi, Cash Out PIN, and any kind not named above).
+SCREEN_IN_DOUBT_ADVICE = IN_DOUBT_ADVICE["1voucher.purchase"]
+
+
+def in_doubt_advice(kind: str) -> str:
+    """The in-doubt instruction for a transaction of `kind`."""
+    return IN_DOUBT_ADVICE.get(kind, SCREEN_IN_DOUBT_ADVICE)
+
+
+def display_mobile(number: str | None) -> str:
+    """A cell number as the customer knows it: 27821234567 -> 082 123 4567 (anything else as
+    it is). (The commands need it too: for the neutral wording module.)"""
+    if not number:
+        return ""
+    digits = number.removeprefix("+")
+    if len(digits) == 11 and digits.startswith("27") and digits.isascii() and digits.isdigit():
+        local = "0" + digits[2:]
+        return f"{local[:3]} {local[3:6]} {local[6:]}"
+    return number
 
 
 class StatusBar(Vertical):
@@ -42,45 +97,101 @@ class StatusBar(Vertical):
         badge.set_class(count > 0, "alert")
 
 
-def big_codes(outcome: Outcome) -> list[tuple[str, str]]:
-    """The codes a customer must read, grouped, in the order to use them: (caption, code)."""
-    from till.commands.output import ordered_tokens
+#: Receipt header rows the status bar already shows.
+_HEADER_SHOWN_ELSEWHERE = frozenset({"Date", "Till", "Cashier"})
 
-    response = outcome.response or {}
+
+@dataclass(frozen=True)
+class Answer:
+    """What an approved receipt says, for the screen: the codes to draw big (caption, code) in
+    the order they are used, and every other row (label, value; no label: a line of its own)."""
+
+    codes: tuple[tuple[str, str], ...] = ()
+    rows: tuple[tuple[str | None, str], ...] = ()
+
+
+def receipt_of(outcome: Outcome) -> Document | None:
+    """The receipt as it printed; for an approval that did not print (a lookup, no printer),
+    the receipt it would print. None for anything not approved."""
+    if outcome.receipt is not None:
+        return outcome.receipt
     if outcome.status != "approved":
-        return []
-    if outcome.entry.kind == "prepaid-utilities.purchase":
-        tokens = ordered_tokens(response)
-        return [
-            (f"Token {n} of {len(tokens)}" + (" (key change)" if t.is_key_change else ""),
-             format_sts_token(t.token or ""))
-            for n, t in enumerate(tokens, 1)
-        ]  # fmt: skip
-    voucher = response.get("voucher")
-    if (
-        isinstance(voucher, dict)
-        and voucher.get("pin")
-        and outcome.entry.kind != ("cash-out-pin.lookup")
-    ):
-        caption = "Change PIN" if outcome.entry.kind == "1voucher.redeem" else "PIN"
-        return [(caption, group_digits(str(voucher["pin"])))]
-    return []
+        return None
+    from till.slips import SlipHeader, slip_for
+
+    try:
+        return slip_for(outcome.entry, SlipHeader(store_name=""))
+    except Exception as exc:  # the journal holds the answer: the screen still shows the rest
+        log.warning("%s: no receipt to show (%s)", outcome.reference, type(exc).__name__)
+        return None
+
+
+def read_receipt(document: Document) -> Answer:
+    """The screen's answer from the receipt itself, so the two never disagree: the header's
+    rows but date, till and cashier; the body's rows and lines; its big codes, each with the
+    line printed under it (a token's units) added to its caption."""
+    from receipts import BigCode, Paragraph, Row, Rule, Text
+
+    blocks = document.blocks
+    rules = [i for i, block in enumerate(blocks) if isinstance(block, Rule)]
+    if len(rules) >= 3:  # banners, store | header rows | body | banners
+        header, body = blocks[rules[0] + 1 : rules[1]], blocks[rules[1] + 1 : rules[-1]]
+    else:
+        header, body = (), blocks
+    rows: list[tuple[str | None, str]] = [
+        (block.label, block.value)
+        for block in header
+        if isinstance(block, Row) and block.label not in _HEADER_SHOWN_ELSEWHERE
+    ]
+    codes: list[tuple[str, str]] = []
+    under_code = False
+    for block in body:
+        if isinstance(block, BigCode):
+            codes.append((block.caption or "", block.code))
+            under_code = True
+            continue
+        if under_code and isinstance(block, Text):
+            caption, code = codes[-1]
+            codes[-1] = (f"{caption}   {block.text}".strip(), code)
+            continue
+        under_code = False
+        if isinstance(block, Row):
+            rows.append((block.label, block.value))
+        elif isinstance(block, (Text, Paragraph)) and block.text.strip():
+            rows.append((None, block.text.strip()))
+    return Answer(tuple(codes), tuple(rows))
+
+
+def answer_of(outcome: Outcome) -> Answer:
+    """An approval's answer, read from its receipt; nothing for anything else."""
+    receipt = receipt_of(outcome) if outcome.status == "approved" else None
+    return read_receipt(receipt) if receipt is not None else Answer()
+
+
+def big_codes(outcome: Outcome) -> list[tuple[str, str]]:
+    """The codes a customer must read, grouped, in the order to use them: (caption, code).
+
+    Exactly the receipt's: a cancelled or looked-up Cash Out PIN has none."""
+    return list(answer_of(outcome).codes)
 
 
 class OutcomeView(Vertical):
-    """The answer, big: what happened, the PIN or tokens, and what to do next."""
+    """The answer, big: what happened, the PIN or tokens, and what to do next; Ctrl+P swaps it
+    for the receipt as it printed."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="outcome-status")
         yield Vertical(id="outcome-codes")
         yield Static("", id="outcome-details")
+        yield Static("", id="receipt", classes="receipt")
 
     def show(self, outcome: Outcome) -> None:
         from till.commands.output import STATUS_LABELS, kind_label
+        from till.runtime import receipt_preview
 
         status = self.query_one("#outcome-status", Static)
         label = STATUS_LABELS.get(outcome.status, outcome.status.upper())
-        status.update(f"{label}  {kind_label(outcome.entry.kind)}")
+        status.update(f"{label}  {kind_label(outcome.entry.kind)}   {outcome.reference}")
         for name in ("approved", "declined", "in_doubt", "not_sent"):
             status.set_class(outcome.status == name, name)
         codes = self.query_one("#outcome-codes", Vertical)
@@ -89,41 +200,74 @@ class OutcomeView(Vertical):
             codes.mount(Static(caption, classes="code-caption"))
             codes.mount(Digits(code, classes="code"))
         self.query_one("#outcome-details", Static).update(outcome_details(outcome))
+        receipt = receipt_of(outcome) if outcome.status == "approved" else None
+        self.query_one("#receipt", Static).update(
+            receipt_preview(self.app.settings, receipt)  # type: ignore[attr-defined]
+            if receipt is not None
+            else "No receipt was printed."
+        )
+        self.show_receipt(False)
         self.display = True
+
+    @property
+    def showing_receipt(self) -> bool:
+        return bool(self.query_one("#receipt").display)
+
+    def show_receipt(self, receipt: bool) -> None:
+        """The receipt (True) or the answer (False)."""
+        for selector in ("#outcome-status", "#outcome-codes", "#outcome-details"):
+            self.query_one(selector).display = not receipt
+        self.query_one("#receipt").display = receipt
 
     def clear(self) -> None:
         self.display = False
 
 
 def outcome_details(outcome: Outcome) -> str:
-    """Rows under the big codes: reference, amount, what to do next."""
-    from till.commands.output import NOT_SENT_ADVICE, outcome_amount, product_rows
+    """Rows under the big codes: the receipt's rows when approved (the reference first), else
+    the reference, amount, cell number and meter, and what to do next."""
+    from till.commands.output import NOT_SENT_ADVICE, outcome_amount
 
-    rows: list[tuple[str, str]] = [("Reference", outcome.entry.reference)]
-    amount = outcome_amount(outcome)
-    if amount:
-        rows.append(("Amount", format_rands(amount)))
+    entry = outcome.entry
+    rows: list[tuple[str | None, str]] = []
     lines: list[str] = []
     if outcome.status == "approved":
-        rows += [
-            (label, value)
-            for label, value in product_rows(outcome.entry, outcome.response or {})
-            if not label.lower().endswith("pin") and not label.lower().startswith("token")
-        ]
+        rows += answer_of(outcome).rows
+        if not any(label == "Reference" for label, _ in rows):
+            rows.insert(0, ("Reference", entry.reference))
         if outcome.print_error:
-            lines.append(f"Receipt NOT printed ({outcome.print_error}): reprint from F7.")
-    elif outcome.status == "declined":
-        code = f" (code {outcome.code})" if outcome.code is not None else ""
-        lines.append(f"Flash says: {outcome.message}{code}. Nothing was sold.")
-    elif outcome.needs_attention:  # Flash's approval could not be used: the helpdesk's job
-        lines.append(outcome.message)
-    elif outcome.status == "in_doubt":
-        lines.append(SCREEN_IN_DOUBT_ADVICE)
+            lines.append(f"Receipt NOT printed: {outcome.print_error}, then F7 / Ctrl+R.")
     else:
-        lines.append(NOT_SENT_ADVICE)
-    width = max(len(label) for label, _ in rows)
-    text = [f"{label.ljust(width)}  {value}" for label, value in rows]
+        rows.append(("Reference", entry.reference))
+        amount = outcome_amount(outcome)
+        if amount:
+            rows.append(("Amount", format_rands(amount)))
+        if entry.mobile_number:
+            rows.append(("Mobile", display_mobile(entry.mobile_number)))
+        if entry.meter_number:
+            rows.append(("Meter", entry.meter_number))
+        if outcome.status == "declined":
+            code = f" (code {outcome.code})" if outcome.code is not None else ""
+            lines.append(f"Flash says: {outcome.message}{code}. Nothing was sold.")
+        elif outcome.needs_attention:  # Flash's approval could not be used: the helpdesk's job
+            lines.append(outcome.message)
+        elif outcome.status == "in_doubt":
+            lines.append(in_doubt_advice(entry.kind))
+        else:
+            lines.append(NOT_SENT_ADVICE)
+    width = max((len(label) for label, _ in rows if label is not None), default=0)
+    text = [value if label is None else f"{label.ljust(width)}  {value}" for label, value in rows]
     return "\n".join(text + lines)
 
 
-__all__ = ["OutcomeView", "StatusBar", "big_codes", "outcome_details"]
+__all__ = [
+    "Answer",
+    "OutcomeView",
+    "StatusBar",
+    "big_codes",
+    "display_mobile",
+    "in_doubt_advice",
+    "outcome_details",
+    "read_receipt",
+    "receipt_of",
+]

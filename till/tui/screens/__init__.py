@@ -19,6 +19,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "cashout": ("till.tui.screens.cashout", "CashOutScreen"),
     "journal": ("till.tui.screens.journal", "JournalScreen"),
     "in_doubt": ("till.tui.screens.in_doubt", "InDoubtScreen"),
+    "disburse": ("till.tui.screens.disburse", "DisburseScreen"),
 }
 
 

@@ -6,15 +6,21 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from till.money import format_rands, parse_rands
-from till.tui.widgets import StatusBar
+from till.tui.printing import SlipPrinted, print_slip, slip_message
+from till.tui.widgets import OutcomeView, StatusBar
 
 if TYPE_CHECKING:
+    from till.sales import Outcome
     from till.tui.app import TillApp
+
+#: The entry line while a supervisor is being asked: nothing has left the till yet.
+APPROVAL_PROMPT = "Waiting for a supervisor to approve: nothing has been sent"
 
 
 class FieldError(ValueError):
@@ -71,6 +77,69 @@ class TillScreen(Screen[None]):
 
     def clear_error(self) -> None:
         self.show_error("")
+
+    def awaiting_approval(self, waiting: bool) -> None:
+        """The app is asking a supervisor (True) before sending this screen's transaction, or
+        was just given their approval (False): the entry line must not say it is sending yet."""
+        line = self.query_one(EntryLine)
+        if waiting:
+            self._before_approval = str(line.border_title or "")
+            line.prompt(APPROVAL_PROMPT)
+        elif getattr(self, "_before_approval", None) and line.border_title == APPROVAL_PROMPT:
+            line.prompt(self._before_approval)
+            self._before_approval = ""
+
+
+class AnswerScreen(TillScreen):
+    """A screen that ends on Flash's answer (`step == "outcome"`, shown in `#outcome`): F9
+    prints the customer's slip while it is in doubt, Ctrl+P shows the receipt once approved."""
+
+    BINDINGS = [
+        Binding("f9", "print_slip", "Slip"),
+        Binding("ctrl+p", "toggle_receipt", "Receipt"),
+    ]
+    outcome: Outcome | None = None
+
+    def answer(self) -> Outcome | None:
+        """The answer on screen now, if the screen is showing one."""
+        return self.outcome if getattr(self, "step", None) == "outcome" else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 only for an answer in doubt, Ctrl+P only for one approved; else hidden (False)."""
+        answer = self.answer()
+        status = answer.status if answer is not None else None
+        if action == "print_slip":
+            return status == "in_doubt"
+        if action == "toggle_receipt":
+            return status == "approved"
+        return True
+
+    def show_answer(self, outcome: Outcome) -> None:
+        """Flash's answer into `#outcome` (the screen then enters its "outcome" step)."""
+        self.outcome = outcome
+        self.query_one("#outcome", OutcomeView).show(outcome)
+
+    def action_toggle_receipt(self) -> None:
+        """Show the receipt as printed (the preview printer's paper, in training), or the answer."""
+        if self.answer() is not None:
+            view = self.query_one("#outcome", OutcomeView)
+            view.show_receipt(not view.showing_receipt)
+
+    def action_print_slip(self) -> None:
+        """The customer's 'not yet confirmed' slip for the answer in doubt."""
+        answer = self.answer()
+        if answer is None or answer.status != "in_doubt":
+            self.show_error("F9 prints the customer's slip only for an answer that is IN DOUBT.")
+            return
+        print_slip(self, answer.reference, in_doubt=True)
+
+    def on_slip_printed(self, message: SlipPrinted) -> None:
+        text = slip_message(message, in_doubt=True)
+        if message.printed:
+            self.clear_error()
+            self.notify(text)
+        else:
+            self.show_error(text)
 
 
 class EntryLine(Input):

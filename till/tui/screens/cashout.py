@@ -12,15 +12,12 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from textual.widgets import Static
-
 from till.digits import ungroup
 from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.screens.redeem import StepScreen, when
-from till.tui.widgets import outcome_details
 
 Action = Literal["purchase", "cancel", "lookup"]
 ACTIONS: dict[str, Action] = {
@@ -195,21 +192,6 @@ class CashOutScreen(StepScreen):
             return await engine.lookup_cash_out_pin(serial, code)
 
         self.send(lookup)
-
-    def show_outcome(self, outcome: Outcome) -> None:
-        """A lookup's answer carries the amount inside the voucher: show it with the rest."""
-        super().show_outcome(outcome)
-        voucher = (outcome.response or {}).get("voucher")
-        if outcome.entry.kind != LOOKUP or outcome.status != "approved":
-            return
-        if not isinstance(voucher, dict) or not isinstance(voucher.get("amount"), int):
-            return
-        lines = outcome_details(outcome).split("\n")
-        if any(line.startswith("Amount") for line in lines):
-            return
-        width = len(lines[0]) - len(outcome.entry.reference) - 2
-        lines.insert(1, f"{'Amount'.ljust(width)}  {format_rands(voucher['amount'])}")
-        self.query_one("#outcome-details", Static).update("\n".join(lines))
 
     def step_back(self) -> str:
         if self.step == "confirm":

@@ -19,9 +19,12 @@ from till.journal import Entry
 from till.sales import ResolveReport, SaleEngine
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
+from till.tui.widgets import in_doubt_advice
 
 #: How often the ages on screen move on, in seconds.
 REFRESH_SECONDS = 5.0
+#: What a training sale cleared by the trainer is settled with (declined: nothing was sold).
+TRAINING_CLEARED = "cleared by the trainer: training only, nothing was sold"
 
 
 class Retried(Message):
@@ -86,6 +89,7 @@ class InDoubtScreen(TillScreen):
     BINDINGS = [
         Binding("ctrl+r", "retry", "Retry"),
         Binding("f9", "print_slip", "Slip"),
+        Binding("ctrl+t", "clear_training", "Clear training"),
         Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
@@ -113,6 +117,14 @@ class InDoubtScreen(TillScreen):
         self.watch(self.till, "open_count", self._count_changed)
         self.set_interval(REFRESH_SECONDS, self.refresh_list)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Clearing in-doubt sales is for a training till only; both keys only when any are open."""
+        if action == "clear_training":
+            return self.till.training and bool(self.entries)
+        if action == "print_slip":  # a slip is for a sale in doubt: none, no key
+            return bool(self.entries)
+        return True
+
     def on_screen_resume(self) -> None:
         self.refresh_list()
         self.query_one(EntryLine).focus()
@@ -136,12 +148,15 @@ class InDoubtScreen(TillScreen):
             keep = current.reference if current is not None else None
             open_list.highlighted = references.index(keep) if keep in references else 0
         count = len(self.entries)
+        self.refresh_bindings()
         summary = (
             f"{count} sale{'s' if count != 1 else ''} in doubt: do not sell them again.  "
             "Ctrl+R retries now, F9 prints the customer's slip."
             if count
             else "Nothing is in doubt: every sale has Flash's answer."
         )
+        if count and self.till.training:
+            summary += "\nTraining: Ctrl+T clears these training sales (nothing was sold)."
         unprinted = self.till.journal.unprinted(limit=5)
         if unprinted:  # approved, but the customer may never have had the PIN on paper
             owed = ", ".join(entry.reference for entry in unprinted)
@@ -187,12 +202,35 @@ class InDoubtScreen(TillScreen):
     def _show_details(self, entry: Entry | None) -> None:
         self.details = entry.reference if entry is not None else None
         fresh = self.till.journal.get(entry.reference) if entry is not None else None
-        self.query_one("#open-details", Static).update(format_entry(fresh) if fresh else "")
+        details = f"{in_doubt_advice(fresh.kind)}\n\n{format_entry(fresh)}" if fresh else ""
+        self.query_one("#open-details", Static).update(details)
 
     def action_back(self) -> None:
         self.clear_error()
         self.query_one(EntryLine).value = ""
         self._show_details(None)
+
+    def action_clear_training(self) -> None:
+        """Training only: settle this training journal's open sales as declined, so the next
+        lesson starts clean. An entry not marked training (a live sale) is never touched."""
+        from till.sales import InputError
+
+        app = self.till
+        if not app.training or not app.ready:
+            self.show_error("Only a training till clears its in-doubt sales: live ones stay.")
+            return
+        try:
+            cleared = app.engine.clear_training(TRAINING_CLEARED)
+        except InputError as exc:
+            self.show_error(exc.message)
+            return
+        app.open_count = app.engine.open_count
+        self.clear_error()
+        self.refresh_list()
+        what = ", ".join(cleared) if cleared else "nothing"
+        self.query_one("#open-report", Static).update(
+            f"Training: cleared {len(cleared)} in-doubt sale(s) ({what}); nothing was sold."
+        )
 
     def action_retry(self) -> None:
         """Resend every open sale now, with its own reference: Flash answers each only once."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from textual.app import ComposeResult
@@ -18,16 +18,17 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from receipts import render_text
+from till.clock import local_day_bounds
 from till.commands.output import format_entry, kind_label, local_time, rands_or_dash
 from till.journal import Entry
 from till.money import format_rands, parse_rands
-from till.runtime import slip_header
+from till.runtime import receipt_preview, slip_header
 from till.sales import normalize_mobile
 from till.sales.printing import next_copy
 from till.slips import SlipHeader, slip_for
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
+from till.tui.widgets import in_doubt_advice
 
 Step = Literal["search", "details"]
 SEARCH_HINT = (
@@ -47,6 +48,9 @@ KEYWORDS: dict[str, str] = {
     "meter": "meter",
     "serial": "serial",
 }
+#: The entry line's titles: each fits the 80-column screen whole.
+SEARCH_PROMPT = "Search: ref, date, amount, mobile, meter or serial, Enter"
+DETAILS_PROMPT = "Ctrl+R reprint  F9 in-doubt slip  PgUp/PgDn  Escape = results"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RESULT_LIMIT = 200
 
@@ -60,13 +64,12 @@ class Query:
 
 
 def _day(text: str) -> tuple[int, int]:
-    """A local calendar day as [since, until) in the journal's UTC milliseconds."""
+    """A calendar day in the till's zone as [since, until) in the journal's UTC milliseconds."""
     try:
         start = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         raise FieldError(f"Type the date as YYYY-MM-DD, e.g. 2026-11-24 (not {text!r}).") from None
-    end = start + timedelta(days=1)
-    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    return local_day_bounds(start.date())
 
 
 def guess_field(value: str) -> str:
@@ -137,13 +140,24 @@ def _add(query: Query, name: str, value: str) -> None:
         query.said.append(f"serial {value}")
 
 
+#: A result row's width: the 80-column screen less the body's padding, the list's scrollbar and
+#: its options' padding, so no row ever wraps onto a second line.
+ROW_WIDTH = 72
+
+
 def result_row(entry: Entry) -> str:
-    """One line per entry, in 76 columns: when, reference, what, state, amount."""
+    """One line per entry, in ROW_WIDTH columns: when (month-day hour:minute), reference, what,
+    state, amount; the kind is shortened to fit a long reference."""
     state = entry.state.replace("_", " ").upper()
-    return (
-        f"{local_time(entry.created_at)[:16]} {entry.reference:<14} "
-        f"{kind_label(entry.kind)[:20]:<20} {state:<8} {rands_or_dash(entry.amount):>12}"
-    )
+    when = local_time(entry.created_at)[5:16]
+    amount = rands_or_dash(entry.amount)
+    head = f"{when} {entry.reference:<14} "
+    tail = f" {state:<8} {amount:>11}"
+    room = max(0, ROW_WIDTH - len(head) - len(tail))
+    kind = kind_label(entry.kind)
+    if len(kind) > room:
+        kind = kind[: max(0, room - 1)] + "…" if room else ""
+    return f"{head}{kind:<{room}}{tail}"[:ROW_WIDTH]
 
 
 class JournalScreen(TillScreen):
@@ -202,11 +216,7 @@ class JournalScreen(TillScreen):
         self.query_one("#results").display = step == "search" and bool(self.results)
         self.query_one("#journal-details").display = step == "details"
         self.query_one("#journal-receipt").display = step == "details"
-        entry_line.prompt(
-            "Search (ref/date/amount/mobile/meter/serial), Enter; Up/Down + Enter opens"
-            if step == "search"
-            else "Ctrl+R reprints  F9 in-doubt slip  PgUp/PgDn scroll  Escape = results"
-        )
+        entry_line.prompt(SEARCH_PROMPT if step == "search" else DETAILS_PROMPT)
         entry_line.focus()
 
     def _submit(self, text: str) -> None:
@@ -264,14 +274,17 @@ class JournalScreen(TillScreen):
         reprints = self.till.journal.reprints(fresh.reference)
         self.query_one("#journal-details", Static).update(format_entry(fresh, related, reprints))
         copy = next_copy(fresh)
-        preview = render_text(slip_for(fresh, self.header, copy=copy), 42)
+        preview = receipt_preview(self.till.settings, slip_for(fresh, self.header, copy=copy))
         receipt = self.query_one("#journal-receipt", Static)
         receipt.border_title = f"Next print: COPY {copy}" if copy else "Next print: the original"
         receipt.update(preview)
-        self.query_one("#journal-note", Static).update(
+        note = (
             f"{kind_label(fresh.kind)} {fresh.reference}: {fresh.state.upper()}, printed "
             f"{fresh.print_count}x, reprinted {fresh.reprint_count}x."
         )
+        if fresh.is_open:  # what the cashier does meanwhile, in this kind's own words
+            note += "\n" + in_doubt_advice(fresh.kind)
+        self.query_one("#journal-note", Static).update(note)
 
     def action_back(self) -> None:
         self.clear_error()

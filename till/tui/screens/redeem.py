@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -19,12 +18,13 @@ from textual.binding import Binding
 from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from till.clock import format_local
 from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine, normalize_mobile
 from till.tui.messages import Call, TransactionDone, TransactionRefused
-from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
-from till.tui.widgets import OutcomeView
+from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
+from till.tui.widgets import OutcomeView, display_mobile
 
 PIN_LENGTH = 16
 MOBILE = re.compile(r"27\d{9}")
@@ -65,14 +65,14 @@ def masked_pin(pin: str) -> str:
 
 
 def when(entry: Entry) -> str:
-    return datetime.fromtimestamp(entry.created_at / 1000).strftime("%d %b %H:%M")
+    return format_local(entry.created_at, fmt="%d %b %H:%M")
 
 
 def mobile_field(field: str | None) -> bool:
     return field in ("mobile_number", "mobileNumber")
 
 
-class StepScreen(TillScreen):
+class StepScreen(AnswerScreen):
     """A one-entry-line step machine: `submit` moves it on, Escape steps back.
 
     Subclasses give the prompts, the summary, and what each step does with the text. Steps named
@@ -144,6 +144,7 @@ class StepScreen(TillScreen):
     # -- the machine ---------------------------------------------------------------------------
 
     def _enter(self, step: str) -> None:
+        self.refresh_bindings()  # the key bar shows only what applies now
         self.step = step
         entry = self.query_one(EntryLine)
         entry.value = ""
@@ -208,7 +209,7 @@ class StepScreen(TillScreen):
         self.show_outcome(message.outcome)
 
     def show_outcome(self, outcome: Outcome) -> None:
-        self.query_one("#outcome", OutcomeView).show(outcome)
+        self.show_answer(outcome)
         self._enter("outcome")
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
@@ -229,6 +230,7 @@ class StepScreen(TillScreen):
             self._enter(self.step_back())
 
     def _restart(self) -> None:
+        self.outcome = None
         self.reset()
         self._enter(self.FIRST)
 
@@ -258,7 +260,9 @@ class RedeemScreen(StepScreen):
         if self.step in ("mobile", "confirm"):
             lines.append(f"Amount   {format_rands(self.amount) if self.amount else 'full value'}")
         if self.step == "confirm" and self.amount:
-            change = f"SMS to {self.mobile}" if self.mobile else "printed on the slip"
+            change = "printed on the slip"
+            if self.mobile:
+                change = f"SMS to {display_mobile(self.mobile)}"
             lines.append(f"Change   {change}")
         return "\n".join(lines)
 

@@ -15,6 +15,7 @@ from till.money import format_rands
 from till.sales import Outcome, SaleEngine, redeemed_amount, refunded_amount
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.screens.redeem import StepScreen, mobile_field, parse_optional_mobile, when
+from till.tui.widgets import display_mobile
 
 REDEEM = "1voucher.redeem"
 
@@ -60,17 +61,20 @@ class RefundScreen(StepScreen):
         if self.step in ("mobile", "confirm"):
             lines.append(f"Refund      {format_rands(self.amount)}")
         if self.step == "confirm":
-            lines.append(f"New PIN     {f'SMS to {self.mobile}' if self.mobile else 'printed'}")
+            sms = f"SMS to {display_mobile(self.mobile)}" if self.mobile else "printed"
+            lines.append(f"New PIN     {sms}")
         return "\n".join(lines)
 
     def candidates(self) -> Iterable[Entry]:
         return self.till.journal.search(kind=REDEEM, state="approved", limit=20)
 
     def pick_label(self, entry: Entry) -> str:
-        refunded = refunded_amount(self.till.journal, entry.reference)
+        """One line (never two at 80 columns): reference, when, what is left of what."""
+        redeemed = redeemed_amount(entry)
+        left = max(0, redeemed - refunded_amount(self.till.journal, entry.reference))
         return (
-            f"{entry.reference:<16} {when(entry)}  redeemed "
-            f"{format_rands(redeemed_amount(entry)):>10}  refunded {format_rands(refunded):>10}"
+            f"{entry.reference:<14} {when(entry)}  "
+            f"{format_rands(left):>10} left of {format_rands(redeemed)}"
         )
 
     def handle(self, text: str) -> None:

@@ -19,9 +19,8 @@ from till.money import format_rands
 from till.phone import normalize_mobile
 from till.tui.catalog import SaleItem
 from till.tui.messages import TransactionDone, TransactionRefused
-from till.tui.printing import SlipPrinted, print_slip, slip_message
-from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
-from till.tui.widgets import OutcomeView
+from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
+from till.tui.widgets import OutcomeView, display_mobile
 
 if TYPE_CHECKING:  # the sale engine loads after the screen is up
     from till.sales import Outcome, SaleEngine
@@ -30,14 +29,12 @@ Step = Literal["product", "mobile", "amount", "confirm", "sending", "outcome"]
 MOBILE = re.compile(r"27\d{9}")
 
 
-class SellScreen(TillScreen):
+class SellScreen(AnswerScreen):
     title_text = "SELL"
     #: Focus lands on the entry line at once (not first on the scrolling body, then moved).
     AUTO_FOCUS = "#entry"
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
-        Binding("f9", "print_slip", "Slip"),
-        Binding("ctrl+p", "toggle_receipt", "Receipt"),
         Binding("down", "move(1)", "Next product", show=False),
         Binding("up", "move(-1)", "Previous product", show=False),
     ]
@@ -59,22 +56,12 @@ class SellScreen(TillScreen):
         yield products
         yield LoadingIndicator(id="sending")
         yield OutcomeView(id="outcome")
-        yield Static("", id="receipt", classes="receipt")
 
     def on_mount(self) -> None:
         self.watch(self.till, "catalog", self._refresh_products, init=False)
         self._enter("product")  # shows the products
 
     # -- steps ---------------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F9 only for a sale in doubt, Ctrl+P only for one approved; else hidden (False)."""
-        status = self.outcome.status if self.step == "outcome" and self.outcome else None
-        if action == "print_slip":
-            return status == "in_doubt"
-        if action == "toggle_receipt":
-            return status == "approved"
-        return True
 
     def _enter(self, step: Step) -> None:
         self.refresh_bindings()  # the key bar shows only what applies now
@@ -84,13 +71,12 @@ class SellScreen(TillScreen):
         self.query_one("#products").display = step == "product"
         self.query_one("#sending").display = step == "sending"
         self.query_one("#outcome", OutcomeView).display = step == "outcome"
-        self.query_one("#receipt").display = False
         item = self.item
         summary = ""
         if item is not None and step != "product":
             summary = f"{item.name}   {limits(item)}"
             if self.mobile:
-                summary += f"\nCell number  {self.mobile}"
+                summary += f"\nCell number  {display_mobile(self.mobile)}"
             if self.amount and step != "amount":
                 summary += f"\nAmount       {format_rands(self.amount)}"
         self.query_one("#summary", Static).update(summary)
@@ -145,7 +131,7 @@ class SellScreen(TillScreen):
             self._enter("amount")
         elif self.step == "amount":
             assert self.item is not None
-            self.amount = parse_amount(text, minimum=self.item.minimum, maximum=self.item.maximum)
+            self.amount = self._checked(parse_amount(text))
             self._enter("confirm")
         elif self.step == "confirm":
             if text:
@@ -153,6 +139,18 @@ class SellScreen(TillScreen):
             self._send()
         elif self.step == "sending":
             raise FieldError("Still waiting for Flash's answer: do not sell again.")
+
+    def _checked(self, amount: int) -> int:
+        """The amount, if the product list allows it: the engine's own check, run here first
+        so the cashier hears at once (the sale engine is loaded by the time one is typed)."""
+        from till.sales.products import check_sale
+
+        assert self.item is not None
+        refusal = check_sale(self.till.catalog, self.item.kind, amount, self.item.code)
+        if refusal is not None:
+            message = refusal.message
+            raise FieldError(f"{message[:1].upper()}{message[1:]}.")
+        return amount
 
     def _choose(self, text: str) -> None:
         exact = [item for item in self.till.catalog if text and str(item.code) == text]
@@ -201,32 +199,8 @@ class SellScreen(TillScreen):
         self._enter("sending")
 
     def on_transaction_done(self, message: TransactionDone) -> None:
-        from receipts import render_text
-
-        self.outcome = message.outcome
-        self.query_one("#outcome", OutcomeView).show(message.outcome)
-        receipt = message.outcome.receipt
-        self.query_one("#receipt", Static).update(
-            render_text(receipt, 42) if receipt is not None else "No receipt was printed."
-        )
+        self.show_answer(message.outcome)
         self._enter("outcome")
-
-    def action_toggle_receipt(self) -> None:
-        """Show the receipt as printed (the preview printer's paper, in training)."""
-        if self.step == "outcome":
-            receipt = self.query_one("#receipt")
-            receipt.display = not receipt.display
-            self.query_one("#outcome").display = not receipt.display
-
-    def action_print_slip(self) -> None:
-        """The customer's 'not yet confirmed' slip for the sale just in doubt."""
-        if self.step == "outcome" and self.outcome and self.outcome.status == "in_doubt":
-            print_slip(self, self.outcome.reference, in_doubt=True)
-        else:
-            self.show_error("F9 prints a slip only for a sale that is IN DOUBT.")
-
-    def on_slip_printed(self, message: SlipPrinted) -> None:
-        self.show_error(slip_message(message, in_doubt=True))
 
     def on_transaction_refused(self, message: TransactionRefused) -> None:
         if message.field == "approval":  # not approved: Enter asks again, Escape changes it

@@ -21,8 +21,7 @@ from till.digits import ungroup
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.messages import TransactionDone, TransactionRefused
-from till.tui.printing import SlipPrinted, print_slip, slip_message
-from till.tui.screens.base import EntryLine, FieldError, TillScreen, parse_amount
+from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
 from till.tui.widgets import OutcomeView
 
 Step = Literal["meter", "amount", "looking", "confirm", "sending", "outcome"]
@@ -44,12 +43,11 @@ def _cents(value: object) -> int | None:
     return None
 
 
-class VendScreen(TillScreen):
+class VendScreen(AnswerScreen):
     title_text = "ELECTRICITY AND WATER"
     KEEP_ERROR_STEPS = frozenset({"outcome", "sending", "looking"})
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
-        Binding("f9", "print_slip", "Slip"),
     ]
 
     def __init__(self) -> None:
@@ -104,13 +102,6 @@ class VendScreen(TillScreen):
             else:
                 lines.append(f"Amount         {format_rands(self.amount)}")
         return "\n".join(lines)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F9 shows in the key bar only for a vend in doubt."""
-        if action == "print_slip":
-            outcome = self.outcome if self.step == "outcome" else None
-            return outcome is not None and outcome.status == "in_doubt"
-        return True
 
     def _enter(self, step: Step) -> None:
         self.refresh_bindings()  # the key bar shows only what applies now
@@ -209,8 +200,7 @@ class VendScreen(TillScreen):
         if self.step == "looking":
             self._looked_up(outcome)
             return
-        self.outcome = outcome
-        self.query_one("#outcome", OutcomeView).show(outcome)
+        self.show_answer(outcome)
         self._enter("outcome")
 
     def _looked_up(self, outcome: Outcome) -> None:
@@ -251,21 +241,6 @@ class VendScreen(TillScreen):
             self._enter("meter")
         else:
             self.query_one(EntryLine).value = ""
-
-    def action_print_slip(self) -> None:
-        """F9: the customer's proof of payment while Flash has not confirmed the vend."""
-        outcome = self.outcome
-        if self.step != "outcome" or outcome is None or outcome.status != "in_doubt":
-            self.show_error("F9 prints a slip only for a vend that is IN DOUBT.")
-            return
-        print_slip(self, outcome.reference, in_doubt=True)
-
-    def on_slip_printed(self, message: SlipPrinted) -> None:
-        text = slip_message(message, in_doubt=True)
-        if message.printed:
-            self.notify(text)
-        else:
-            self.show_error(text)
 
     def _new_sale(self) -> None:
         self.meter = ""
