@@ -9,7 +9,6 @@ lists each).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
 import time
@@ -114,6 +113,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     path = args.config or default_config_path()
     shown = str(path) if path.is_file() else f"{path} (none: defaults and environment)"
+    import asyncio
+
     return asyncio.run(_check(settings, shown))
 
 
@@ -138,6 +139,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from till.config import load_settings
 
         settings = load_settings(args.config, defaults=DEMO_IDENTITY, forced=DEMO_FORCED)
+        import asyncio
+
         return asyncio.run(_demo(settings))
     return start_screens(args.config, demo=True)
 
@@ -200,14 +203,14 @@ def run_tui(settings: Settings | PendingSettings) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from till.sandbox import DEFAULT_ACCOUNT, FaultPlan, Sandbox, serve
+    from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, FaultPlan, Sandbox, serve
 
     try:
         plan = FaultPlan.parse(args.fault, delay_seconds=args.delay, seed=args.seed)
     except ValueError as exc:
         return _fail(f"--fault: {exc}", EXIT_USAGE)
     sandbox = Sandbox(
-        api_key=args.api_key,
+        api_key=args.api_key or DEFAULT_API_KEY,
         account_number=args.account or DEFAULT_ACCOUNT,
         float_cents=args.float_cents,
         token_lifetime=args.token_lifetime,
@@ -235,7 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
     from till.commands import receipts as receipt_commands
     from till.commands import sales as sales_commands
     from till.commands import staff as staff_commands
-    from till.sandbox import DEFAULT_API_KEY
 
     parser: argparse.ArgumentParser = TillArgumentParser(
         prog="till", description="Point-of-sale till for Flash products (Partner API v4)."
@@ -271,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="serve the Flash sandbox over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=whole_number(1, 65535), default=8400)
-    sandbox.add_argument("--api-key", default=DEFAULT_API_KEY, help="the Basic key it accepts")
+    sandbox.add_argument(
+        "--api-key", default=None, help="the Basic key it accepts (default: sandbox-key)"
+    )
     sandbox.add_argument("--account", default=None, help="merchant account number")
     sandbox.add_argument(
         "--float", dest="float_cents", type=rands, default="1000000", help="float in rands"
@@ -368,14 +372,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
-    from till.journal import JournalError  # the screens start without these
-    from till.staff.users import StaffError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse's usage errors and --help: a status, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from till.journal import JournalError  # after parsing: `--help` and usage errors are quick
+    from till.staff.users import StaffError
+
     if args.command != "sandbox":  # the sandbox is a server of its own, not a till
         logfile.begin(args.log_level)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from till.clock import local_day_start
 from till.commands.base import (
@@ -35,18 +35,10 @@ from till.commands.base import (
     serial,
     whole_number,
 )
-from till.commands.output import (
-    KIND_LABELS,
-    entry_json,
-    format_entry,
-    format_table,
-    list_row,
-    local_time,
-)
-from till.config import load_settings
-from till.journal import Entry, Journal
 from till.money import rands_plain
-from till.runtime import journal_path
+
+if TYPE_CHECKING:
+    from till.journal import Entry, Journal
 
 STATES = ("pending", "approved", "declined", "in_doubt")
 LIST_HEADER = ("time", "reference", "kind", "state", "amount", "attempts")
@@ -84,6 +76,10 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 @contextmanager
 def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
     """The till's journal, read where it is: never made by a command that only reads it."""
+    from till.config import load_settings
+    from till.journal import Journal
+    from till.runtime import journal_path
+
     path = journal_path(load_settings(args.config, need_flash=False))
     with Journal.open(path, create=False) as journal:
         yield journal
@@ -135,6 +131,8 @@ def search_filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_entries(entries: list[Entry], *, as_json: bool) -> None:
+    from till.commands.output import entry_json, format_table, list_row
+
     if as_json:
         print(json.dumps({"entries": [entry_json(e, secrets=False) for e in entries]}))
     elif entries:
@@ -157,6 +155,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Every field of one entry; an unknown (well-formed) reference exits 1."""
+    from till.commands.output import entry_json, format_entry
+
     with _open_journal(args) as journal:
         entry = journal.get(args.reference)
         related = journal.related(args.reference) if entry is not None else []
@@ -190,6 +190,8 @@ def _rands_plain(cents: int | None) -> str:
 
 def csv_row(entry: Entry) -> list[str]:
     """One exported line: the journal's plain columns only, never the request or response."""
+    from till.commands.output import local_time
+
     txn = (entry.response or {}).get("transactionId")
     return [
         local_time(entry.created_at),
@@ -283,6 +285,18 @@ def _list_options(parser: argparse.ArgumentParser, limit: object, flag: object) 
     )
 
 
+def kind(text: str) -> str:
+    """An argparse type: a transaction kind the journal holds (checked when given, so building
+    the parser does not load the labels' module)."""
+    from till.commands.output import KIND_LABELS
+
+    if text not in KIND_LABELS:
+        raise argparse.ArgumentTypeError(
+            f"{printable(repr(text))} is not a kind: one of {', '.join(sorted(KIND_LABELS))}"
+        )
+    return text
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `till journal` and its actions."""
     out = argparse.ArgumentParser(add_help=False)
@@ -299,7 +313,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     filters.add_argument("--mobile", type=mobile, metavar="NUMBER")
     filters.add_argument("--meter", type=digits("a meter number", 1, 32), metavar="NUMBER")
     filters.add_argument("--serial", type=serial, metavar="SERIAL")
-    filters.add_argument("--kind", choices=sorted(KIND_LABELS), metavar="KIND")
+    filters.add_argument("--kind", type=kind, metavar="KIND", help="e.g. 1voucher.purchase")
     filters.add_argument("--state", choices=STATES)
 
     journal = sub.add_parser(

@@ -4,10 +4,9 @@ manager's printer check, without talking to Flash."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from receipts import Document
 from till.commands.base import (
     EXIT_OK,
     EXIT_PRINTER_FAULT,
@@ -16,13 +15,16 @@ from till.commands.base import (
     reference,
     user_id,
 )
-from till.config import Settings, load_settings
-from till.journal import Journal
-from till.runtime import journal_path, open_receipt_printer, receipt_preview, slip_header
+
+if TYPE_CHECKING:
+    from receipts import Document
+    from till.config import Settings
 
 
 def show_preview(settings: Settings, document: Document | None) -> None:
     """With the preview printer, the receipt is shown where the command runs."""
+    from till.runtime import receipt_preview
+
     if document is not None and settings.printer.kind == "preview":
         print(receipt_preview(settings, document))
 
@@ -31,6 +33,8 @@ async def _print(
     settings: Settings, reference: str, *, in_doubt: bool, approver: str | None = None
 ) -> int:
     from till.clock import now_ms
+    from till.journal import Journal
+    from till.runtime import journal_path, open_receipt_printer, slip_header
     from till.sales.printing import SlipPrinter
 
     printer = open_receipt_printer(settings)
@@ -87,7 +91,7 @@ def ruler(columns: int) -> list[str]:
 
 
 def printer_test_page(printer_name: str, width: str, columns: int, status_line: str) -> Document:
-    from receipts import Barcode, BigCode, Cut, QRCode, Row, Rule, Text, Title
+    from receipts import Barcode, BigCode, Cut, Document, QRCode, Row, Rule, Text, Title
     from till.digits import group_digits
 
     return Document.of(
@@ -112,6 +116,8 @@ def printer_test_page(printer_name: str, width: str, columns: int, status_line: 
 def cmd_printer_test(args: argparse.Namespace) -> int:
     """Print a test page, and say what the printer reported and whether the page printed."""
     from receipts import PrintError
+    from till.config import load_settings
+    from till.runtime import open_receipt_printer
 
     settings = load_settings(args.config, need_flash=False)
     try:
@@ -165,6 +171,10 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
 
 
 def cmd_reprint(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from till.config import load_settings
+
     settings = load_settings(args.config, need_flash=False)
     approver = None
     if settings.staff.enabled:  # a reprint puts a PIN on paper again: never the cashier alone
@@ -177,6 +187,10 @@ def cmd_reprint(args: argparse.Namespace) -> int:
 
 
 def cmd_slip(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from till.config import load_settings
+
     settings = load_settings(args.config, need_flash=False)
     return asyncio.run(_print(settings, args.reference, in_doubt=True))
 

@@ -7,14 +7,13 @@ The engine journals before it sends, so a command that dies half-way leaves an o
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from till.commands.base import (
     EXIT_ATTENTION,
@@ -31,19 +30,12 @@ from till.commands.base import (
     user_id,
     whole_number,
 )
-from till.commands.output import (
-    format_outcome,
-    format_resolve,
-    outcome_from_entry,
-    outcome_json,
-)
-from till.commands.receipts import show_preview
-from till.config import Settings, load_settings
-from till.journal import Entry
-from till.runtime import catalog_path, open_engine
-from till.sales import InputError, Outcome, SaleEngine
-from till.sales.products import check_sale
-from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
+
+if TYPE_CHECKING:
+    from till.config import Settings
+    from till.journal import Entry
+    from till.sales import InputError, Outcome, SaleEngine
+    from till.tui.catalog import SaleItem
 
 log = logging.getLogger("till.commands")
 
@@ -62,7 +54,7 @@ FIELD_OPTIONS: dict[str, str] = {
     "serialNumber": "--serial",
 }
 
-Call = Callable[[SaleEngine], Awaitable[Outcome]]
+Call = Callable[["SaleEngine"], Awaitable["Outcome"]]
 #: What a sale of a listed product is checked on: the product list's kind, code, amount.
 Listing = tuple[str, int | None, int]
 
@@ -96,6 +88,10 @@ async def transact(
     they vouch for this one transaction. `products`: the product list the engine checks a
     sale's code and amount against before journaling it (`till.sales.products`).
     """
+    from till.commands.output import format_outcome, outcome_json
+    from till.commands.receipts import show_preview
+    from till.runtime import open_engine
+    from till.sales import InputError
     from till.staff import ApprovalRequired
 
     async with open_engine(settings, cashier=cashier) as engine:
@@ -132,6 +128,12 @@ def _run(args: argparse.Namespace, call: Call, *, listed: Listing | None = None)
     product list. Its code and amount are checked against that list first, with the engine's
     own check (`till.sales.products.check_sale`): a refusal comes before anyone's PIN is asked
     or the journal is opened. The engine checks again, on the same list, before journaling."""
+    import asyncio
+
+    from till.config import load_settings
+    from till.sales import InputError
+    from till.sales.products import check_sale
+
     settings = load_settings(args.config)
     products: list[SaleItem] = []
     if listed is not None:
@@ -166,7 +168,8 @@ async def product_list(settings: Settings) -> list[SaleItem]:
     sandbox's list is not the account's). If Flash cannot say, an older saved list serves;
     with none at all, nothing is checked here and Flash decides."""
     from till.flash import FlashError
-    from till.runtime import open_flash_client
+    from till.runtime import catalog_path, open_flash_client
+    from till.tui.catalog import load_catalog, sale_items, save_catalog
 
     path = catalog_path(settings)
     saved: list[SaleItem] = []
@@ -339,6 +342,8 @@ def cmd_vend(args: argparse.Namespace) -> int:
 def _shown_json(entry: Entry) -> dict[str, Any]:
     """One settled entry for `till retry --json`; one that cannot be shown does not hide the
     others' PINs."""
+    from till.commands.output import outcome_from_entry, outcome_json
+
     try:
         return outcome_json(outcome_from_entry(entry))
     except Exception as exc:  # its type only: the message could quote the entry's PIN
@@ -347,6 +352,9 @@ def _shown_json(entry: Entry) -> dict[str, Any]:
 
 
 async def _retry(settings: Settings, *, as_json: bool) -> int:
+    from till.commands.output import format_resolve
+    from till.runtime import open_engine
+
     async with open_engine(settings) as engine:
         report = await engine.resolve(all_open=True)
         refs = [*report.approved, *report.declined, *report.still_in_doubt]
@@ -375,6 +383,10 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from till.config import load_settings
+
     return asyncio.run(_retry(load_settings(args.config), as_json=args.json))
 
 

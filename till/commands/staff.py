@@ -15,8 +15,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from receipts import PrintError
 from till.clock import MINUTES_ZONE, format_local, now_ms
 from till.commands.base import (
     EXIT_OK,
@@ -24,24 +24,21 @@ from till.commands.base import (
     fail,
     file_path,
     plain_text,
+    printable,
     rands,
     user_id,
     whole_number,
 )
-from till.config import Settings, load_settings
-from till.journal import Journal
 from till.money import format_rands
-from till.reports import (
-    Report,
-    ReportBook,
-    ReportError,
-    ShiftCash,
-    build_report,
-    report_csv,
-    report_document,
-)
-from till.runtime import journal_path, open_receipt_printer, open_users, receipt_preview
-from till.staff import ROLES, Role, StaffError, User, UserStore
+
+if TYPE_CHECKING:
+    from till.config import Settings
+    from till.reports import (
+        Report,
+        ReportBook,
+        ShiftCash,
+    )
+    from till.staff import Role, User, UserStore
 
 TRAINING_NOTE = "Training mode is on: reports and shifts cover live sales only."
 
@@ -80,11 +77,15 @@ def authenticate(store: UserStore, args: argparse.Namespace, user_id: str, role:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from till.config import load_settings
+
     return load_settings(args.config, need_flash=False)
 
 
 @contextmanager
 def _users(args: argparse.Namespace) -> Iterator[UserStore]:
+    from till.runtime import open_users
+
     with open_users(_settings(args)) as store:
         yield store
 
@@ -100,6 +101,8 @@ def _has_manager(store: UserStore) -> bool:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
+    from till.staff import StaffError
+
     with _users(args) as store:
         try:
             if _has_manager(store):
@@ -153,6 +156,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace, active: bool) -> int:
+    from till.staff import StaffError
+
     with _users(args) as store:
         try:
             by = _manager(store, args)
@@ -183,6 +188,8 @@ def cmd_users_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_users_set_pin(args: argparse.Namespace) -> int:
+    from till.staff import StaffError
+
     with _users(args) as store:
         try:
             by = _manager(store, args)
@@ -200,6 +207,8 @@ def cmd_users_set_pin(args: argparse.Namespace) -> int:
 
 def live_journal_path(settings: Settings) -> Path:
     """Shifts and reports are about real money: never the training journal."""
+    from till.runtime import journal_path
+
     if not settings.training.enabled:
         return journal_path(settings)
     training = settings.training.model_copy(update={"enabled": False})
@@ -208,6 +217,9 @@ def live_journal_path(settings: Settings) -> Path:
 
 @contextmanager
 def _book(settings: Settings) -> Iterator[ReportBook]:
+    from till.journal import Journal
+    from till.reports import ReportBook
+
     if settings.training.enabled:
         print(TRAINING_NOTE)
     with Journal.open(live_journal_path(settings)) as journal:
@@ -232,6 +244,10 @@ def format_cash(cash: ShiftCash) -> str:
 
 
 def cmd_shift_open(args: argparse.Namespace) -> int:
+    from till.reports import ReportError
+    from till.runtime import open_users
+    from till.staff import StaffError
+
     settings = _settings(args)
     opening: int = args.float_rands
     with open_users(settings) as store:
@@ -249,6 +265,10 @@ def cmd_shift_open(args: argparse.Namespace) -> int:
 
 
 def cmd_shift_close(args: argparse.Namespace) -> int:
+    from till.reports import ReportError, build_report
+    from till.runtime import open_users
+    from till.staff import StaffError
+
     settings = _settings(args)
     counted: int = args.counted_rands
     closer_id = args.as_user or args.cashier
@@ -283,6 +303,9 @@ def cmd_shift_close(args: argparse.Namespace) -> int:
 
 def _output(settings: Settings, args: argparse.Namespace, report: Report, copy: int = 0) -> bool:
     """Show the report, write the CSV if asked, print it; False when no printer is set up."""
+    from till.reports import ReportError, report_csv, report_document
+    from till.runtime import open_receipt_printer, receipt_preview
+
     document = report_document(
         report,
         store_name=settings.till.store_name or settings.till.store_id,
@@ -304,6 +327,9 @@ def _output(settings: Settings, args: argparse.Namespace, report: Report, copy: 
 
 
 def cmd_report_x(args: argparse.Namespace) -> int:
+    from receipts import PrintError
+    from till.reports import ReportError
+
     settings = _settings(args)
     with _book(settings) as book:
         report = book.x_report(now=now_ms())
@@ -315,6 +341,11 @@ def cmd_report_x(args: argparse.Namespace) -> int:
 
 
 def cmd_report_z(args: argparse.Namespace) -> int:
+    from receipts import PrintError
+    from till.reports import ReportError
+    from till.runtime import open_users
+    from till.staff import StaffError
+
     settings = _settings(args)
     with open_users(settings) as store:
         try:
@@ -349,6 +380,9 @@ def cmd_report_z(args: argparse.Namespace) -> int:
 
 
 def cmd_report_show(args: argparse.Namespace) -> int:
+    from receipts import PrintError
+    from till.reports import ReportError
+
     settings = _settings(args)
     with _book(settings) as book:
         try:
@@ -376,7 +410,19 @@ def _pin_options() -> argparse.ArgumentParser:
     return parent
 
 
+def role(text: str) -> Role:
+    """An argparse type: one of the staff roles (checked when given, so building the parser
+    does not load the users module)."""
+    from till.staff import ROLES
+
+    for known in ROLES:
+        if text == known:
+            return known
+    raise argparse.ArgumentTypeError(f"{printable(repr(text))} is not one of {', '.join(ROLES)}")
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
     pins = _pin_options()
 
     users = sub.add_parser("users", help="cashiers, supervisors and managers (a manager signs in)")
@@ -386,7 +432,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     add.add_argument("user_id", type=user_id, metavar="ID")
     add.add_argument("--name", type=plain_text("a name", 60), required=True)
-    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--role", type=role, required=True, help="cashier, supervisor or manager")
     add.add_argument(
         "--as", dest="as_user", type=user_id, metavar="ID", help="the manager adding them"
     )
