@@ -81,6 +81,8 @@ class Outcome:
     #: The receipt, when one was printed (or tried): the screen can preview it.
     receipt: Document | None = None
     print_error: str | None = None
+    #: The receipt printed, but the printer warned (paper near its end): say so at once.
+    print_warning: str | None = None
     #: Flagged for a person (an approval the till could not use): not for the resolver alone.
     needs_attention: bool = False
 
@@ -257,7 +259,11 @@ class SaleEngine:
             log.warning("receipt for %s not printed: %s", outcome.reference, type(exc).__name__)
             return replace(outcome, print_error=f"receipt not printed ({type(exc).__name__})")
         return replace(
-            outcome, entry=printed.entry, receipt=printed.document, print_error=printed.error
+            outcome,
+            entry=printed.entry,
+            receipt=printed.document,
+            print_error=printed.error,
+            print_warning=printed.warning,
         )
 
     def _check_listed(self, kind: str, amount: int | None, product_code: int | None) -> None:
