@@ -645,14 +645,13 @@ def test_catalog_names_read_what_the_sell_screen_saves(tmp_path: Path) -> None:
         ("27821234567", "082 123 4567"),
         ("0831234567", "083 123 4567"),
         (" 27611234567 ", "061 123 4567"),
+        ("+27831234567", "083 123 4567"),
         ("12345", "12345"),
-        (None, None),
+        (None, ""),
     ],
 )
-def test_mobile_numbers_print_as_the_customer_knows_them(
-    number: str | None, shown: str | None
-) -> None:
-    from till.slips.slip import display_mobile
+def test_mobile_numbers_print_as_the_customer_knows_them(number: str | None, shown: str) -> None:
+    from till.slips import display_mobile
 
     assert display_mobile(number) == shown
 

@@ -32,7 +32,7 @@ from till.tui.screens.in_doubt import TRAINING_CLEARED, InDoubtScreen
 from till.tui.screens.journal import JournalScreen
 from till.tui.screens.refund import RefundScreen
 from till.tui.signin import ApprovalScreen
-from till.tui.widgets import IN_DOUBT_ADVICE, display_mobile, in_doubt_advice
+from till.words import IN_DOUBT_ADVICE, display_mobile, in_doubt_advice
 
 # -- helpers -----------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from textual.widgets import Digits, OptionList, Static
 
 from receipts import PreviewPrinter
 from tests.tui.harness import wait_for
-from till.commands.output import ordered_tokens
 from till.config import load_settings
 from till.flash import FlashClient
 from till.journal import Journal
@@ -24,6 +23,7 @@ from till.tui.screens.base import EntryLine
 from till.tui.screens.in_doubt import InDoubtScreen
 from till.tui.screens.journal import JournalScreen, guess_field, parse_query
 from till.tui.screens.vend import VendScreen
+from till.words import ordered_tokens
 
 
 @dataclass

@@ -8,9 +8,9 @@ from till.slips.slip import (
     SA_TIME,
     SlipHeader,
     catalog_names,
-    display_mobile,
     in_doubt_slip,
     slip_for,
 )
+from till.words import display_mobile
 
 __all__ = ["SA_TIME", "SlipHeader", "catalog_names", "display_mobile", "in_doubt_slip", "slip_for"]

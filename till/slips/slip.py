@@ -8,17 +8,15 @@ of the prepaid utility purchase (v4 section 3.1.14 and the later revision) print
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
 from receipts import Barcode, BigCode, Block, Cut, Document, Paragraph, Row, Rule, Text, Title
-from till.clock import SECONDS_ZONE, format_local, to_local
+from till.clock import SECONDS_ZONE, format_local
 from till.digits import format_sts_token, group_digits, ungroup
 from till.flash import client as endpoints
 from till.flash.models import (
@@ -28,13 +26,21 @@ from till.flash.models import (
     UtilityCharge,
     UtilityLookupResponse,
     UtilityPurchaseResponse,
-    UtilityToken,
     Voucher,
     VoucherResponse,
 )
 from till.flash.wire import safe_text
 from till.journal import Entry
 from till.money import format_rands
+from till.words import display_mobile
+from till.words.rows import Number, keying_order
+from till.words.rows import expiry_date as _date
+from till.words.rows import money as _money
+from till.words.rows import number as _number
+from till.words.rows import quantity as _quantity
+from till.words.rows import text_or_none as _text
+from till.words.rows import total as _sum
+from till.words.rows import units_text as _units_text
 
 #: Not used by the till: slips show times in `[till] timezone` through till.clock. Kept only
 #: while till.slips exports the name.
@@ -80,9 +86,6 @@ _COLLECT = {
     ONE_VOUCHER_REDEEM: "redemption receipt",
     CASH_OUT_PIN_CANCEL: "cancellation receipt",
 }
-
-#: Number as the response models hold it (int when whole, Decimal, or the text as sent).
-Number = int | Decimal | str
 
 
 @dataclass(frozen=True)
@@ -179,17 +182,6 @@ def sa_time(unix_ms: int) -> str:
     return format_local(unix_ms)
 
 
-def _date(text: str | None) -> str | None:
-    """An ISO date-time from Flash as a date in the till's zone; anything else as sent."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    return to_local(moment).strftime("%Y-%m-%d")
-
-
 def _title(entry: Entry) -> str:
     return _TITLES.get(entry.kind, entry.kind.upper())
 
@@ -214,18 +206,6 @@ def _product(entry: Entry, header: SlipHeader) -> str:
     return f"{name} ({entry.product_code})" if entry.product_code else name
 
 
-_MOBILE = re.compile(r"(?:27|0)([1-9][0-9])([0-9]{3})([0-9]{4})")
-
-
-def display_mobile(number: str | None) -> str | None:
-    """A South African cell number as its owner writes it: '27821234567' -> '082 123 4567';
-    anything else as it came."""
-    if number is None:
-        return None
-    match = _MOBILE.fullmatch(number.strip())
-    return "0{} {} {}".format(*match.groups()) if match else number
-
-
 def catalog_names(text: str | bytes) -> dict[int, str]:
     """Product code -> name from the till's cached product list (the JSON the Sell screen saves
     as `catalog.json`: a list of objects with `code` and `name`), for `SlipHeader.products`.
@@ -243,40 +223,6 @@ def catalog_names(text: str | bytes) -> dict[int, str]:
         if isinstance(code, int) and not isinstance(code, bool) and isinstance(name, str):
             names[code] = name
     return names
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _number(value: Number | None) -> int | Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        return value
-    try:
-        return Decimal(value.strip())
-    except ArithmeticError:
-        return None
-
-
-def _money(value: Number | None) -> str | None:
-    """Cents as 'R 12.50'; a value that is not whole cents is shown as Flash sent it."""
-    number = _number(value)
-    if number is None:
-        return _text(value)
-    if isinstance(number, Decimal):
-        if number != number.to_integral_value():
-            return str(value)
-        number = int(number)
-    return format_rands(number)
-
-
-def _quantity(value: Number | None) -> str | None:
-    number = _number(value)
-    if isinstance(number, Decimal):
-        return format(number.normalize(), "f")
-    return _text(value)
 
 
 def _amount_row(label: str, cents: int | None, *, bold: bool = True) -> list[Block]:
@@ -487,22 +433,6 @@ def _is_water(response: UtilityPurchaseResponse) -> bool:
     return "water" in " ".join(words).lower()
 
 
-def _units_text(token: UtilityToken) -> str | None:
-    if token.units is None or _quantity(token.units.quantity) is None:
-        return None
-    return f"{_quantity(token.units.quantity)} {token.units.unit_type or ''}".strip()
-
-
-def _sum(values: Iterable[Number | None]) -> int | Decimal | None:
-    numbers = [n for n in (_number(v) for v in values) if n is not None]
-    if not numbers:
-        return None
-    total: int | Decimal = 0
-    for number in numbers:
-        total += number
-    return total
-
-
 def _charge_rows(charge: UtilityCharge, default: str) -> list[Block]:
     """A deduction from the amount tendered: '-R 50.00' with Flash's description."""
     value = _number(charge.value)
@@ -519,7 +449,7 @@ def _charge_rows(charge: UtilityCharge, default: str) -> list[Block]:
 
 def _token_blocks(response: UtilityPurchaseResponse) -> list[Block]:
     """Tokens in the order they are keyed in: key change first, then credit; FBE on its own."""
-    ordered = [t for t in response.key_change_tokens + response.credit_tokens if t.token]
+    ordered = keying_order(response)
     blocks: list[Block] = []
     if response.key_change_tokens:
         blocks.append(

@@ -9,15 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-
-def quit_question(count: int) -> str:
-    """What Ctrl+Q asks while `count` sales are in doubt."""
-    sales = "1 sale is" if count == 1 else f"{count} sales are"
-    them = "It stays" if count == 1 else "They stay"
-    return (
-        f"{sales} still IN DOUBT. {them} in the journal: the till tries again when it next "
-        "starts (or run `till retry`); F8 lists what is open."
-    )
+from till.words import quit_question
 
 
 class QuitScreen(ModalScreen[bool]):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -11,6 +10,16 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from till.money import format_rands
+from till.words import (
+    NOT_SENT_ADVICE,
+    Answer,
+    display_mobile,
+    in_doubt_advice,
+    kind_label,
+    outcome_amount,
+    read_receipt,
+    status_label,
+)
 
 if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the engine
     from receipts import Document
@@ -20,61 +29,6 @@ if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the en
 log = logging.getLogger("till.tui")
 
 TRAINING_TEXT = "TRAINING MODE  -  not real money  -  vouchers are NOT valid"
-
-_KEEPS_TRYING = "the till keeps trying with the same reference"
-#: What a cashier does while Flash has not confirmed, by kind: each says what not to do again,
-#: what to hold back, and that F9 prints the customer's slip. (The commands need the same words:
-#: they belong in the neutral wording module once there is one.)
-IN_DOUBT_ADVICE: dict[str, str] = {
-    "1voucher.purchase": (
-        f"Do not sell again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
-    ),
-    "1voucher.disburse": (
-        f"Do not pay out again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
-    ),
-    "1voucher.redeem": (
-        "Do not pay out cash or hand over goods until it is confirmed, and do not redeem the "
-        f"PIN again: {_KEEPS_TRYING}. Print the customer's slip (F9); F8 shows when it is "
-        "APPROVED."
-    ),
-    "1voucher.refund": (
-        f"Do not refund again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the new PIN only once it is APPROVED."
-    ),
-    "cellular.pinless.purchase": (
-        f"Do not recharge again: {_KEEPS_TRYING}, and the airtime may already be on the "
-        "phone. Print the customer's slip (F9); F8 shows when it is APPROVED."
-    ),
-    "cash-out-pin.cancel": (
-        "Do not cancel again, and do not give the customer the money back until the cancel is "
-        f"APPROVED: {_KEEPS_TRYING}. Print the customer's slip (F9)."
-    ),
-    "prepaid-utilities.purchase": (
-        f"Do not vend again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the tokens only once it is APPROVED."
-    ),
-}
-#: A voucher sale (gift, Eezi, Cash Out PIN, and any kind not named above).
-SCREEN_IN_DOUBT_ADVICE = IN_DOUBT_ADVICE["1voucher.purchase"]
-
-
-def in_doubt_advice(kind: str) -> str:
-    """The in-doubt instruction for a transaction of `kind`."""
-    return IN_DOUBT_ADVICE.get(kind, SCREEN_IN_DOUBT_ADVICE)
-
-
-def display_mobile(number: str | None) -> str:
-    """A cell number as the customer knows it: 27821234567 -> 082 123 4567 (anything else as
-    it is). (The commands need it too: for the neutral wording module.)"""
-    if not number:
-        return ""
-    digits = number.removeprefix("+")
-    if len(digits) == 11 and digits.startswith("27") and digits.isascii() and digits.isdigit():
-        local = "0" + digits[2:]
-        return f"{local[:3]} {local[3:6]} {local[6:]}"
-    return number
 
 
 class StatusBar(Vertical):
@@ -97,19 +51,6 @@ class StatusBar(Vertical):
         badge.set_class(count > 0, "alert")
 
 
-#: Receipt header rows the status bar already shows.
-_HEADER_SHOWN_ELSEWHERE = frozenset({"Date", "Till", "Cashier"})
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What an approved receipt says, for the screen: the codes to draw big (caption, code) in
-    the order they are used, and every other row (label, value; no label: a line of its own)."""
-
-    codes: tuple[tuple[str, str], ...] = ()
-    rows: tuple[tuple[str | None, str], ...] = ()
-
-
 def receipt_of(outcome: Outcome) -> Document | None:
     """The receipt as it printed; for an approval that did not print (a lookup, no printer),
     the receipt it would print. None for anything not approved."""
@@ -124,42 +65,6 @@ def receipt_of(outcome: Outcome) -> Document | None:
     except Exception as exc:  # the journal holds the answer: the screen still shows the rest
         log.warning("%s: no receipt to show (%s)", outcome.reference, type(exc).__name__)
         return None
-
-
-def read_receipt(document: Document) -> Answer:
-    """The screen's answer from the receipt itself, so the two never disagree: the header's
-    rows but date, till and cashier; the body's rows and lines; its big codes, each with the
-    line printed under it (a token's units) added to its caption."""
-    from receipts import BigCode, Paragraph, Row, Rule, Text
-
-    blocks = document.blocks
-    rules = [i for i, block in enumerate(blocks) if isinstance(block, Rule)]
-    if len(rules) >= 3:  # banners, store | header rows | body | banners
-        header, body = blocks[rules[0] + 1 : rules[1]], blocks[rules[1] + 1 : rules[-1]]
-    else:
-        header, body = (), blocks
-    rows: list[tuple[str | None, str]] = [
-        (block.label, block.value)
-        for block in header
-        if isinstance(block, Row) and block.label not in _HEADER_SHOWN_ELSEWHERE
-    ]
-    codes: list[tuple[str, str]] = []
-    under_code = False
-    for block in body:
-        if isinstance(block, BigCode):
-            codes.append((block.caption or "", block.code))
-            under_code = True
-            continue
-        if under_code and isinstance(block, Text):
-            caption, code = codes[-1]
-            codes[-1] = (f"{caption}   {block.text}".strip(), code)
-            continue
-        under_code = False
-        if isinstance(block, Row):
-            rows.append((block.label, block.value))
-        elif isinstance(block, (Text, Paragraph)) and block.text.strip():
-            rows.append((None, block.text.strip()))
-    return Answer(tuple(codes), tuple(rows))
 
 
 def answer_of(outcome: Outcome) -> Answer:
@@ -186,11 +91,10 @@ class OutcomeView(Vertical):
         yield Static("", id="receipt", classes="receipt")
 
     def show(self, outcome: Outcome) -> None:
-        from till.commands.output import STATUS_LABELS, kind_label
         from till.runtime import receipt_preview
 
         status = self.query_one("#outcome-status", Static)
-        label = STATUS_LABELS.get(outcome.status, outcome.status.upper())
+        label = status_label(outcome.status)
         status.update(f"{label}  {kind_label(outcome.entry.kind)}   {outcome.reference}")
         for name in ("approved", "declined", "in_doubt", "not_sent"):
             status.set_class(outcome.status == name, name)
@@ -226,8 +130,6 @@ class OutcomeView(Vertical):
 def outcome_details(outcome: Outcome) -> str:
     """Rows under the big codes: the receipt's rows when approved (the reference first), else
     the reference, amount, cell number and meter, and what to do next."""
-    from till.commands.output import NOT_SENT_ADVICE, outcome_amount
-
     entry = outcome.entry
     rows: list[tuple[str | None, str]] = []
     lines: list[str] = []
@@ -261,13 +163,10 @@ def outcome_details(outcome: Outcome) -> str:
 
 
 __all__ = [
-    "Answer",
     "OutcomeView",
     "StatusBar",
+    "answer_of",
     "big_codes",
-    "display_mobile",
-    "in_doubt_advice",
     "outcome_details",
-    "read_receipt",
     "receipt_of",
 ]

@@ -14,12 +14,11 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from till.commands.output import format_entry, kind_label, rands_or_dash
 from till.journal import Entry
 from till.sales import ResolveReport, SaleEngine
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.tui.widgets import in_doubt_advice
+from till.words import format_entry, in_doubt_advice, kind_label, rands_or_dash
 
 #: How often the ages on screen move on, in seconds.
 REFRESH_SECONDS = 5.0

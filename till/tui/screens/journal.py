@@ -19,7 +19,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from till.clock import local_day_bounds
-from till.commands.output import format_entry, kind_label, local_time, rands_or_dash
 from till.journal import Entry
 from till.money import format_rands, parse_rands
 from till.runtime import receipt_preview, slip_header
@@ -28,7 +27,7 @@ from till.sales.printing import next_copy
 from till.slips import SlipHeader, slip_for
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.tui.widgets import in_doubt_advice
+from till.words import format_entry, in_doubt_advice, kind_label, local_time, rands_or_dash
 
 Step = Literal["search", "details"]
 SEARCH_HINT = (

@@ -24,7 +24,8 @@ from till.money import format_rands
 from till.sales import Outcome, SaleEngine, normalize_mobile
 from till.tui.messages import Call, TransactionDone, TransactionRefused
 from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
-from till.tui.widgets import OutcomeView, display_mobile
+from till.tui.widgets import OutcomeView
+from till.words import display_mobile
 
 PIN_LENGTH = 16
 MOBILE = re.compile(r"27\d{9}")

@@ -15,7 +15,7 @@ from till.money import format_rands
 from till.sales import Outcome, SaleEngine, redeemed_amount, refunded_amount
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.screens.redeem import StepScreen, mobile_field, parse_optional_mobile, when
-from till.tui.widgets import display_mobile
+from till.words import display_mobile
 
 REDEEM = "1voucher.redeem"
 

@@ -20,7 +20,8 @@ from till.phone import normalize_mobile
 from till.tui.catalog import SaleItem
 from till.tui.messages import TransactionDone, TransactionRefused
 from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
-from till.tui.widgets import OutcomeView, display_mobile
+from till.tui.widgets import OutcomeView
+from till.words import display_mobile
 
 if TYPE_CHECKING:  # the sale engine loads after the screen is up
     from till.sales import Outcome, SaleEngine

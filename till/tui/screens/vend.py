@@ -16,13 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import LoadingIndicator, Static
 
-from till.commands.output import product_rows
 from till.digits import ungroup
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.messages import TransactionDone, TransactionRefused
 from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
 from till.tui.widgets import OutcomeView
+from till.words import product_rows, vend_limits
 
 Step = Literal["meter", "amount", "looking", "confirm", "sending", "outcome"]
 #: STS meters are 11 or 13 digits; Flash also knows shorter municipal numbers.
@@ -30,17 +30,6 @@ METER = re.compile(r"\d{6,20}")
 #: Flash codes that fault the amount, not the meter: the cashier corrects only the amount.
 AMOUNT_CODES = frozenset({2204, 2230, 2231})
 FBE_WORDS = frozenset({"fbe", "free", "free basic", "f"})
-
-
-def _cents(value: object) -> int | None:
-    """Flash sends vend limits as numbers or digit strings."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 class VendScreen(AnswerScreen):
@@ -78,10 +67,9 @@ class VendScreen(AnswerScreen):
 
     @property
     def limits(self) -> tuple[int | None, int | None]:
-        billing = (self.lookup.response or {}).get("billingInfo") if self.lookup else None
-        if not isinstance(billing, dict):
+        if self.lookup is None:
             return None, None
-        return _cents(billing.get("minimumVendValue")), _cents(billing.get("maximumVendValue"))
+        return vend_limits(self.lookup.entry, self.lookup.response or {})
 
     def _limits_text(self) -> str:
         low, high = self.limits
