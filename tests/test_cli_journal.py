@@ -16,13 +16,14 @@ import pytest
 from tests.test_cli_sales import Till, reference_in, value_of, write_config
 from till import clock
 from till.cli import DEMO_FORCED, DEMO_IDENTITY, main
-from till.commands.output import IN_DOUBT_ADVICE, format_outcome
+from till.commands.output import format_outcome
 from till.config import load_settings
 from till.digits import format_sts_token, group_digits
 from till.journal import Entry, Journal, NewEntry, State
 from till.runtime import journal_path
 from till.sales import Outcome
 from till.sandbox import Fault, Sandbox, running_sandbox
+from till.words import retry_advice
 
 
 @pytest.fixture
@@ -252,11 +253,16 @@ def test_key_change_tokens_come_first_whatever_order_flash_sent(tmp_path: Path) 
 
 
 def test_in_doubt_and_not_sent_say_what_to_do(tmp_path: Path) -> None:
-    doubt = format_outcome(
-        Outcome("in_doubt", entry(tmp_path, "1voucher.purchase", "in_doubt"), "lost", None)
-    )
-    assert doubt.startswith("IN DOUBT") and IN_DOUBT_ADVICE in doubt
+    sale = entry(tmp_path, "1voucher.purchase", "in_doubt")
+    doubt = format_outcome(Outcome("in_doubt", sale, "lost", None))
+    assert doubt.startswith("IN DOUBT") and retry_advice(sale.kind, sale.reference) in doubt
     assert "Do not sell again" in doubt and "till retry" in doubt
+    assert f"till slip {sale.reference}" in doubt
+    # each kind its own words: a redemption in doubt is about cash, not a PIN to hand over
+    redemption = entry(tmp_path, "1voucher.redeem", "in_doubt")
+    said = format_outcome(Outcome("in_doubt", redemption, "lost", None))
+    assert "Do not pay out cash" in said and "hand over the PIN" not in said
+    assert "F8" not in said and "F9" not in said  # no screen keys on the command line
     unsent = format_outcome(
         Outcome("not_sent", entry(tmp_path, "1voucher.purchase", "declined"), "no route", None)
     )

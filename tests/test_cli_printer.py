@@ -21,7 +21,9 @@ def config(tmp_path: Path, printer: str) -> str:
 def network(tmp_path: Path, standin: StandinPrinter, profile: str = "TM-T20II") -> str:
     return config(
         tmp_path,
-        f'kind = "network"\nhost = "127.0.0.1"\nport = {standin.port}\ntimeout = 1\n'
+        f'kind = "network"\nhost = "127.0.0.1"\nport = {standin.port}\n'
+        # a stand-in that answers gets the most [printer] allows; a silent one 1 s
+        f"timeout = {1 if standin.mode in ('silent', 'never_reads', 'stalls') else 30}\n"
         f'profile = "{profile}"',
     )
 

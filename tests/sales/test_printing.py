@@ -178,8 +178,8 @@ async def test_the_cashier_is_told_what_is_wrong_with_the_printer_and_what_to_do
     from tests.receipts.standin_printer import StandinPrinter
     from till.tui.widgets import outcome_details
 
-    with StandinPrinter(paper="out") as standin:
-        printer = open_printer("network", host="127.0.0.1", port=standin.port, timeout=1)
+    with StandinPrinter(paper="out") as standin:  # it answers: minutes, never "no answer"
+        printer = open_printer("network", host="127.0.0.1", port=standin.port, timeout=300)
         outcome = await engine_with(journal, client, printer).sell_1voucher(5000)
     assert outcome.status == "approved"
     shown = " ".join(outcome_details(outcome).split())
@@ -206,7 +206,7 @@ def test_a_reprint_the_printer_refused_is_not_a_copy(
         config = tmp_path / f"network-{standin.port}.toml"
         config.write_text(
             base + f'[printer]\nkind = "network"\nhost = "127.0.0.1"\nport = {standin.port}\n'
-            "timeout = 1\n"
+            "timeout = 30\n"  # it answers: the most [printer] allows, never "no answer"
         )
         return str(config)
 

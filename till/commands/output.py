@@ -34,6 +34,7 @@ from till.words import (
     rands_or_dash,
     read_answer,
     redact,
+    retry_advice,
     status_label,
 )
 
@@ -73,7 +74,7 @@ def format_outcome(outcome: Outcome) -> str:
     elif outcome.status == "in_doubt":
         rows.append(("reason", outcome.message))
         lines += indented_rows(rows)
-        lines.append(RETRY_ADVICE)
+        lines.append(retry_advice(entry.kind, entry.reference))
     else:
         rows.append(("reason", outcome.message))
         lines += indented_rows(rows)

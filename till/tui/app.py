@@ -70,15 +70,17 @@ DEFAULT_KEYS: dict[str, str] = {
     "in_doubt": "f8",
     "disburse": "f10",
 }
+#: Each screen's name in the key bar: one word each, so every key fits 80 columns beside a
+#: screen's own keys (F9 Slip, ^p Receipt, ^r Reprint).
 SCREEN_TITLES: dict[str, str] = {
     "sell": "Sell",
     "redeem": "Redeem",
     "refund": "Refund",
-    "vend": "Prepaid",
-    "cashout": "Cash Out",
+    "vend": "Vend",
+    "cashout": "CashOut",
     "journal": "Journal",
-    "in_doubt": "In doubt",
-    "disburse": "Disburse",
+    "in_doubt": "Doubt",
+    "disburse": "PayOut",
 }
 
 

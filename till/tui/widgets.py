@@ -139,6 +139,8 @@ def outcome_details(outcome: Outcome) -> str:
             rows.insert(0, ("Reference", entry.reference))
         if outcome.print_error:
             lines.append(f"Receipt NOT printed: {outcome.print_error}, then F7 / Ctrl+R.")
+        elif outcome.print_warning:  # it printed; the next one may not
+            lines.append(f"Receipt printed, but: {outcome.print_warning}.")
     else:
         rows.append(("Reference", entry.reference))
         amount = outcome_amount(outcome)

@@ -28,6 +28,7 @@ from till.words.labels import (
     local_time,
     quit_question,
     rands_or_dash,
+    retry_advice,
     status_label,
 )
 from till.words.rows import (
@@ -66,6 +67,7 @@ __all__ = [
     "read_answer",
     "read_receipt",
     "redact",
+    "retry_advice",
     "status_label",
     "vend_limits",
 ]

@@ -48,42 +48,50 @@ def status_label(status: str) -> str:
 
 _KEEPS_TRYING = "the till keeps trying with the same reference"
 #: What a cashier does while Flash has not confirmed, by kind: each says what not to do again,
-#: what to hold back, and that F9 prints the customer's slip.
-IN_DOUBT_ADVICE: dict[str, str] = {
+#: what to hold back, and how to print the customer's slip ({slip}) and follow it ({watch}),
+#: which the screens and the command line each say in their own keys.
+_IN_DOUBT: dict[str, str] = {
     "1voucher.purchase": (
         f"Do not sell again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
+        "{slip} and hand over the PIN only once it is APPROVED."
     ),
     "1voucher.disburse": (
         f"Do not pay out again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the PIN only once it is APPROVED."
+        "{slip} and hand over the PIN only once it is APPROVED."
     ),
     "1voucher.redeem": (
         "Do not pay out cash or hand over goods until it is confirmed, and do not redeem the "
-        f"PIN again: {_KEEPS_TRYING}. Print the customer's slip (F9); F8 shows when it is "
-        "APPROVED."
+        f"PIN again: {_KEEPS_TRYING}. {{slip}}; {{watch}}."
     ),
     "1voucher.refund": (
         f"Do not refund again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the new PIN only once it is APPROVED."
+        "{slip} and hand over the new PIN only once it is APPROVED."
     ),
     "cellular.pinless.purchase": (
         f"Do not recharge again: {_KEEPS_TRYING}, and the airtime may already be on the "
-        "phone. Print the customer's slip (F9); F8 shows when it is APPROVED."
+        "phone. {slip}; {watch}."
     ),
     "cash-out-pin.cancel": (
         "Do not cancel again, and do not give the customer the money back until the cancel is "
-        f"APPROVED: {_KEEPS_TRYING}. Print the customer's slip (F9)."
+        f"APPROVED: {_KEEPS_TRYING}. {{slip}}."
     ),
     "prepaid-utilities.purchase": (
         f"Do not vend again: {_KEEPS_TRYING}. "
-        "Print the customer's slip (F9) and hand over the tokens only once it is APPROVED."
+        "{slip} and hand over the tokens only once it is APPROVED."
     ),
+}
+_SCREEN_KEYS = {"slip": "Print the customer's slip (F9)", "watch": "F8 shows when it is APPROVED"}
+_COMMAND_KEYS = {
+    "slip": "Print the customer's slip with `till slip {reference}`",
+    "watch": "`till journal show {reference}` says when it is APPROVED",
+}
+#: The screens' words, by kind.
+IN_DOUBT_ADVICE: dict[str, str] = {
+    kind: text.format(**_SCREEN_KEYS) for kind, text in _IN_DOUBT.items()
 }
 #: A voucher sale (gift, Eezi, Cash Out PIN, and any kind not named above).
 SCREEN_IN_DOUBT_ADVICE = IN_DOUBT_ADVICE["1voucher.purchase"]
-#: The command line's in-doubt line (`till sell`, `till retry`): it has no F9, so it names
-#: `till retry` instead.
+#: The command line's generic in-doubt line, for a kind it cannot name.
 RETRY_ADVICE = (
     "Do not sell again. The till keeps trying with the same reference; run `till retry` to "
     "settle it now, and hand over the PIN or token only once it is APPROVED."
@@ -92,8 +100,15 @@ NOT_SENT_ADVICE = "Nothing was sold: Flash did not take this request. It is safe
 
 
 def in_doubt_advice(kind: str) -> str:
-    """The in-doubt instruction for a transaction of `kind`."""
+    """The in-doubt instruction for a transaction of `kind`, on a screen."""
     return IN_DOUBT_ADVICE.get(kind, SCREEN_IN_DOUBT_ADVICE)
+
+
+def retry_advice(kind: str, reference: str) -> str:
+    """The same instruction on the command line, which has `till slip` and `till retry`."""
+    text = _IN_DOUBT.get(kind, _IN_DOUBT["1voucher.purchase"])
+    keys = {name: phrase.format(reference=reference) for name, phrase in _COMMAND_KEYS.items()}
+    return f"{text.format(**keys)} Run `till retry` to settle it now."
 
 
 def quit_question(count: int) -> str:

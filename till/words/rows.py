@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from till.clock import to_local
 from till.digits import format_sts_token, group_digits
 from till.money import format_rands
+from till.words.labels import display_mobile
 
 if TYPE_CHECKING:
     from receipts import Document
@@ -218,13 +219,14 @@ def _redemption_rows(response: VoucherResponse) -> Rows:
     if voucher.pin:
         return rows + _voucher_rows(voucher, pin_label="change PIN")
     mobile = response.mobile_number
-    rows.append(("change PIN", f"sent by SMS to {mobile}" if mobile else "not shown by Flash"))
+    sms = f"sent by SMS to {display_mobile(mobile)}" if mobile else "not shown by Flash"
+    rows.append(("change PIN", sms))
     return rows + _voucher_rows(voucher)
 
 
 def _airtime_rows(response: PinlessResponse, entry: Entry) -> Rows:
     details = response.recharge_details
-    rows: Rows = [("mobile", response.mobile_number or entry.mobile_number or "-")]
+    rows: Rows = [("mobile", display_mobile(response.mobile_number or entry.mobile_number) or "-")]
     if details is not None:
         for label, value in (
             ("network", details.recharge_vendor),
@@ -310,7 +312,7 @@ def _voucher_kind_rows(response: VoucherResponse, entry: Entry) -> Rows:
         voucher = voucher.model_copy(update={"pin": None})
     rows = _voucher_rows(voucher)
     if kind == "1voucher.refund" and not voucher.pin and response.mobile_number:
-        rows.insert(0, ("PIN", f"sent by SMS to {response.mobile_number}"))
+        rows.insert(0, ("PIN", f"sent by SMS to {display_mobile(response.mobile_number)}"))
     if kind == "cash-out-pin.lookup" and voucher.status:
         rows.append(("status", voucher.status))
     if kind == "cash-out-pin.purchase":
