@@ -84,7 +84,13 @@ def write_settings(tmp_path: Path, extra: str = "") -> Settings:
 
 
 @asynccontextmanager
-async def till_app(tmp_path: Path, sandbox: Sandbox | None = None) -> AsyncIterator[Till]:
+async def till_app(
+    tmp_path: Path,
+    sandbox: Sandbox | None = None,
+    *,
+    store_id: str = "S1",
+    terminal_id: str = "T1",
+) -> AsyncIterator[Till]:
     """An app whose engine talks to `sandbox` in process and prints to a PreviewPrinter."""
     settings = write_settings(tmp_path)
     sb = sandbox or Sandbox(seed=99)
@@ -99,8 +105,8 @@ async def till_app(tmp_path: Path, sandbox: Sandbox | None = None) -> AsyncItera
             engine = SaleEngine(
                 journal,
                 client,
-                store_id="S1",
-                terminal_id="T1",
+                store_id=store_id,
+                terminal_id=terminal_id,
                 training=True,
                 backoff=Backoff(base_ms=50, cap_ms=200),
             )

@@ -15,16 +15,11 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Digits, OptionList, Static
 
-from receipts import BigCode, Block, Document, PreviewPrinter, Row, Rule
-from tests.tui.harness import Till, till_app, wait_for, write_settings
+from receipts import BigCode, Block, Document, Row, Rule
+from tests.tui.harness import Till, till_app, wait_for
 from tests.tui.test_redeem_refund_cashout import answer
 from tests.tui.test_staff_tui import PINS, sign_in, staffed, type_pin
-from till.flash import FlashClient
-from till.journal import Journal
-from till.runtime import slip_header
-from till.sales import Backoff, SaleEngine
-from till.sales.printing import SlipPrinter
-from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import Fault, Sandbox
 from till.tui.app import TillApp
 from till.tui.confirm import QuitScreen
 from till.tui.screens.base import APPROVAL_PROMPT, AnswerScreen, EntryLine
@@ -276,23 +271,8 @@ async def test_the_confirm_step_shows_the_cell_number_as_typed_by_people(tmp_pat
 @asynccontextmanager
 async def long_till(tmp_path: Path) -> AsyncIterator[Till]:
     """A till whose references are as long as `till demo`'s (DEMO01-TILL01-XXXX-n)."""
-    settings = write_settings(tmp_path)
-    sb = Sandbox(seed=5)
-    printer = PreviewPrinter()
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
-        async with FlashClient(
-            base_url="http://sandbox.test",
-            api_key=sb.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sb.transport(),
-        ) as client:
-            engine = SaleEngine(
-                journal, client, store_id="DEMO01", terminal_id="TILL01", training=True,
-                backoff=Backoff(base_ms=50, cap_ms=200),
-            )  # fmt: skip
-            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
-            app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
-            yield Till(app, sb, journal, printer, settings)
+    async with till_app(tmp_path, Sandbox(seed=5), store_id="DEMO01", terminal_id="TILL01") as t:
+        yield t
 
 
 def one_line_each(options: OptionList) -> bool:
