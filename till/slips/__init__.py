@@ -5,7 +5,6 @@ printer, and the same document prints on 58 mm or 80 mm paper or shows on screen
 """
 
 from till.slips.slip import (
-    SA_TIME,
     SlipHeader,
     catalog_names,
     in_doubt_slip,
@@ -13,4 +12,4 @@ from till.slips.slip import (
 )
 from till.words import display_mobile
 
-__all__ = ["SA_TIME", "SlipHeader", "catalog_names", "display_mobile", "in_doubt_slip", "slip_for"]
+__all__ = ["SlipHeader", "catalog_names", "display_mobile", "in_doubt_slip", "slip_for"]

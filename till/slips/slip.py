@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,9 +41,6 @@ from till.words.rows import text_or_none as _text
 from till.words.rows import total as _sum
 from till.words.rows import units_text as _units_text
 
-#: Not used by the till: slips show times in `[till] timezone` through till.clock. Kept only
-#: while till.slips exports the name.
-SA_TIME = timezone(timedelta(hours=2), "SAST")
 #: A training slip's mark, double width and height top and bottom, and what it means beneath.
 TRAINING_MARK = "TRAINING"
 TRAINING_NOTE = "NOT A VALID VOUCHER"
