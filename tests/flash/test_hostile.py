@@ -20,7 +20,8 @@ import pytest
 
 from receipts import PreviewPrinter
 from till.clock import now_ms
-from till.flash import FlashClient
+from till.flash import FlashClient, FlashInDoubt
+from till.flash.models import OneVoucherPurchaseRequest
 from till.journal import Journal
 from till.sales import Backoff, SaleEngine
 from till.sales.printing import SlipPrinter
@@ -467,3 +468,28 @@ async def test_a_key_that_breaks_the_header_is_never_quoted(journal: Journal) ->
         outcome = await engine.sell_1voucher(5000)
     assert outcome.status == "not_sent"
     assert "SECRETKEY123" not in outcome.message
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Reply(200, b" " * 65536, repeat_to=2 * 1024 * 1024), "too_large"),
+        (Reply(200, gzip_bomb(8 * 1024 * 1024), {"Content-Encoding": "gzip"}), "too_large"),
+        (Reply(200, b"{not json"), "unreadable"),
+    ],
+    ids=["body over the cap", "inflated over the cap", "not JSON"],
+)
+async def test_the_in_doubt_cause_says_which_cap_or_which_fault(
+    hostile: tuple[HostileFlash, str], reply: Reply, cause: str
+) -> None:
+    stand_in, url = hostile
+    stand_in.rewrite = replace_with(reply)
+    async with FlashClient(
+        base_url=url, api_key=stand_in.sandbox.api_key, account_number=ACC, read_timeout=120
+    ) as client:
+        request = OneVoucherPurchaseRequest(
+            reference="S1-T1-CAP-1", account_number=ACC, amount=5000
+        )
+        with pytest.raises(FlashInDoubt) as caught:
+            await client.purchase_1voucher(request)
+    assert caught.value.cause == cause

@@ -302,7 +302,7 @@ class FlashClient:
                     content = await wire.read_capped(response)
                     problem = None
                 except wire.BodyError as exc:
-                    content, problem = b"", str(exc)
+                    content, problem = b"", exc
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -337,7 +337,7 @@ class FlashClient:
             try:
                 data, altered = wire.parse_json(content)
             except wire.BodyError as exc:
-                problem = str(exc)
+                problem = exc
         content_type = wire.safe_text(response.headers.get("content-type", ""), limit=60)
         return wire.Answer(response.status_code, content, data, altered, problem, content_type)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from till.flash import codes
 from till.flash.errors import FlashDeclined, FlashInDoubt, FlashNotSent
-from till.flash.wire import Answer, safe_text
+from till.flash.wire import Answer, BodyTooLarge, safe_text
 
 #: HTTP statuses that say "the server may or may not have acted": resend to find out.
 _IN_DOUBT_STATUSES = frozenset({408, 425, 429})
@@ -59,7 +59,7 @@ def classify(
     if answer.problem is not None:
         raise in_doubt(
             f"Flash's answer {answer.problem}; the request may have been processed",
-            "too_large" if "cap" in answer.problem else "unreadable",
+            "too_large" if isinstance(answer.problem, BodyTooLarge) else "unreadable",
         )
     if 300 <= status < 400:
         # Not followed: a redirect is not Flash's answer, and a 303 may follow processing.

@@ -39,12 +39,16 @@ class Answer:
     content: bytes
     data: Any
     altered: bool
-    problem: str | None
+    problem: BodyError | None
     content_type: str
 
 
 class BodyError(Exception):
     """An answer that cannot be used as it came: too big, badly encoded, or not bounded JSON."""
+
+
+class BodyTooLarge(BodyError):
+    """Past a size cap (the body, its compressed bytes, or what they inflate to)."""
 
 
 def safe_text(text: str, *, limit: int = MAX_STRING_CHARS) -> str:
@@ -123,7 +127,7 @@ async def read_capped(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> 
     """The body of a streamed response, decoded, refusing it as soon as it passes `limit`."""
     declared = response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise BodyError(_too_large(limit))
+        raise BodyTooLarge(_too_large(limit))
     encoding = response.headers.get("content-encoding", "").strip().lower()
     decoder = _decoder(encoding)
     body = bytearray()
@@ -132,11 +136,11 @@ async def read_capped(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> 
         received += len(chunk)
         body += _inflate(decoder, chunk, limit - len(body)) if decoder is not None else chunk
         if len(body) > limit or received > limit:
-            raise BodyError(_too_large(limit))
+            raise BodyTooLarge(_too_large(limit))
     if decoder is not None:
         body += decoder.flush(_INFLATE_STEP)
         if len(body) > limit:
-            raise BodyError(_too_large(limit))
+            raise BodyTooLarge(_too_large(limit))
         if not decoder.eof or decoder.unused_data:  # cut short (no checksum), or junk after it
             raise BodyError("is not validly compressed")
     return bytes(body)
