@@ -10,9 +10,9 @@ ever logs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from till.money import format_rands
 from till.words import (
@@ -111,6 +111,19 @@ def outcome_from_entry(entry: Entry) -> Outcome:
     return Outcome("in_doubt", entry, entry.last_error or "no answer yet", entry.response_code)
 
 
+T = TypeVar("T")
+
+
+def shown(entry: Entry, render: Callable[[Outcome], T], failed: T) -> T:
+    """`render` of what the journal says of `entry`, or `failed`: one settled entry that cannot
+    be shown must not hide the others' PINs (`till retry`)."""
+    try:
+        return render(outcome_from_entry(entry))
+    except Exception as exc:  # its type only: the message could quote the entry's PIN
+        log.error("retry: %s could not be shown (%s)", entry.reference, type(exc).__name__)
+        return failed
+
+
 def format_resolve(report: ResolveReport, entries: Sequence[Entry], open_left: int) -> str:
     """What `till retry` did, then every settled entry (approved ones with their PINs)."""
     lines = [
@@ -127,12 +140,8 @@ def format_resolve(report: ResolveReport, entries: Sequence[Entry], open_left: i
             + " (what to do is under each)."
         )
     for entry in entries:
-        try:  # one entry that cannot be shown must not hide the others' PINs
-            text = format_outcome(outcome_from_entry(entry))
-        except Exception as exc:  # its type only: the message could quote the entry's PIN
-            log.error("retry: %s could not be shown (%s)", entry.reference, type(exc).__name__)
-            text = f"{entry.reference}: could not be shown here; see `till journal show`"
-        lines += ["", text]
+        failed = f"{entry.reference}: could not be shown here; see `till journal show`"
+        lines += ["", shown(entry, format_outcome, failed)]
     if open_left:
         lines += ["", f"{open_left} still open: run `till retry` again later."]
     elif report.attempted:

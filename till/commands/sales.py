@@ -340,15 +340,11 @@ def cmd_vend(args: argparse.Namespace) -> int:
 
 
 def _shown_json(entry: Entry) -> dict[str, Any]:
-    """One settled entry for `till retry --json`; one that cannot be shown does not hide the
-    others' PINs."""
-    from till.commands.output import outcome_from_entry, outcome_json
+    """One settled entry for `till retry --json`."""
+    from till.commands.output import outcome_json, shown
 
-    try:
-        return outcome_json(outcome_from_entry(entry))
-    except Exception as exc:  # its type only: the message could quote the entry's PIN
-        log.error("retry: %s could not be shown (%s)", entry.reference, type(exc).__name__)
-        return {"reference": entry.reference, "error": "could not be shown: see till journal show"}
+    failed = {"reference": entry.reference, "error": "could not be shown: see till journal show"}
+    return shown(entry, outcome_json, failed)
 
 
 async def _retry(settings: Settings, *, as_json: bool) -> int:
