@@ -357,6 +357,47 @@ class LogSection(_Section):
         return (self.path or default_log_path()).expanduser()
 
 
+#: libpq's sslmode values; `None` lets `till.central.connect` choose (verify-full off loopback).
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+_DSN_PASSWORD = re.compile(r"password\s*=|^postgres(?:ql)?://[^/@]*:[^/@]*@", re.IGNORECASE)
+
+
+class CentralSection(_Section):
+    """Head office's PostgreSQL, which every till's journal is copied to in the background.
+
+    Without this section the till works exactly as before: nothing central exists. The DSN in the
+    file never holds the password: it comes from `password_file`, `dsn_file` (a whole DSN in a
+    0600 file) or the environment (TILL_CENTRAL__PASSWORD, or libpq's PGPASSWORD).
+    """
+
+    dsn: Annotated[str | None, Text] = None
+    dsn_file: Annotated[Path | None, PlainPath] = None
+    password_file: Annotated[Path | None, PlainPath] = None
+    password: SecretStr | None = None
+    sslmode: SslMode | None = None
+    #: The store's AES-256-GCM key for PINs and tokens (`till central keygen` makes one).
+    key_file: Annotated[Path | None, PlainPath] = None
+    batch_size: Annotated[int, Number] = Field(default=500, ge=1, le=10_000)
+    #: Seconds between uploads once head office holds everything.
+    interval: Annotated[float, Number] = Field(default=2.0, ge=0.1, le=3600)
+
+    @field_validator("dsn")
+    @classmethod
+    def _no_password_in_dsn(cls, value: str | None) -> str | None:
+        if value is not None and _DSN_PASSWORD.search(value):
+            raise ValueError(
+                "dsn must not hold the password (the config file is not secret): put it in "
+                "password_file, dsn_file or TILL_CENTRAL__PASSWORD"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_dsn(self) -> CentralSection:
+        if (self.dsn is None) == (self.dsn_file is None):
+            raise ValueError("[central] needs exactly one of dsn or dsn_file")
+        return self
+
+
 class Settings(BaseSettings):
     """The whole till configuration, validated before anything talks to Flash."""
 
@@ -375,6 +416,7 @@ class Settings(BaseSettings):
     keys: KeysSection = Field(default_factory=KeysSection)
     staff: StaffSection = Field(default_factory=StaffSection)
     log: LogSection = Field(default_factory=LogSection)
+    central: CentralSection | None = None
 
     # The parsed TOML file, and whether Flash credentials are needed; set on a throwaway
     # subclass by load_settings.
@@ -418,7 +460,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         return key, "is required"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    if "api_key" not in key and isinstance(value, str | int | float | bool):
+    secret = "api_key" in key or key.startswith("central.")  # a DSN may hold a password
+    if not secret and isinstance(value, str | int | float | bool):
         message = f"{message} (got {value!r})"
     return key, message
 

@@ -30,7 +30,7 @@ from till.journal.errors import (
     fault_from_os,
     fault_from_sqlite,
 )
-from till.journal.schema import SCHEMA_VERSION, migrate
+from till.journal.schema import NEXT_CHANGE, SCHEMA_VERSION, migrate
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -510,8 +510,9 @@ class Journal:
             row = conn.execute(
                 "INSERT INTO entries (reference, kind, state, request, amount, product_code, "
                 "store_id, terminal_id, cashier, mobile_number, meter_number, serial_number, "
-                "created_at, related_reference, training, retryable, approved_by) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "created_at, related_reference, training, retryable, approved_by, change_no) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                f"{NEXT_CHANGE}) "
                 f"RETURNING {_COLUMNS}",
                 (
                     reference,
@@ -588,8 +589,8 @@ class Journal:
         """Update an entry only while it is open, in one statement; say why if it is not."""
         with self._write() as conn:
             row = conn.execute(
-                f"UPDATE entries SET {assignments} WHERE reference = ? "
-                f"AND {_OPEN} RETURNING {_COLUMNS}",
+                f"UPDATE entries SET {assignments}, change_no = {NEXT_CHANGE} "
+                f"WHERE reference = ? AND {_OPEN} RETURNING {_COLUMNS}",
                 (*params, reference),
             ).fetchone()
             if row is None:
@@ -641,7 +642,8 @@ class Journal:
         try:
             with self._write() as conn:
                 row = conn.execute(
-                    f"UPDATE entries SET {assignments} WHERE reference = ? RETURNING {_COLUMNS}",
+                    f"UPDATE entries SET {assignments}, change_no = {NEXT_CHANGE} "
+                    f"WHERE reference = ? RETURNING {_COLUMNS}",
                     (*params, reference),
                 ).fetchone()
                 if row is None:
