@@ -306,11 +306,22 @@ async def _step(engine: SaleEngine, cands: Candidates, rng: random.Random) -> No
         raise AssertionError(kind)
 
 
-async def drive(journal_path: str, base_url: str, transactions: int, seed: int) -> int:
+async def drive(
+    journal_path: str,
+    base_url: str,
+    transactions: int,
+    seed: int,
+    *,
+    store_id: str = STORE_ID,
+    terminal_id: str = TERMINAL_ID,
+    prints: bool = False,
+) -> int:
     """A till that just started: settle leftovers, then sell until the journal holds N entries.
 
     Prints `ready <entries>` once the journal is open (the parent times its kill from there).
     Runs the background resolver like a real till, so resends race new sales as they would.
+    `prints` also records receipts and reprints now and then (journal changes that are not
+    sales, for the upload's set check).
     """
     from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 
@@ -328,8 +339,8 @@ async def drive(journal_path: str, base_url: str, transactions: int, seed: int) 
             engine = SaleEngine(
                 journal,
                 client,
-                store_id=STORE_ID,
-                terminal_id=TERMINAL_ID,
+                store_id=store_id,
+                terminal_id=terminal_id,
                 hooks=hooks,
                 backoff=Backoff(base_ms=200, cap_ms=5_000),
             )
@@ -340,6 +351,8 @@ async def drive(journal_path: str, base_url: str, transactions: int, seed: int) 
             try:
                 while cands.count < transactions:
                     await _step(engine, cands, rng)
+                    if prints:
+                        _print_some(journal, rng)
             except InputError as exc:
                 print(f"driver bug: engine refused input: {exc.message}", file=sys.stderr)
                 return 3
@@ -349,6 +362,17 @@ async def drive(journal_path: str, base_url: str, transactions: int, seed: int) 
                 await resolver
     print(f"done {cands.count}", flush=True)
     return 0
+
+
+def _print_some(journal: Journal, rng: random.Random) -> None:
+    """Now and then print the newest approved receipt, sometimes as a reprint (COPY n)."""
+    if rng.random() > 0.4:
+        return
+    for entry in journal.search(state="approved", limit=1):
+        if entry.retryable:
+            journal.record_print(
+                entry.reference, now=int(time.time() * 1000), copy=rng.random() < 0.3
+            )
 
 
 # -- the parent: sandbox, kills, heal, check -------------------------------------------------
@@ -404,8 +428,11 @@ def _run_drivers(
     kill_max: float,
     deadline: float,
     log_path: Path,
+    till: tuple[str, str, str] | None = None,
 ) -> None:
-    """Start, kill at random and restart the driver until one finishes N on its own."""
+    """Start, kill at random and restart the driver until one finishes N on its own.
+
+    `till` is (store, terminal, "prints" or "") for a driver that is not the default till."""
     rng = random.Random(seed)
     stalled = 0
     last_count = -1
@@ -425,6 +452,7 @@ def _run_drivers(
                     base_url,
                     str(report.transactions),
                     str(seed),
+                    *(till or ()),
                 ],
                 cwd=REPO,
                 stdout=subprocess.PIPE,
@@ -460,7 +488,15 @@ def _run_drivers(
         return
 
 
-async def _heal(journal_path: Path, base_url: str, limit: float, report: ChaosReport) -> None:
+async def _heal(
+    journal_path: Path,
+    base_url: str,
+    limit: float,
+    report: ChaosReport,
+    *,
+    store_id: str = STORE_ID,
+    terminal_id: str = TERMINAL_ID,
+) -> None:
     """Faults are off: resolve every open entry, pass after pass, until none is left."""
     from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 
@@ -472,7 +508,7 @@ async def _heal(journal_path: Path, base_url: str, limit: float, report: ChaosRe
             account_number=DEFAULT_ACCOUNT,
             read_timeout=10.0,
         ) as client:
-            engine = SaleEngine(journal, client, store_id=STORE_ID, terminal_id=TERMINAL_ID)
+            engine = SaleEngine(journal, client, store_id=store_id, terminal_id=terminal_id)
             while journal.count_open() and time.monotonic() - started < limit:
                 report.heal_passes += 1
                 await engine.resolve(all_open=True)
@@ -636,12 +672,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--journal", type=Path, default=None, help="keep the journal here")
     parser.add_argument(
-        "--driver", nargs=4, metavar=("JOURNAL", "BASE_URL", "N", "SEED"), help=argparse.SUPPRESS
-    )
+        "--driver", nargs="+", metavar="ARG", help=argparse.SUPPRESS
+    )  # JOURNAL BASE_URL N SEED [STORE TERMINAL prints]
     args = parser.parse_args(argv)
     if args.driver:
-        journal, base_url, n, seed = args.driver
-        return asyncio.run(drive(journal, base_url, int(n), int(seed)))
+        journal, base_url, n, seed, *till = args.driver
+        store, terminal, prints = till if till else (STORE_ID, TERMINAL_ID, "")
+        return asyncio.run(
+            drive(
+                journal,
+                base_url,
+                int(n),
+                int(seed),
+                store_id=store,
+                terminal_id=terminal,
+                prints=prints == "prints",
+            )
+        )
     report = run_chaos(
         args.transactions,
         seed=args.seed,

@@ -44,6 +44,8 @@ class ReprintChange:
     printed_at: int
     cashier: str | None
     approved_by: str | None
+    #: A copy of a training receipt: it stays on the till with its entry.
+    training: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,11 +138,15 @@ class Outbox:
 
     def reprints_after(self, reprint_id: int, limit: int) -> list[ReprintChange]:
         rows = self._rows(
-            "SELECT id, reference, copy, printed_at, cashier, approved_by FROM reprints "
-            "WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT r.id, r.reference, r.copy, r.printed_at, r.cashier, r.approved_by, "
+            "IFNULL(e.training, 0) FROM reprints AS r "
+            "LEFT JOIN entries AS e ON e.reference = r.reference "
+            "WHERE r.id > ? ORDER BY r.id LIMIT ?",
             (reprint_id, _limit(limit)),
         )
-        return [ReprintChange(*row) for row in rows]
+        return [
+            ReprintChange(r[0], r[1], r[2], r[3], r[4], r[5], training=bool(r[6])) for r in rows
+        ]
 
     def z_reports_after(self, number: int, limit: int) -> list[ZChange]:
         rows = self._rows(

@@ -1,0 +1,448 @@
+"""The uploader: ships a journal's changes to the central PostgreSQL ledger, idempotently.
+
+One PostgreSQL transaction per batch: lock the till's row and read its high-water marks, upsert
+the changes after them (an entry's newer version only ever replaces an older one), move the marks,
+commit. The marks live centrally and the till keeps nothing, so a crash, a kill or a lost
+connection anywhere means the same batch is simply sent again. Training entries never leave the
+till (they are skipped, and the marks move past them).
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+
+from till.central.connect import CentralUnavailable
+from till.central.seal import SealKey, jsonb_text, redact_json, redact_json_text, seal_record
+from till.journal.errors import JournalFault
+from till.journal.outbox import Change, Marks, Outbox, ReprintChange, ZChange
+
+__all__ = ["HqStatus", "StepResult", "UploadError", "Uploader", "safe_error"]
+
+log = logging.getLogger(__name__)
+
+#: Entry columns taken from the journal as they are, then the ones the uploader fills in; with
+#: their types for a binary COPY. Times stay integer milliseconds up to PostgreSQL.
+_PLAIN = (
+    "reference text, created_at int8, store_id text, terminal_id text, kind text, state text, "
+    "amount int8, product_code int4, mobile_number text, meter_number text, serial_number text, "
+    "related_reference text, response_code int4, attempts int4, settled_at int8, "
+    "print_count int4, reprint_count int4, last_printed_at int8, flagged_at int8, retryable bool"
+)
+_FILLED = (
+    "epoch text, version int8, cashier text, approved_by text, last_error text, "
+    "print_error text, request text, response text, sealed bytea"
+)
+_STAGE = [tuple(c.split()) for c in f"{_PLAIN}, {_FILLED}".split(", ")]
+_NAMES = [name for name, _ in _STAGE]
+_TYPES = [kind for _, kind in _STAGE]
+_PLAIN_OF = operator.attrgetter(*(c.split()[0] for c in _PLAIN.split(", ")))
+_TIMES = frozenset({"created_at", "settled_at", "last_printed_at", "flagged_at"})
+
+
+def _ts(value: str) -> str:
+    """Milliseconds to an exact timestamptz (no float on the way)."""
+    return f"timestamptz 'epoch' + {value} * interval '1 millisecond'"
+
+
+_JSON = frozenset({"request", "response"})
+
+
+def _select(name: str) -> str:
+    return _ts(name) if name in _TIMES else f"{name}::jsonb" if name in _JSON else name
+
+
+_STAGE_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS till_upload_entries ("
+    + ", ".join(f"{n} {t}" for n, t in _STAGE)
+    + ") ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY till_upload_entries ({', '.join(_NAMES)}) FROM STDIN (FORMAT BINARY)"
+_UPSERT = (
+    f"INSERT INTO till.entries AS e ({', '.join(_NAMES)}) "  # noqa: S608 (constants only)
+    f"SELECT {', '.join(map(_select, _NAMES))} FROM pg_temp.till_upload_entries "
+    "ON CONFLICT (reference, created_at) DO UPDATE SET "
+    + ", ".join(f"{n} = EXCLUDED.{n}" for n in _NAMES if n not in ("reference", "created_at"))
+    + ", uploaded_at = now() WHERE e.version < EXCLUDED.version"
+)
+_LOCK_TILL = (
+    "INSERT INTO till.tills AS t (store_id, terminal_id, epoch) VALUES (%s, %s, %s) "
+    "ON CONFLICT (store_id, terminal_id, epoch) DO UPDATE SET last_seen = now() "
+    "RETURNING entries_hwm, reprints_hwm, z_hwm"
+)
+_MS = _ts("%s::int8")
+_INSERT_REPRINT = (
+    "INSERT INTO till.reprints (reference, store_id, origin, terminal_id, epoch, origin_id, "  # noqa: S608
+    f"copy, printed_at, cashier, approved_by) VALUES (%s, %s, 'till', %s, %s, %s, %s, {_MS}, "
+    "%s, %s) ON CONFLICT (store_id, terminal_id, epoch, origin_id) DO NOTHING"
+)
+_INSERT_Z = (
+    "INSERT INTO till.z_reports (store_id, terminal_id, epoch, number, created_at, "  # noqa: S608
+    "period_start, period_end, created_by, override_by, body) "
+    f"VALUES (%s, %s, %s, %s, {_MS}, {_MS}, {_MS}, %s, %s, %s::jsonb) "
+    "ON CONFLICT (store_id, terminal_id, epoch, number) DO NOTHING"
+)
+_ADVANCE = (
+    "UPDATE till.tills SET entries_hwm = %s, reprints_hwm = %s, z_hwm = %s, backlog = %s, "
+    "last_seen = now() WHERE store_id = %s AND terminal_id = %s AND epoch = %s"
+)
+#: Anything that looks like a password in an error text (a DSN quoted back): never shown.
+_PASSWORD = re.compile(r"(password\s*=\s*)(\S+)", re.IGNORECASE)
+_DIGITS = re.compile(r"\d(?:[ -]?\d){15,}")
+#: While batches come full, the backlog is counted again at most this often (seconds): a
+#: count walks the whole backlog, which may be a million changes.
+_RECOUNT = 1.0
+
+
+class UploadError(Exception):
+    """The journal cannot be uploaded as it is; the message says why and what to do."""
+
+
+#: Failures of head office (or of this till's standing there), not of the journal.
+_CENTRAL_TROUBLE = (psycopg.Error, CentralUnavailable, UploadError)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one batch did: rows sent (training skipped, not sent) and what is left."""
+
+    entries: int
+    reprints: int
+    z_reports: int
+    skipped: int
+    backlog: int
+    marks: Marks
+
+    @property
+    def changes(self) -> int:
+        """Changes the marks moved past (sent or skipped)."""
+        return self.entries + self.reprints + self.z_reports + self.skipped
+
+
+@dataclass(frozen=True)
+class HqStatus:
+    """How far behind head office is, for the top bar; `error` never holds a secret."""
+
+    state: Literal["ok", "behind", "offline"]
+    behind: int = 0
+    error: str | None = None
+    last_ok_at: float | None = None
+
+    def label(self) -> str:
+        if self.state == "offline":
+            return "HQ offline"
+        return f"HQ: {self.behind} behind" if self.behind > 0 else "HQ: up to date"
+
+
+def safe_error(exc: BaseException) -> str:
+    """One line about a failure, with no password, PIN or token in it."""
+    text = str(exc).strip()
+    text = text.splitlines()[0] if text else type(exc).__name__
+    return _DIGITS.sub("****", _PASSWORD.sub(r"\1****", text))[:200]
+
+
+def _text(value: str | None) -> str | None:
+    """Text PostgreSQL accepts (no NUL), with anything shaped like a PIN or token hidden."""
+    if value is None:
+        return None
+    return _DIGITS.sub("****", value.replace("\x00", "\ufffd"))
+
+
+def _z_body(text: str) -> str:
+    """A Z report (totals, no PIN) as jsonb-safe JSON; text that is not JSON is kept as text."""
+    parsed = redact_json(text) or {"text": _text(text)}
+    return jsonb_text(parsed) or "{}"
+
+
+class Uploader:
+    """Uploads one journal file to the central ledger; `step` is one batch, `run` a loop.
+
+    `connect` returns a new psycopg connection (the store's login); one is kept open and
+    replaced after any failure. Not thread-safe: one thread drives one uploader.
+    """
+
+    def __init__(
+        self,
+        journal_path: Path | str,
+        connect: Callable[[], psycopg.Connection[Any]],
+        key: SealKey,
+        *,
+        store_id: str,
+        terminal_id: str,
+        batch_size: int = 500,
+        interval: float = 2.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not 1 <= batch_size <= 10_000:
+            raise ValueError("batch_size is 1 to 10000")
+        self.journal_path = Path(journal_path)
+        self.store_id, self.terminal_id = store_id, terminal_id
+        self.batch_size, self.interval = batch_size, interval
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self._connect, self._key, self._clock = connect, key, clock
+        self._conn: psycopg.Connection[Any] | None = None
+        self._outbox: Outbox | None = None
+        #: Months whose partition exists (committed), so ensure_month runs once each.
+        self._months: set[tuple[int, int]] = set()
+        self._marks = Marks()  # as head office last gave them
+        self._counted = (0, float("-inf"))  # (backlog, monotonic time of that count)
+        self._status = HqStatus("offline", error="not connected yet")
+
+    @property
+    def status(self) -> HqStatus:
+        return self._status
+
+    def close(self) -> None:
+        self._drop_connection()
+        if self._outbox is not None:
+            self._outbox.close()
+            self._outbox = None
+
+    def __enter__(self) -> Uploader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()  # never raises, even on a broken connection
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            conn = self._connect()
+            try:
+                with conn.transaction():
+                    conn.execute(_STAGE_TABLE)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _journal(self) -> Outbox:
+        if self._outbox is None:
+            self._outbox = Outbox.open(self.journal_path)
+        return self._outbox
+
+    # -- one batch ----------------------------------------------------------------------------
+
+    def step(self) -> StepResult:
+        """Upload one batch (at most batch_size changes) in one PostgreSQL transaction.
+
+        A kept connection that went stale (PostgreSQL restarted, an idle timeout) gets one more
+        try on a new one at once; resending is harmless, whether or not the commit landed."""
+        kept = self._conn is not None and not self._conn.closed
+        for attempt in (1, 2):
+            try:
+                return self._step()
+            except psycopg.OperationalError:
+                self._drop_connection()
+                if not kept or attempt == 2:
+                    raise
+            except BaseException:
+                self._drop_connection()  # whatever failed, the next step starts clean
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _step(self) -> StepResult:
+        outbox = self._journal()
+        epoch = outbox.epoch()
+        conn = self._connection()
+        with conn.transaction():
+            row = conn.execute(_LOCK_TILL, (self.store_id, self.terminal_id, epoch)).fetchone()
+            assert row is not None  # INSERT .. ON CONFLICT DO UPDATE .. RETURNING: always a row
+            marks = Marks(int(row[0]), int(row[1]), int(row[2]))
+            budget = self.batch_size
+            changes = outbox.entries_after(marks.entries, budget)
+            budget -= len(changes)
+            reprints = outbox.reprints_after(marks.reprints, budget) if budget else []
+            budget -= len(reprints)
+            zs = outbox.z_reports_after(marks.z_reports, budget) if budget else []
+            if not (changes or reprints or zs):
+                self._check_not_ahead(outbox, marks)
+            live = [c for c in changes if not c.entry.training]
+            new_months = self._ensure_months(conn, live)
+            if live:
+                self._upsert_entries(conn, live, epoch)
+            sent_reprints = self._insert_reprints(conn, reprints, epoch) if reprints else 0
+            if zs:
+                self._insert_z(conn, zs, epoch)
+            new_marks = Marks(
+                changes[-1].change_no if changes else marks.entries,
+                reprints[-1].id if reprints else marks.reprints,
+                zs[-1].number if zs else marks.z_reports,
+            )
+            moved = len(changes) + len(reprints) + len(zs)
+            backlog = self._backlog(outbox, new_marks, full=budget == 0, moved=moved)
+            till = (self.store_id, self.terminal_id, epoch)
+            conn.execute(_ADVANCE, (*_values(new_marks), backlog, *till))
+        self._months |= new_months  # only now: a rolled-back partition does not exist
+        self._marks = new_marks
+        skipped = len(changes) - len(live) + len(reprints) - sent_reprints
+        return StepResult(len(live), sent_reprints, len(zs), skipped, backlog, new_marks)
+
+    def _backlog(self, outbox: Outbox, marks: Marks, *, full: bool, moved: int) -> int:
+        """Counted when nearly caught up; while batches come full, estimated between counts."""
+        count, at = self._counted
+        now = time.monotonic()
+        if full and now - at < _RECOUNT:
+            count = max(count - moved, 1)
+        else:
+            count, at = outbox.backlog(marks), now
+        self._counted = (count, at)
+        return count
+
+    def _check_not_ahead(self, outbox: Outbox, marks: Marks) -> None:
+        latest = outbox.latest()
+        if any(m > n for m, n in zip(_values(marks), _values(latest), strict=True)):
+            raise UploadError(
+                f"head office holds changes this journal ({self.journal_path}) does not have: "
+                "was it restored from an older copy? Ask support before selling on it"
+            )
+
+    def _ensure_months(
+        self, conn: psycopg.Connection[Any], live: Sequence[Change]
+    ) -> set[tuple[int, int]]:
+        """Create the monthly partitions this batch needs, before any row is written (so the
+        partition's lock is never wanted while this transaction holds rows others wait on)."""
+        firsts: dict[tuple[int, int], int] = {}
+        for change in live:
+            when = datetime.fromtimestamp(change.entry.created_at / 1000, UTC)
+            if (when.year, when.month) not in self._months:
+                firsts.setdefault((when.year, when.month), change.entry.created_at)
+        for ms in firsts.values():
+            conn.execute(f"SELECT till.ensure_month({_MS})", (ms,))
+        return set(firsts)
+
+    def _upsert_entries(
+        self, conn: psycopg.Connection[Any], live: Sequence[Change], epoch: str
+    ) -> None:
+        """COPY the batch into a temporary table, then one INSERT .. ON CONFLICT from it."""
+        for change in live:
+            if change.entry.store_id != self.store_id:
+                raise UploadError(
+                    f"{change.entry.reference} was made for store {change.entry.store_id!r}, but "
+                    f"this till uploads as store {self.store_id!r}: check [central] and the store"
+                )
+        with conn.cursor() as cur:
+            with cur.copy(_COPY) as copy:
+                copy.set_types(_TYPES)
+                for change in live:
+                    copy.write_row(_entry_row(change, epoch, self._key))
+            cur.execute(_UPSERT)
+
+    def _insert_reprints(
+        self,
+        conn: psycopg.Connection[Any],
+        reprints: Sequence[ReprintChange],
+        epoch: str,
+    ) -> int:
+        till = (self.store_id, self.terminal_id, epoch)
+        rows = [
+            (r.reference, *till, r.id, r.copy, r.printed_at, _text(r.cashier), _text(r.approved_by))
+            for r in reprints
+            if not r.training
+        ]
+        if rows:
+            conn.cursor().executemany(_INSERT_REPRINT, rows)
+        return len(rows)
+
+    def _insert_z(self, conn: psycopg.Connection[Any], zs: Sequence[ZChange], epoch: str) -> None:
+        till = (self.store_id, self.terminal_id, epoch)
+        head = [(z.number, z.created_at, z.period_start, z.period_end) for z in zs]
+        people = [(_text(z.created_by), _text(z.override_by), _z_body(z.body)) for z in zs]
+        rows = [(*till, *h, *p) for h, p in zip(head, people, strict=True)]
+        conn.cursor().executemany(_INSERT_Z, rows)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def _estimate_backlog(self) -> int:
+        """How far behind, from the journal and the marks head office last gave (offline)."""
+        try:
+            return self._journal().backlog(self._marks)
+        except Exception:
+            return self._status.behind
+
+    def _backoff(self, failures: int) -> float:
+        """Exponential with jitter: many tills coming back at once do not arrive together."""
+        ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** min(failures - 1, 30))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    def run(
+        self, stop: threading.Event, on_status: Callable[[HqStatus], None] | None = None
+    ) -> None:
+        """Upload until `stop` is set: back to back while behind, every `interval` when caught
+        up, backing off (up to backoff_max) while head office cannot be reached. `on_status`
+        hears of every change to what the top bar shows."""
+        failures = 0
+        told: HqStatus | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    result = self.step()
+                except Exception as exc:
+                    failures += 1
+                    if not isinstance(exc, _CENTRAL_TROUBLE) and self._outbox is not None:
+                        self._outbox.close()  # the journal's trouble, or a bug: reopen it
+                        self._outbox = None
+                    last_ok = self._status.last_ok_at
+                    status = HqStatus("offline", self._estimate_backlog(), safe_error(exc), last_ok)
+                    if _shown(status) != _shown(self._status):  # once per new trouble
+                        unforeseen = not isinstance(exc, (*_CENTRAL_TROUBLE, JournalFault))
+                        log.warning(
+                            "head office upload failed: %s", status.error, exc_info=unforeseen
+                        )
+                    delay = self._backoff(failures)
+                else:
+                    failures = 0
+                    state: Literal["ok", "behind"] = "behind" if result.backlog else "ok"
+                    status = HqStatus(state, result.backlog, None, self._clock())
+                    delay = 0.0 if result.backlog and result.changes else self.interval
+                self._status = status
+                if on_status is not None and (told is None or _shown(told) != _shown(status)):
+                    told = status
+                    try:
+                        on_status(status)
+                    except Exception:
+                        log.exception("the HQ status callback failed")
+                if delay:
+                    stop.wait(delay)
+        finally:
+            self._drop_connection()
+
+
+def _entry_row(change: Change, epoch: str, key: SealKey) -> tuple[Any, ...]:
+    """One staging row: the journal's columns, the redacted JSON and the sealed original."""
+    e = change.entry
+    return (
+        *_PLAIN_OF(e),
+        epoch,
+        change.change_no,
+        *map(_text, (e.cashier, e.approved_by, e.last_error, e.print_error)),
+        redact_json_text(e.request),
+        redact_json_text(e.response_json),
+        seal_record(key, e.reference, e.request, e.response_json),
+    )
+
+
+def _values(marks: Marks) -> tuple[int, int, int]:
+    return marks.entries, marks.reprints, marks.z_reports
+
+
+def _shown(status: HqStatus) -> tuple[str, int, str | None]:
+    return status.state, status.behind, status.error
