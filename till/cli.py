@@ -234,6 +234,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from till.commands import central as central_commands
     from till.commands import journal as journal_commands
     from till.commands import receipts as receipt_commands
     from till.commands import sales as sales_commands
@@ -304,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     journal_commands.add_parsers(sub)
     receipt_commands.add_parsers(sub)
     staff_commands.add_parsers(sub)
+    central_commands.add_parsers(sub)
     _log_level_everywhere(parser)
     return parser
 

@@ -50,8 +50,11 @@ CREATE INDEX entries_till_time ON till.entries (store_id, terminal_id, created_a
 CREATE INDEX entries_mobile ON till.entries (mobile_number) WHERE mobile_number IS NOT NULL;
 CREATE INDEX entries_meter ON till.entries (meter_number) WHERE meter_number IS NOT NULL;
 CREATE INDEX entries_serial ON till.entries (serial_number) WHERE serial_number IS NOT NULL;
-CREATE INDEX entries_amount_time ON till.entries (amount, created_at);
-CREATE INDEX entries_open ON till.entries (created_at) WHERE state IN ('pending', 'in_doubt');
+CREATE INDEX entries_amount_time ON till.entries (store_id, amount, created_at);
+CREATE INDEX entries_open ON till.entries (store_id, created_at)
+  WHERE state IN ('pending', 'in_doubt');
+CREATE INDEX entries_related ON till.entries (related_reference)
+  WHERE related_reference IS NOT NULL;
 """
 
 _OTHER_TABLES = """
