@@ -19,6 +19,9 @@ from till.configfile import default_log_path
 from till.flash import FlashClient
 from till.sandbox import DEFAULT_ACCOUNT, Sandbox
 
+#: The central ledger's PostgreSQL fixtures (`pg_server`, `central_db`), for every folder.
+pytest_plugins = ["tests.pg"]
+
 # Hypothesis times every example (200 ms by default) and calls slow data generation a failure; on
 # a loaded machine both fail correct tests. No test here measures speed.
 settings.register_profile("till", deadline=None, suppress_health_check=[HealthCheck.too_slow])

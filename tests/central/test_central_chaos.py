@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 
 from bench.central_chaos import UploadReport, compare_central, run_central_chaos
-from tests.central.conftest import CentralDb
+from tests.pg import CentralDb
 from till.central.seal import generate_key_file
 from till.central.upload import Uploader
 from till.journal import Journal

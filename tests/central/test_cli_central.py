@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 import till.cli as cli
-from tests.central.conftest import CentralDb
 from tests.central.test_desk import PASSWORDS, Fleet, build_fleet
+from tests.pg import CentralDb
 from tests.support import HANG_SECONDS
 from till.central.schema import store_login
 from till.clock import local_date, now_ms

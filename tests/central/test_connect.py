@@ -11,8 +11,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
-from tests.central.conftest import CentralDb
 from tests.central.pgserver import ADMIN, PgServer
+from tests.pg import CentralDb
 from till.central.connect import (
     CentralMisconfigured,
     CentralUnavailable,

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.central.conftest import CentralDb
+from tests.pg import CentralDb
 from tests.support import HANG_SECONDS
 from till.central.desk import Desk, DeskError
 from till.central.schema import store_login

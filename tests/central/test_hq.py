@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.central.conftest import CentralDb
 from tests.central.test_desk import HOUR, Fleet, build_fleet
+from tests.pg import CentralDb
 from till.central.hq import CSV_HEADER, FleetReport, fleet_report, write_csv
 from till.clock import now_ms
 from till.journal import Journal

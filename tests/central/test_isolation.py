@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from tests.central.conftest import CentralDb
+from tests.pg import CentralDb
 from till.central.schema import store_login
 
 STORES = [("A", "pw-store-a"), ("B", "pw-store-b")]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from tests.central.conftest import CentralDb
 from tests.central.pgserver import PgServer
+from tests.pg import CentralDb
 from till.central.schema import LATEST, InitReport, init_central, schema_version, store_login
 
 TABLES = {"migrations", "stores", "tills", "entries", "reprints", "z_reports"}

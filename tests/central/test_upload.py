@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.central.conftest import CentralDb
+from tests.pg import CentralDb
 from tests.central.pgserver import PgServer
 from tests.journal.test_journal import new
 from tests.support import HANG_SECONDS

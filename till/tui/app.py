@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
     from till.journal import Journal, JournalFault
     from till.sales import SaleEngine
     from till.staff import Role, User, UserStore
+    from till.tui.hq import HqLink
 
 log = logging.getLogger("till.tui")
 
@@ -173,6 +174,8 @@ class TillApp(App[None]):
         self.locked = False
         self._monotonic = monotonic
         self._last_key = monotonic()
+        #: The uploader to head office, with `[central]` (see `till.tui.hq`).
+        self.hq: HqLink | None = None
 
     @property
     def settings(self) -> Settings:
@@ -206,6 +209,8 @@ class TillApp(App[None]):
     def identity_text(self) -> str:
         first = self.first
         who = f"{first.store_name or first.store_id}  till {first.terminal_id}"
+        if self.hq is not None:  # before the cashier: the top bar is 80 columns
+            who += f"  {self.hq.label}"
         cashier = self.cashier
         if not cashier:
             return who
@@ -282,6 +287,13 @@ class TillApp(App[None]):
         self._engine_started.set()
         self.run_worker(engine.run_resolver(self._stop), name="resolver", exit_on_error=False)
         self.run_worker(self._load_catalog(), name="catalog", exit_on_error=False)
+        if settings.central is not None:  # head office: a thread of its own, never waited on
+            from till.tui.hq import start_hq
+
+            self.hq = await start_hq(
+                settings, self.journal.path, self._refresh_identity, self._warn
+            )
+            self._refresh_identity()
         from till.tui.screens import SCREEN_MODULES
 
         for module in SCREEN_MODULES:  # the other screens open without a pause later
@@ -322,6 +334,8 @@ class TillApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._stop.set()
+        if self.hq is not None:
+            await self.hq.stop()
         await self._stack.aclose()
         if self._own_journal and self._journal is not None:
             self._journal.close()
@@ -413,6 +427,9 @@ class TillApp(App[None]):
         from till.tui.signin import ApprovalScreen
 
         return await self.push_screen(ApprovalScreen(reason), wait_for_dismiss=True)
+
+    def _warn(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=30)
 
     def _open_count_changed(self, count: int) -> None:
         self.open_count = count

@@ -1,4 +1,5 @@
-"""Fixtures for the central ledger: one PostgreSQL server per session, a fresh database per test.
+"""Fixtures for the central ledger: one PostgreSQL server per session, a fresh database per test
+(a plugin of the whole suite, `tests/conftest.py`, so every folder shares the one server).
 
 Without PostgreSQL binaries these tests skip with one line saying how to install them, unless
 TILL_REQUIRE_POSTGRES=1 (CI), where a missing server is a failure.

@@ -1,0 +1,340 @@
+"""`till desk`: the service desk's app, one screen over head office's ledger for the whole store.
+
+A small app of its own rather than a mode of the till's: the desk sells nothing, so it has no
+Flash client, no engine and no journal, only the central ledger (`till.central.desk.Desk`), the
+store's key (to read a sale's PINs back onto paper), its own printer and, with `[staff]`, the
+till's sign-in, lock and supervisor approval, with the same screens. Every question to head
+office runs in a thread; a reprint runs in a worker the app owns: the supervisor first, then
+the copy is recorded centrally, then it prints (the record is the audit trail of a PIN put on
+paper again, so a failed print still says which copy it was).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Static
+
+from till.clock import now_ms
+from till.runtime import receipt_preview, slip_header
+from till.tui.screens.desk import DeskPrinted, DeskProblem, DeskScreen, DeskSignInScreen
+from till.words.desk import NO_KEY, reprint_not_printed, reprint_printed
+from till.words.hq import DESK_OFFLINE, DESK_ONLINE, HQ_STARTING, sentence
+
+if TYPE_CHECKING:
+    from receipts import Document, ReceiptPrinter
+    from till.central.desk import Desk
+    from till.config import Settings
+    from till.journal import Entry
+    from till.slips import SlipHeader
+    from till.staff import Role, User, UserStore
+
+T = TypeVar("T")
+
+#: The reason the supervisor reads: the same words as a reprint at the till.
+REPRINT_REASON = "a supervisor must approve a reprint"
+
+
+class DeskApp(App[None]):
+    """The service desk of one store: finds any till's sale centrally and reprints it here."""
+
+    CSS_PATH = ["till.tcss", "desk.tcss"]
+    TITLE = "till desk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False),
+    ]
+
+    #: Whether head office answered the last question (the top bar's badge).
+    link: reactive[str] = reactive(HQ_STARTING)
+
+    def __init__(
+        self,
+        settings: Settings,
+        desk: Desk,
+        printer: ReceiptPrinter | None,
+        *,
+        users: UserStore | None = None,
+        header: SlipHeader | None = None,
+        idle_lock_seconds: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`desk` is this store's view of the ledger (with the store key to reprint); `users`
+        the till's users file when `[staff]` is on; `monotonic` the idle lock's clock."""
+        super().__init__()
+        self.settings = settings
+        self.desk = desk
+        self.printer = printer
+        self.header = header or slip_header(settings)
+        self.training = False  # the desk sells nothing; the ledger holds no training sale
+        self.staff_enabled = settings.staff.enabled
+        self._users = users
+        self.idle_lock_seconds = (
+            idle_lock_seconds
+            if idle_lock_seconds is not None
+            else float(settings.staff.idle_lock_seconds)
+        )
+        self.cashier: str | None = None
+        self.user: User | None = None
+        self.locked = False
+        self._monotonic = monotonic
+        self._last_key = monotonic()
+        self.printing = False
+
+    @property
+    def identity_text(self) -> str:
+        till = self.settings.till
+        who = f"{till.store_name or till.store_id}  desk {till.terminal_id}"
+        user = self.user
+        if user is None:
+            return who
+        return f"{who}  clerk {user.name} ({user.id})"
+
+    def get_default_screen(self) -> Screen[None]:
+        return DeskScreen()
+
+    async def on_mount(self) -> None:
+        if self.staff_enabled:
+            self.locked = True
+            await self.push_screen(DeskSignInScreen())
+            self.set_interval(min(1.0, self.idle_lock_seconds / 5), self._check_idle)
+
+    # -- head office -------------------------------------------------------------------------
+
+    async def ask(self, call: Callable[[Desk], T]) -> T:
+        """`call(desk)` in a thread; DeskProblem (what went wrong, what to do) if head office
+        could not answer or refused. The top bar says which."""
+        import psycopg
+
+        from till.central.connect import CentralUnavailable
+        from till.central.desk import DeskError
+        from till.central.seal import SealError
+        from till.central.upload import safe_error
+        from till.words.desk import unreachable
+
+        try:
+            result = await asyncio.to_thread(call, self.desk)
+        except CentralUnavailable as exc:  # no connection (or a [central] that cannot make one)
+            self.link = DESK_OFFLINE
+            raise DeskProblem(sentence(str(exc))) from None
+        except psycopg.OperationalError as exc:  # the connection broke on the way
+            self.link = DESK_OFFLINE
+            raise DeskProblem(sentence(unreachable(safe_error(exc)))) from None
+        except psycopg.Error as exc:  # it answered, and refused
+            self.link = DESK_ONLINE
+            raise DeskProblem(
+                sentence(f"head office's database refused: {safe_error(exc)}")
+            ) from None
+        except (DeskError, SealError) as exc:
+            self.link = DESK_ONLINE
+            raise DeskProblem(sentence(str(exc))) from None
+        self.link = DESK_ONLINE
+        return result
+
+    def preview(self, document: Document) -> str:
+        """The slip as the desk's printer prints it."""
+        return receipt_preview(self.settings, document)
+
+    def cannot_reprint(self, entry: Entry) -> str | None:
+        """Why this sale cannot be reprinted here (None: it can)."""
+        if self.desk.key is None:
+            return sentence(NO_KEY)
+        if self.printer is None:
+            return "This desk has no printer ([printer] kind is none): nothing can be reprinted."
+        if entry.is_open:
+            return (
+                f"Flash has not confirmed {entry.reference} yet: till {entry.terminal_id} is "
+                "still trying it; its in-doubt slip prints there (F9)."
+            )
+        return None
+
+    def reprint(self, screen: Screen[None], reference: str) -> None:
+        """Reprint `reference` here as COPY n, in a worker the app owns (so the approval modal
+        and the print outlive anything the screen does); the screen hears `DeskPrinted`."""
+        if self.printing:
+            screen.post_message(
+                DeskPrinted(reference, False, error="a reprint is already printing")
+            )
+            return
+        self.printing = True
+        self.run_worker(self._reprint(screen, reference), group="reprint", exit_on_error=False)
+
+    async def _reprint(self, screen: Screen[None], reference: str) -> None:
+        try:
+            approver = await self.ask_approval(REPRINT_REASON)
+            if approver is None:
+                screen.post_message(DeskPrinted(reference, False, error="not approved"))
+                return
+            try:
+                entry, copy = await self.ask(
+                    lambda desk: self._record(desk, reference, approver or None)
+                )
+            except DeskProblem as exc:
+                screen.post_message(DeskPrinted(reference, False, error=exc.message))
+                return
+            error = await self._print_copy(entry, copy)
+            screen.post_message(DeskPrinted(reference, error is None, copy, error))
+        finally:
+            self.printing = False
+
+    def _record(self, desk: Desk, reference: str, approver: str | None) -> tuple[Entry, int]:
+        """The sale as the till journaled it (PINs included) and the copy head office allocated
+        for this reprint, recorded before anything prints."""
+        from till.central.desk import DeskError
+        from till.words.desk import not_found
+
+        found = desk.get(reference)
+        if found is None:
+            raise DeskError(not_found(reference))
+        if not found.unsealed:
+            raise DeskError(NO_KEY)
+        refusal = self.cannot_reprint(found.entry)
+        if refusal:
+            raise DeskError(refusal.rstrip("."))
+        copy = desk.reprint(
+            reference,
+            desk_terminal=self.settings.till.terminal_id,
+            cashier=self.cashier,
+            approved_by=approver,
+            now_ms=now_ms(),
+        )
+        return found.entry, copy
+
+    async def _print_copy(self, entry: Entry, copy: int) -> str | None:
+        """Print COPY `copy` of `entry` on the desk's printer: None, or why it did not."""
+        from receipts import PrintError
+        from till.slips import slip_for
+
+        printer = self.printer
+        if printer is None:
+            return "no printer is configured"
+        document = slip_for(entry, self.header, copy=copy)
+        try:
+            if printer.blocking:  # a device: the screen keeps answering meanwhile
+                await asyncio.to_thread(printer.print, document)
+            else:
+                printer.print(document)
+        except PrintError as exc:
+            return str(exc)
+        return None
+
+    def printed_text(self, message: DeskPrinted) -> str:
+        """What the clerk reads after a reprint: which copy printed, or why not."""
+        name = self.printer.name if self.printer is not None else "no printer"
+        if message.printed:
+            text = reprint_printed(message.copy, message.reference, name)
+        elif message.copy:
+            text = reprint_not_printed(message.copy, message.error or "printer error")
+        else:
+            text = f"not reprinted: {message.error or 'printer error'}"
+        return sentence(text)
+
+    # -- staff: sign-in, lock, approvals (as at the till) -----------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = self._monotonic()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.staff_enabled and not self.locked
+        return True
+
+    def _check_idle(self) -> None:
+        if self._monotonic() - self._last_key >= self.idle_lock_seconds:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Cover the desk until the clerk's PIN (or a supervisor's) is typed."""
+        if not self.staff_enabled or self.locked or not self.cashier:
+            return
+        self.locked = True
+        self.push_screen(DeskSignInScreen(locked_by=self.cashier))
+
+    async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
+        """The user if the PIN is right (a StaffError if not), checked off the event loop."""
+        from till.staff import StaffError
+
+        if self._users is None:
+            raise StaffError("The users file is not open")
+        return await asyncio.to_thread(self._users.verify, user_id, pin, now=now_ms(), role=role)
+
+    def signed_in(self, user: User) -> None:
+        self.user = user
+        self.cashier = user.id
+        self.unlocked(user)
+
+    def unlocked(self, user: User) -> None:
+        self.locked = False
+        self._last_key = self._monotonic()
+        self.pop_screen()
+        text = self.identity_text
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                for static in screen.query(".identity").results(Static):
+                    static.update(text)
+
+    async def ask_approval(self, reason: str) -> str | None:
+        """A supervisor's id once they approve (None: not approved); "" with staff off."""
+        if not self.staff_enabled:
+            return ""
+        from till.tui.signin import ApprovalScreen
+
+        return await self.push_screen(ApprovalScreen(reason), wait_for_dismiss=True)
+
+
+class DeskSetupError(Exception):
+    """The desk cannot start on this config (exit 2); the message says what to change."""
+
+
+def open_desk(settings: Settings) -> Desk:
+    """This store's desk over `[central]`, a connection per question (the desk asks a few a
+    minute, so a pool would hold connections open for nothing), with the store key if set."""
+    from till.central.connect import connect
+    from till.central.desk import Desk
+    from till.central.seal import SealKey
+    from till.words.desk import NO_CENTRAL
+
+    central = settings.central
+    if central is None:
+        raise DeskSetupError(NO_CENTRAL)
+    key = SealKey.load(central.key_file.expanduser()) if central.key_file is not None else None
+    return Desk(lambda: connect(central, autocommit=True), store_id=settings.till.store_id, key=key)
+
+
+def run_desk(settings: Settings) -> int:
+    """`till desk`: the screens until Ctrl+Q; 2 when the config cannot run a desk."""
+    from till import logfile
+    from till.central.seal import KeyFileError
+    from till.runtime import open_receipt_printer, open_users
+
+    try:
+        desk = open_desk(settings)
+    except (DeskSetupError, KeyFileError) as exc:
+        print(f"till desk: {exc}", file=sys.stderr)
+        return 2
+    problem = logfile.open_log(settings)
+    if problem:
+        print(f"till desk: no log file: {problem}", file=sys.stderr)
+    users = open_users(settings) if settings.staff.enabled else None
+    try:
+        app = DeskApp(settings, desk, open_receipt_printer(settings), users=users)
+        app.run()
+    finally:
+        if users is not None:
+            users.close()
+    return app.return_code or 0
+
+
+__all__ = ["REPRINT_REASON", "DeskApp", "DeskProblem", "open_desk", "run_desk"]
