@@ -442,3 +442,25 @@ def test_central_keygen_writes_a_private_key_once(
     assert key.read_text().strip() not in out
     status, _, err = till(config, capsys, "central", "keygen", "--key-file", str(key))
     assert status == 2 and "never overwritten" in err
+
+
+def test_head_office_needs_no_till_config_with_dsn(
+    central_db: CentralDb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A head-office machine is no till: `--dsn` (password from PGPASSWORD) replaces [central]."""
+    nothing = tmp_path / "absent.toml"  # no config file at all
+    status, out, err = till(nothing, capsys, "central", "init", "--dsn", central_db.admin_dsn,
+                            "--hq", "office", "--hq-password-file",
+                            str(secret_file(tmp_path / "hq.password", "office-pw")))  # fmt: skip
+    assert status == 0, err
+    assert "login ready: office" in out
+    hq_dsn = central_db.dsn(user="office", password=None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PGPASSWORD", "office-pw")
+        status, out, err = till(nothing, capsys, "hq", "report", "--dsn", hq_dsn,
+                                "--from", "2026-01-01", "--to", "2026-01-31")  # fmt: skip
+    assert status == 0, err
+    assert out.startswith("Head office report, every store")
+    status, _, err = till(nothing, capsys, "hq", "report", "--dsn", "host=h password=x",
+                          "--from", "2026-01-01", "--to", "2026-01-31")  # fmt: skip
+    assert status == 2 and "must not hold the password" in err and "password=x" not in err

@@ -112,6 +112,22 @@ def _key(central: CentralSection) -> SealKey | None:
     return SealKey.load(central.key_file.expanduser())
 
 
+def _given_dsn(args: argparse.Namespace) -> CentralSection | None:
+    """`--dsn`: head office's own login, for a machine that is no till (no config needed); its
+    password comes from PGPASSWORD or ~/.pgpass, never the command line."""
+    if args.dsn is None:
+        return None
+    from pydantic import ValidationError
+
+    from till.config import CentralSection
+
+    try:
+        return CentralSection(dsn=args.dsn)
+    except ValidationError as exc:  # its text echoes the input, which may hold a password
+        why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise UsageError(f"--dsn: {why}") from None
+
+
 @contextmanager
 def _desk(settings: Settings, central: CentralSection, *, need_key: bool = False) -> Iterator[Desk]:
     """This store's desk over one connection."""
@@ -154,15 +170,8 @@ def _pairs(names: list[str], files: list[Path], option: str, what: str) -> list[
 def cmd_central_init(args: argparse.Namespace) -> int:
     """Create or upgrade the central schema, its month partitions and the logins."""
     from till.central.schema import init_central
-    from till.config import CentralSection
 
-    _, central = _settings(args)
-    if args.dsn is not None:  # the admin's own login, checked as [central] dsn is
-        try:
-            fields = {**central.model_dump(), "dsn": args.dsn, "dsn_file": None}
-            central = CentralSection.model_validate(fields)
-        except ValueError as exc:
-            raise UsageError(f"--dsn: {exc}") from None
+    central = _given_dsn(args) or _settings(args)[1]
     stores = _pairs(args.store or [], args.password_file or [], "--password-file", "--store")
     hq = _pairs(args.hq or [], args.hq_password_file or [], "--hq-password-file", "--hq")
     with _connect(central, autocommit=False) as conn:
@@ -404,7 +413,7 @@ def cmd_hq_report(args: argparse.Namespace) -> int:
     from till.central.hq import fleet_report, write_csv
     from till.clock import local_day_start
 
-    _, central = _settings(args)  # loads the config, and so the zone of the days
+    central = _given_dsn(args) or _settings(args)[1]  # the config gives the days' zone
     if args.to_date < args.from_date:
         raise UsageError("--to is before --from")
     since = local_day_start(args.from_date.date())
@@ -468,7 +477,10 @@ def _add_central(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     central = sub.add_parser("central", help="set up head office's PostgreSQL ledger")
     actions = central.add_subparsers(dest="central_action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create or upgrade the schema and logins (as admin)")
-    init.add_argument("--dsn", metavar="DSN", help="the admin's login, instead of [central] dsn")
+    init.add_argument(
+        "--dsn", metavar="DSN",
+        help="the admin's login (no config needed; password from PGPASSWORD or ~/.pgpass)",
+    )  # fmt: skip
     init.add_argument("--store", action="append", metavar="ID", help="a store login (repeatable)")
     init.add_argument(
         "--password-file", action="append", type=file_path, metavar="FILE",
@@ -524,6 +536,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     report.add_argument("--from", dest="from_date", type=day, required=True, metavar="DATE")
     report.add_argument("--to", dest="to_date", type=day, required=True, metavar="DATE")
     report.add_argument("--store", metavar="ID", help="one store only")
+    report.add_argument(
+        "--dsn", metavar="DSN",
+        help="head office's login (no config needed; password from PGPASSWORD or ~/.pgpass)",
+    )  # fmt: skip
     report.add_argument(
         "--csv", type=file_path, metavar="FILE", help="write a CSV instead ('-': standard output)"
     )
