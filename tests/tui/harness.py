@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -66,11 +67,16 @@ class Till:
 
     def jam_printer(self) -> None:
         """From now on every receipt fails as a jammed printer does."""
+        jam(self.printer)
 
-        def jammed(document: object) -> None:
-            raise PrintError("printer: paper jam")
 
-        self.printer.print = jammed  # type: ignore[method-assign]
+def jam(printer: PreviewPrinter) -> None:
+    """From now on every receipt `printer` is given fails as a jammed printer does."""
+
+    def jammed(document: object) -> None:
+        raise PrintError("printer: paper jam")
+
+    printer.print = jammed  # type: ignore[method-assign]
 
 
 def write_settings(tmp_path: Path, extra: str = "") -> Settings:
@@ -81,6 +87,44 @@ def write_settings(tmp_path: Path, extra: str = "") -> Settings:
         '[training]\nenabled = true\n[printer]\nkind = "preview"\n' + extra
     )
     return load_settings(path)
+
+
+def quick_retry() -> Backoff:
+    """Retries from 50 ms (up to 200 ms): what is in doubt settles while the test waits."""
+    return Backoff(base_ms=50, cap_ms=200)
+
+
+@asynccontextmanager
+async def sandbox_engine(
+    settings: Settings,
+    sandbox: Sandbox,
+    printer: PreviewPrinter | None,
+    *,
+    journal_file: Path | None = None,
+    **options: Any,
+) -> AsyncIterator[SaleEngine]:
+    """`settings`' till as an engine talking to `sandbox` in process and printing its slips on
+    `printer` (None: no slips), journaling in `journal_file` (default: `[journal] path`), opened
+    here. `options` are SaleEngine's; unless they say otherwise the ids are `[till]`'s and it is
+    in training."""
+    options = {
+        "store_id": settings.till.store_id,
+        "terminal_id": settings.till.terminal_id,
+        "training": True,
+        **options,
+    }
+    with Journal.open(journal_file or settings.journal.resolved_path()) as journal:
+        async with FlashClient(
+            base_url="http://sandbox.test",
+            api_key=sandbox.api_key,
+            account_number=DEFAULT_ACCOUNT,
+            transport=sandbox.transport(),
+        ) as client:
+            engine = SaleEngine(journal, client, **options)
+            if printer is not None:
+                slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
+                engine.slips = slips
+            yield engine
 
 
 @asynccontextmanager
@@ -95,21 +139,7 @@ async def till_app(
     settings = write_settings(tmp_path)
     sb = sandbox or Sandbox(seed=99)
     printer = PreviewPrinter()
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
-        async with FlashClient(
-            base_url="http://sandbox.test",
-            api_key=sb.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sb.transport(),
-        ) as client:
-            engine = SaleEngine(
-                journal,
-                client,
-                store_id=store_id,
-                terminal_id=terminal_id,
-                training=True,
-                backoff=Backoff(base_ms=50, cap_ms=200),
-            )
-            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
-            app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
-            yield Till(app, sb, journal, printer, settings)
+    ids = {"store_id": store_id, "terminal_id": terminal_id}
+    async with sandbox_engine(settings, sb, printer, backoff=quick_retry(), **ids) as engine:
+        app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
+        yield Till(app, sb, engine.journal, printer, settings)

@@ -16,9 +16,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from receipts import PreviewPrinter, PrintError
+from receipts import PreviewPrinter
 from tests.pg import CentralDb
-from tests.tui.harness import wait_for
+from tests.tui.harness import jam, wait_for
 from tests.tui.test_hq_status import (
     Store,
     init_stores,
@@ -33,7 +33,8 @@ from till.sales import Outcome
 from till.sandbox import Sandbox
 from till.staff import UserStore
 from till.tui.desk import DeskApp, open_desk, run_desk
-from till.tui.screens.desk import DeskScreen, DeskSignInScreen, desk_row, parse_desk_query
+from till.tui.screens.desk import DeskScreen, DeskSignInScreen, parse_desk_query
+from till.tui.screens.journal import result_row
 from till.tui.signin import ApprovalScreen
 from till.words import local_time
 
@@ -96,6 +97,18 @@ async def found(pilot: Pilot[None], app: DeskApp, typed: str) -> set[str]:
     return {entry.reference for entry in screen.results}
 
 
+async def one_sale_uploaded(tmp_path: Path, central_db: CentralDb) -> tuple[Store, Outcome, str]:
+    """Store S1, and a R 50 voucher its till T2 sold and uploaded: the store, the sale and the
+    voucher's PIN as Flash issued it."""
+    s1 = init_stores(central_db, tmp_path)["S1"]
+    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
+        sale = await t2.engine.sell_1voucher(5000)
+        (ledger,) = t2.sandbox.sales_for(sale.reference)
+    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
+    assert ledger.pin is not None
+    return s1, sale, ledger.pin
+
+
 async def reprint(pilot: Pilot[None], d: Desked, copy: int) -> str:
     """Ctrl+R on the open sale, the supervisor approves, and COPY `copy` prints: its text."""
     printed = len(d.printer.printed)
@@ -113,13 +126,7 @@ async def reprint(pilot: Pilot[None], d: Desked, copy: int) -> str:
 async def test_the_desk_reprints_another_tills_sale_as_copy_1_then_copy_2(
     tmp_path: Path, central_db: CentralDb, users: UserStore
 ) -> None:
-    s1 = init_stores(central_db, tmp_path)["S1"]
-    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
-        sale = await t2.engine.sell_1voucher(5000)
-        (ledger,) = t2.sandbox.sales_for(sale.reference)
-    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
-    pin = ledger.pin
-    assert pin is not None
+    s1, sale, pin = await one_sale_uploaded(tmp_path, central_db)
 
     async with desk_app(tmp_path, s1, users=users) as d, d.app.run_test(size=(80, 24)) as pilot:
         await type_pin(pilot, "c1", PINS["c1"])  # the clerk signs in
@@ -152,10 +159,7 @@ async def test_the_desk_reprints_another_tills_sale_as_copy_1_then_copy_2(
 async def test_not_approved_prints_nothing_and_records_nothing(
     tmp_path: Path, central_db: CentralDb, users: UserStore
 ) -> None:
-    s1 = init_stores(central_db, tmp_path)["S1"]
-    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
-        sale = await t2.engine.sell_1voucher(5000)
-    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
+    s1, sale, _ = await one_sale_uploaded(tmp_path, central_db)
     async with desk_app(tmp_path, s1, users=users) as d, d.app.run_test(size=(80, 24)) as pilot:
         await type_pin(pilot, "c1", PINS["c1"])
         await found(pilot, d.app, f"ref {sale.reference}")
@@ -229,7 +233,7 @@ async def test_search_by_each_filter_at_the_keypad(tmp_path: Path, central_db: C
         assert "1 found for amount R 50.00, till T2." in text(d.app, "#desk-note")
         results = d.app.screen.query_one("#results", OptionList)
         rows = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
-        assert rows == [desk_row(voucher)] and " T2 " in rows[0]
+        assert rows == [result_row(voucher, terminal=True)] and " T2 " in rows[0]
 
         await pilot.press(*"till", "enter")  # a till word with no till after it
         assert "Type which till after 'till'" in text(d.app, "#error")
@@ -280,10 +284,7 @@ async def test_a_store_a_desk_cannot_see_store_b(tmp_path: Path, central_db: Cen
 async def test_the_desk_says_when_head_office_is_offline(
     tmp_path: Path, central_db: CentralDb
 ) -> None:
-    s1 = init_stores(central_db, tmp_path)["S1"]
-    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
-        sale = await t2.engine.sell_1voucher(5000)
-    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
+    s1, sale, _ = await one_sale_uploaded(tmp_path, central_db)
     async with desk_app(tmp_path, s1) as d, d.app.run_test(size=(80, 24)) as pilot:
         assert await found(pilot, d.app, "") == {sale.reference}
         central_db.server.stop()
@@ -301,17 +302,12 @@ async def test_the_desk_says_when_head_office_is_offline(
 async def test_a_desk_without_the_store_key_finds_but_does_not_reprint(
     tmp_path: Path, central_db: CentralDb
 ) -> None:
-    s1 = init_stores(central_db, tmp_path)["S1"]
-    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
-        sale = await t2.engine.sell_1voucher(5000)
-        (ledger,) = t2.sandbox.sales_for(sale.reference)
-    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
-    assert ledger.pin is not None
+    s1, sale, pin = await one_sale_uploaded(tmp_path, central_db)
     async with desk_app(tmp_path, s1, key=False) as d, d.app.run_test(size=(80, 24)) as pilot:
         await found(pilot, d.app, sale.reference)
         await ask(pilot, d.app, "")
         assert "sealed" in text(d.app, "#desk-receipt")
-        assert ledger.pin[:4] not in text(d.app, "#desk-receipt") + text(d.app, "#desk-details")
+        assert pin[:4] not in text(d.app, "#desk-receipt") + text(d.app, "#desk-details")
         await pilot.press("ctrl+r")
         assert "no store key" in text(d.app, "#error")
     assert d.printer.printed == []
@@ -341,16 +337,9 @@ async def test_the_desk_locks_and_unlocks_as_the_till_does(
 async def test_a_jammed_printer_still_leaves_the_copy_recorded(
     tmp_path: Path, central_db: CentralDb
 ) -> None:
-    s1 = init_stores(central_db, tmp_path)["S1"]
-    async with till_engine(tmp_path / "T2", store="S1", terminal="T2") as t2:
-        sale = await t2.engine.sell_1voucher(5000)
-    upload(s1, tmp_path / "T2" / "journal.sqlite3", "T2")
+    s1, sale, _ = await one_sale_uploaded(tmp_path, central_db)
     async with desk_app(tmp_path, s1) as d, d.app.run_test(size=(80, 24)) as pilot:
-
-        def jammed(document: object) -> None:  # as the till tests jam theirs
-            raise PrintError("printer: paper jam")
-
-        d.printer.print = jammed  # type: ignore[method-assign]
+        jam(d.printer)  # as the till tests jam theirs
         await found(pilot, d.app, sale.reference)
         await ask(pilot, d.app, "")  # open it
         await pilot.press("ctrl+r")  # staff off: nobody to approve, as at the till

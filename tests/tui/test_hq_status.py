@@ -20,17 +20,20 @@ from textual.widgets import Static
 
 from receipts import PreviewPrinter
 from tests.pg import CentralDb
-from tests.tui.harness import till_app, wait_for, write_settings
+from tests.tui.harness import (
+    quick_retry,
+    sandbox_engine,
+    till_app,
+    wait_for,
+    write_settings,
+)
 from till.central.schema import store_login
 from till.central.seal import SealKey, generate_key_file
 from till.central.upload import Uploader
 from till.config import Settings, load_settings
-from till.flash import FlashClient
 from till.journal import Journal
-from till.runtime import slip_header
-from till.sales import Backoff, SaleEngine
-from till.sales.printing import SlipPrinter
-from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+from till.sales import SaleEngine
+from till.sandbox import Sandbox
 from till.tui.app import TillApp
 from till.tui.screens.sell import SellScreen
 
@@ -121,23 +124,17 @@ async def till_engine(
     settings = settings or store_settings(directory, store=store, terminal=terminal)
     sandbox = sandbox or Sandbox(seed=5)
     printer = PreviewPrinter()
-    with Journal.open(directory / "journal.sqlite3") as journal:
-        async with FlashClient(
-            base_url="http://sandbox.test",
-            api_key=sandbox.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sandbox.transport(),
-        ) as client:
-            engine = SaleEngine(
-                journal,
-                client,
-                store_id=store,
-                terminal_id=terminal,
-                training=False,
-                backoff=Backoff(base_ms=50, cap_ms=200),
-            )
-            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
-            yield Till(engine, journal, sandbox, printer)
+    async with sandbox_engine(
+        settings,
+        sandbox,
+        printer,
+        journal_file=directory / "journal.sqlite3",
+        store_id=store,
+        terminal_id=terminal,
+        training=False,
+        backoff=quick_retry(),
+    ) as engine:
+        yield Till(engine, engine.journal, sandbox, printer)
 
 
 def upload(store: Store, journal: Path, terminal: str) -> None:

@@ -17,12 +17,9 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Digits, OptionList, Static
 
-from tests.tui.harness import wait_for
-from till.config import load_settings
-from till.flash import FlashClient
+from tests.tui.harness import sandbox_engine, wait_for, write_settings
 from till.journal import Journal
-from till.sales import SaleEngine
-from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import Fault, Sandbox
 from till.sandbox._codes import message as flash_message
 from till.tui.app import TillApp
 from till.tui.screens.base import EntryLine
@@ -44,13 +41,7 @@ class Rig:
 
 @asynccontextmanager
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    config = tmp_path / "till.toml"
-    config.write_text(
-        '[till]\nstore_id = "S1"\nterminal_id = "T1"\nstore_name = "Corner Shop"\n'
-        f'[journal]\npath = "{tmp_path / "journal.sqlite3"}"\n'
-        '[training]\nenabled = true\n[printer]\nkind = "preview"\n'
-    )
-    settings = load_settings(config)
+    settings = write_settings(tmp_path)
     sb = Sandbox(seed=7)
     sent: list[str] = []
 
@@ -59,16 +50,9 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             sent.append(path)
 
     sb.on_request = record
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
-        async with FlashClient(
-            base_url="http://s",
-            api_key=sb.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sb.transport(),
-        ) as client:
-            engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1", training=True)
-            app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
-            yield Rig(app, sb, journal, sent)
+    async with sandbox_engine(settings, sb, None) as engine:
+        app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
+        yield Rig(app, sb, engine.journal, sent)
 
 
 def screen_of(r: Rig, kind: type[S]) -> S:

@@ -24,14 +24,11 @@ import till.journal.journal as journal_module
 import till.sandbox.server as sandbox_server
 import till.tui.app as app_module
 from receipts import PreviewPrinter
-from tests.tui.harness import wait_for, write_settings
+from tests.tui.harness import sandbox_engine, wait_for, write_settings
 from till.config import Settings
-from till.flash import FlashClient
-from till.journal import Journal
-from till.runtime import journal_path, slip_header
+from till.runtime import journal_path
 from till.sales import Backoff, SaleEngine
-from till.sales.printing import SlipPrinter
-from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import Fault, Sandbox
 from till.tui.app import TillApp
 
 SIZE = (80, 24)
@@ -62,26 +59,15 @@ class Steered:
         async def open_engine(settings: Settings, **_: Any) -> AsyncIterator[SaleEngine]:
             # the same wiring as till.runtime.open_engine, on the seeded sandbox in process;
             # the resolver waits an hour before resending, so an in-doubt sale stays in doubt
-            with Journal.open(journal_path(settings)) as journal:
-                async with FlashClient(
-                    base_url="http://sandbox.test",
-                    api_key=sandbox.api_key,
-                    account_number=DEFAULT_ACCOUNT,
-                    transport=sandbox.transport(),
-                ) as client:
-                    engine = SaleEngine(
-                        journal,
-                        client,
-                        store_id=settings.till.store_id,
-                        terminal_id=settings.till.terminal_id,
-                        training=True,
-                        backoff=Backoff(base_ms=HOUR_MS, cap_ms=HOUR_MS, jitter=0.0),
-                        clock=lambda: SANDBOX_NOW_MS,  # the times in journal rows stay put
-                    )
-                    engine.slips = SlipPrinter(
-                        journal, PreviewPrinter(), slip_header(settings), clock=engine.clock
-                    )
-                    yield engine
+            async with sandbox_engine(
+                settings,
+                sandbox,
+                PreviewPrinter(),
+                journal_file=journal_path(settings),
+                backoff=Backoff(base_ms=HOUR_MS, cap_ms=HOUR_MS, jitter=0.0),
+                clock=lambda: SANDBOX_NOW_MS,  # the times in journal rows stay put
+            ) as engine:
+                yield engine
 
         # a fixed journal epoch (references on screen are S1-T1-AAAA-n on every run) and a fixed
         # sandbox clock (voucher expiry dates are "now" plus three years)

@@ -17,13 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from receipts import PreviewPrinter
-from tests.tui.harness import FakeClock, wait_for, write_settings
-from till.flash import FlashClient
+from tests.tui.harness import FakeClock, sandbox_engine, wait_for, write_settings
 from till.journal import Journal
-from till.runtime import slip_header
 from till.sales import SaleEngine
-from till.sales.printing import SlipPrinter
-from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+from till.sandbox import Sandbox
 from till.staff import ApprovalPolicy, UserStore
 from till.tui.app import TillApp
 from till.tui.screens.journal import JournalScreen
@@ -61,24 +58,12 @@ async def staffed(
 
     sb.on_request = record
     printer = PreviewPrinter()
-    with (
-        UserStore(tmp_path / "users.sqlite3") as users,
-        Journal.open(tmp_path / "journal.sqlite3") as journal,
-    ):
+    policy = ApprovalPolicy(sale_limit=100_000)
+    with UserStore(tmp_path / "users.sqlite3") as users:
         for user_id in ("c1", "c2", "c3"):
             users.add(user_id, f"Cashier {user_id}", "cashier", PINS[user_id], now=0)
         users.add("s1", "Sue Supervisor", "supervisor", PINS["s1"], now=0)
-        async with FlashClient(
-            base_url="http://s",
-            api_key=sb.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sb.transport(),
-        ) as client:
-            engine = SaleEngine(
-                journal, client, store_id="S1", terminal_id="T1", training=True,
-                policy=ApprovalPolicy(sale_limit=100_000),
-            )  # fmt: skip
-            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
+        async with sandbox_engine(settings, sb, printer, policy=policy) as engine:
             app = TillApp(
                 settings,
                 engine=engine,
@@ -87,7 +72,7 @@ async def staffed(
                 idle_lock_seconds=idle,
                 monotonic=monotonic,
             )
-            yield Staffed(app, sb, journal, engine, users, printer, sent)
+            yield Staffed(app, sb, engine.journal, engine, users, printer, sent)
 
 
 def top(s: Staffed) -> object:

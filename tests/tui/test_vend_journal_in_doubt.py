@@ -10,13 +10,9 @@ from pathlib import Path
 from textual.widgets import Digits, OptionList, Static
 
 from receipts import PreviewPrinter
-from tests.tui.harness import wait_for
-from till.config import load_settings
-from till.flash import FlashClient
+from tests.tui.harness import sandbox_engine, wait_for, write_settings
 from till.journal import Journal
-from till.runtime import slip_header
 from till.sales import Backoff, SaleEngine
-from till.sales.printing import SlipPrinter
 from till.sandbox import Fault, Sandbox
 from till.tui.app import TillApp
 from till.tui.screens.base import EntryLine
@@ -38,34 +34,14 @@ class Rig:
 @asynccontextmanager
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     """An app on our own engine, so the test holds the sandbox, the journal and the printer."""
-    config = tmp_path / "till.toml"
-    config.write_text(
-        '[till]\nstore_id = "S1"\nterminal_id = "T1"\nstore_name = "Corner Shop"\n'
-        f'[journal]\npath = "{tmp_path / "j.sqlite3"}"\n'
-        '[training]\nenabled = true\n[printer]\nkind = "preview"\n'
-    )
-    settings = load_settings(config)
+    settings = write_settings(tmp_path)
     sb = Sandbox()
     printer = PreviewPrinter()
-    with Journal.open(tmp_path / "j.sqlite3") as journal:
-        async with FlashClient(
-            base_url="http://s",
-            api_key=sb.api_key,
-            account_number="SANDBOX01",
-            transport=sb.transport(),
-        ) as client:
-            # The background resolver waits an hour: "retry now" is what settles in these tests.
-            engine = SaleEngine(
-                journal,
-                client,
-                store_id="S1",
-                terminal_id="T1",
-                training=True,
-                backoff=Backoff(base_ms=3_600_000, cap_ms=3_600_000, jitter=0.0),
-            )
-            engine.slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
-            app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
-            yield Rig(app, sb, journal, engine, printer)
+    # The background resolver waits an hour: "retry now" is what settles in these tests.
+    hour = Backoff(base_ms=3_600_000, cap_ms=3_600_000, jitter=0.0)
+    async with sandbox_engine(settings, sb, printer, backoff=hour) as engine:
+        app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
+        yield Rig(app, sb, engine.journal, engine, printer)
 
 
 def text_of(app: TillApp, selector: str) -> str:

@@ -6,11 +6,12 @@ back to the screen that asked. One transaction at a time: a second submit is ref
 
 Staff (when `[staff] enabled`):
 
-- Sign-in and lock. The app starts on `SignInScreen`; a cashier's id and PIN sets
-  `engine.cashier`, so every journal entry records who made it, and the status bar shows them.
-  Ctrl+L, or `idle_lock_seconds` without a key, pushes the same screen over whatever is showing
-  (nothing underneath can be read or switched to); the cashier's PIN, or a supervisor's, pops
-  it again, and another cashier signing in takes over the till. Workers keep running.
+- Sign-in and lock (`till.tui.staffing`, as at the service desk). The app starts on
+  `SignInScreen`; a cashier's id and PIN sets `engine.cashier`, so every journal entry records
+  who made it, and the status bar shows them. Ctrl+L, or `idle_lock_seconds` without a key,
+  pushes the same screen over whatever is showing (nothing underneath can be read or switched
+  to); the cashier's PIN, or a supervisor's, pops it again, and another cashier signing in
+  takes over the till. Workers keep running.
 - Approvals: a screen's engine call has the shape `Call = (engine, approved_by) -> Outcome` and
   passes `approved_by` to the engine method. `transact` runs it with None first; if the engine
   raises `ApprovalRequired` (nothing is journaled or sent then), the app, still in its own
@@ -35,12 +36,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
-from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static
 
 from till import logfile
 from till.clock import now_ms
@@ -50,6 +48,7 @@ from till.runtime import open_engine, open_users
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
 from till.tui.confirm import QuitScreen
 from till.tui.messages import NOT_APPROVED, Call, TransactionDone, TransactionRefused
+from till.tui.staffing import StaffedApp
 
 if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
     from till.config import Settings
@@ -100,14 +99,12 @@ def _import_engine(printer_kind: str) -> None:
         escpos_modules()
 
 
-class TillApp(App[None]):
+class TillApp(StaffedApp):
     """One till: sells through its engine, shows every answer, keeps trying what is in doubt."""
 
     CSS_PATH = "till.tcss"
     TITLE = "till"
     ENABLE_COMMAND_PALETTE = False
-    #: Priority, so it locks from inside an entry line or the approval modal too.
-    BINDINGS = [Binding("ctrl+l", "lock", "Lock", show=False, priority=True)]
 
     #: The Sell screen is the app's first screen, not a mode switched to after start-up, which
     #: would style and lay out the whole app a second time before the cashier can type.
@@ -152,7 +149,6 @@ class TillApp(App[None]):
         self._own_journal = False
         self._engine_started = asyncio.Event()
         self.start_error: str | None = None
-        self.cashier: str | None = engine.cashier if engine is not None else None
         self._stack = contextlib.AsyncExitStack()
         self._stop = asyncio.Event()
         self.catalog_path = catalog_path or catalog_file(self.first.journal_path)
@@ -164,16 +160,15 @@ class TillApp(App[None]):
             self.bind(keys[mode], f"switch_mode('{mode}')", description=SCREEN_TITLES[mode])
         self.bind("ctrl+q", "quit", description="Quit", show=False)
         self.keys = keys
-        self.staff_enabled = self.first.staff_enabled
-        self._users = users
-        self._own_users = False
-        self.idle_lock_seconds = (
-            idle_lock_seconds if idle_lock_seconds is not None else self.first.idle_lock_seconds
+        self.init_staff(
+            enabled=self.first.staff_enabled,
+            users=users,
+            idle_lock_seconds=idle_lock_seconds,
+            configured_idle=self.first.idle_lock_seconds,
+            monotonic=monotonic,
+            cashier=engine.cashier if engine is not None else None,
         )
-        self.user: User | None = None
-        self.locked = False
-        self._monotonic = monotonic
-        self._last_key = monotonic()
+        self._own_users = False
         #: The uploader to head office, with `[central]` (see `till.tui.hq`).
         self.hq: HqLink | None = None
 
@@ -236,11 +231,7 @@ class TillApp(App[None]):
             self._own_journal = True
         self.catalog = tuple(load_catalog(self.catalog_path))
         self.add_mode("sell", self._sell_factory)
-        if self.staff_enabled:
-            self.cashier = None  # nobody has signed in yet
-            self.locked = True
-            await self.push_screen(self._signin_screen(None))
-            self.set_interval(min(1.0, self.idle_lock_seconds / 5), self._check_idle)
+        await self.sign_in_first()
         # After the first frame: the cashier sees the Sell screen while the rest loads.
         self.call_after_refresh(self.run_worker, self._start(), name="start", exit_on_error=False)
 
@@ -342,26 +333,15 @@ class TillApp(App[None]):
         if self._own_users and self._users is not None:
             self._users.close()
 
-    # -- staff: sign-in, lock, approvals -------------------------------------------------------
-
-    @staticmethod
-    def _signin_screen(locked_by: str | None) -> Screen[None]:
-        from till.tui.signin import SignInScreen
-
-        return SignInScreen(locked_by=locked_by)
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self._last_key = self._monotonic()  # every key, whatever then handles it
-        await super().on_event(event)
+    # -- staff: sign-in, lock, approvals (till.tui.staffing) ------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While locked (or before sign-in) no screen can be switched to; no lock if no staff."""
-        if action == "lock" and not self.staff_enabled:
-            return False
-        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
-            return False  # the key bar leaves out the screen you are on: 80 columns are few
-        return not (self.locked and action in ("switch_mode", "lock"))
+        if action == "switch_mode":
+            if parameters and parameters[0] == self.current_mode:
+                return False  # the key bar leaves out the screen you are on: 80 columns are few
+            return not self.locked
+        return super().check_action(action, parameters)
 
     async def action_quit(self) -> None:
         """Ctrl+Q: at once when nothing is open; with sales in doubt, ask first (they stay in the
@@ -376,57 +356,17 @@ class TillApp(App[None]):
         if quit_now:
             self.exit()
 
-    def _check_idle(self) -> None:
-        if self._monotonic() - self._last_key >= self.idle_lock_seconds:
-            self.action_lock()
-
-    def action_lock(self) -> None:
-        """Cover the till until the cashier's PIN (or a supervisor's) is typed."""
-        if not self.staff_enabled or self.locked or not self.cashier:
-            return
-        self.locked = True
-        self.push_screen(self._signin_screen(self.cashier))
-
     async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
-        """The user if the PIN is right (a StaffError if not), checked off the event loop; a PIN
-        typed while the till is still starting waits for the users file."""
+        """The user if the PIN is right (a StaffError if not); a PIN typed while the till is
+        still starting waits for the users file."""
         await self._prepared.wait()
-        if self._users is None:
-            from till.staff import StaffError
-
-            raise StaffError(self.start_error or "The users file is not open")
-        return await asyncio.to_thread(self._users.verify, user_id, pin, now=self.now(), role=role)
+        return await super().verify_user(user_id, pin, role=role)
 
     def signed_in(self, user: User) -> None:
         """`user` is now the cashier: every journal entry from here on records them."""
-        self.user = user
-        self.cashier = user.id
         if self._engine is not None:
             self._engine.cashier = user.id
-        self.unlocked(user)
-
-    def unlocked(self, user: User) -> None:
-        self.locked = False
-        self._last_key = self._monotonic()
-        self.pop_screen()
-        self._refresh_identity()
-
-    def _refresh_identity(self) -> None:
-        """Status bars were composed with the old cashier: update every screen's."""
-        text = self.identity_text
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                for static in screen.query(".identity").results(Static):
-                    static.update(text)
-
-    async def ask_approval(self, reason: str) -> str | None:
-        """A supervisor's id once they approve (None: not approved). Await it from a worker the
-        app owns, never one a screen owns. With staff off nobody is asked: returns ""."""
-        if not self.staff_enabled:
-            return ""
-        from till.tui.signin import ApprovalScreen
-
-        return await self.push_screen(ApprovalScreen(reason), wait_for_dismiss=True)
+        super().signed_in(user)
 
     def _warn(self, text: str) -> None:
         self.notify(text, severity="warning", timeout=30)

@@ -17,16 +17,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from textual import events
-from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static
 
 from till.clock import now_ms
 from till.runtime import receipt_preview, slip_header
-from till.tui.screens.desk import DeskPrinted, DeskProblem, DeskScreen, DeskSignInScreen
+from till.tui.printing import REPRINT_REASON, SlipPrinted
+from till.tui.screens.desk import DeskProblem, DeskScreen, DeskSignInScreen
+from till.tui.staffing import StaffedApp
 from till.words.desk import NO_KEY, reprint_not_printed, reprint_printed
 from till.words.hq import DESK_OFFLINE, DESK_ONLINE, HQ_STARTING, sentence
 
@@ -36,24 +35,18 @@ if TYPE_CHECKING:
     from till.config import Settings
     from till.journal import Entry
     from till.slips import SlipHeader
-    from till.staff import Role, User, UserStore
+    from till.staff import UserStore
 
 T = TypeVar("T")
 
-#: The reason the supervisor reads: the same words as a reprint at the till.
-REPRINT_REASON = "a supervisor must approve a reprint"
 
-
-class DeskApp(App[None]):
+class DeskApp(StaffedApp):
     """The service desk of one store: finds any till's sale centrally and reprints it here."""
 
     CSS_PATH = ["till.tcss", "desk.tcss"]
     TITLE = "till desk"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
-        Binding("ctrl+l", "lock", "Lock", show=False, priority=True),
-        Binding("ctrl+q", "quit", "Quit", show=False),
-    ]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
     #: Whether head office answered the last question (the top bar's badge).
     link: reactive[str] = reactive(HQ_STARTING)
@@ -77,18 +70,13 @@ class DeskApp(App[None]):
         self.printer = printer
         self.header = header or slip_header(settings)
         self.training = False  # the desk sells nothing; the ledger holds no training sale
-        self.staff_enabled = settings.staff.enabled
-        self._users = users
-        self.idle_lock_seconds = (
-            idle_lock_seconds
-            if idle_lock_seconds is not None
-            else float(settings.staff.idle_lock_seconds)
+        self.init_staff(
+            enabled=settings.staff.enabled,
+            users=users,
+            idle_lock_seconds=idle_lock_seconds,
+            configured_idle=float(settings.staff.idle_lock_seconds),
+            monotonic=monotonic,
         )
-        self.cashier: str | None = None
-        self.user: User | None = None
-        self.locked = False
-        self._monotonic = monotonic
-        self._last_key = monotonic()
         self.printing = False
 
     @property
@@ -103,11 +91,11 @@ class DeskApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return DeskScreen()
 
+    def signin_screen(self, locked_by: str | None) -> Screen[None]:
+        return DeskSignInScreen(locked_by=locked_by)
+
     async def on_mount(self) -> None:
-        if self.staff_enabled:
-            self.locked = True
-            await self.push_screen(DeskSignInScreen())
-            self.set_interval(min(1.0, self.idle_lock_seconds / 5), self._check_idle)
+        await self.sign_in_first()
 
     # -- head office -------------------------------------------------------------------------
 
@@ -160,10 +148,10 @@ class DeskApp(App[None]):
 
     def reprint(self, screen: Screen[None], reference: str) -> None:
         """Reprint `reference` here as COPY n, in a worker the app owns (so the approval modal
-        and the print outlive anything the screen does); the screen hears `DeskPrinted`."""
+        and the print outlive anything the screen does); the screen hears `SlipPrinted`."""
         if self.printing:
             screen.post_message(
-                DeskPrinted(reference, False, error="a reprint is already printing")
+                SlipPrinted(reference, False, error="a reprint is already printing")
             )
             return
         self.printing = True
@@ -173,17 +161,17 @@ class DeskApp(App[None]):
         try:
             approver = await self.ask_approval(REPRINT_REASON)
             if approver is None:
-                screen.post_message(DeskPrinted(reference, False, error="not approved"))
+                screen.post_message(SlipPrinted(reference, False, error="not approved"))
                 return
             try:
                 entry, copy = await self.ask(
                     lambda desk: self._record(desk, reference, approver or None)
                 )
             except DeskProblem as exc:
-                screen.post_message(DeskPrinted(reference, False, error=exc.message))
+                screen.post_message(SlipPrinted(reference, False, error=exc.message))
                 return
             error = await self._print_copy(entry, copy)
-            screen.post_message(DeskPrinted(reference, error is None, copy, error))
+            screen.post_message(SlipPrinted(reference, error is None, copy, error))
         finally:
             self.printing = False
 
@@ -228,7 +216,7 @@ class DeskApp(App[None]):
             return str(exc)
         return None
 
-    def printed_text(self, message: DeskPrinted) -> str:
+    def printed_text(self, message: SlipPrinted) -> str:
         """What the clerk reads after a reprint: which copy printed, or why not."""
         name = self.printer.name if self.printer is not None else "no printer"
         if message.printed:
@@ -238,60 +226,6 @@ class DeskApp(App[None]):
         else:
             text = f"not reprinted: {message.error or 'printer error'}"
         return sentence(text)
-
-    # -- staff: sign-in, lock, approvals (as at the till) -----------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self._last_key = self._monotonic()
-        await super().on_event(event)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "lock":
-            return self.staff_enabled and not self.locked
-        return True
-
-    def _check_idle(self) -> None:
-        if self._monotonic() - self._last_key >= self.idle_lock_seconds:
-            self.action_lock()
-
-    def action_lock(self) -> None:
-        """Cover the desk until the clerk's PIN (or a supervisor's) is typed."""
-        if not self.staff_enabled or self.locked or not self.cashier:
-            return
-        self.locked = True
-        self.push_screen(DeskSignInScreen(locked_by=self.cashier))
-
-    async def verify_user(self, user_id: str, pin: str, *, role: Role = "cashier") -> User:
-        """The user if the PIN is right (a StaffError if not), checked off the event loop."""
-        from till.staff import StaffError
-
-        if self._users is None:
-            raise StaffError("The users file is not open")
-        return await asyncio.to_thread(self._users.verify, user_id, pin, now=now_ms(), role=role)
-
-    def signed_in(self, user: User) -> None:
-        self.user = user
-        self.cashier = user.id
-        self.unlocked(user)
-
-    def unlocked(self, user: User) -> None:
-        self.locked = False
-        self._last_key = self._monotonic()
-        self.pop_screen()
-        text = self.identity_text
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                for static in screen.query(".identity").results(Static):
-                    static.update(text)
-
-    async def ask_approval(self, reason: str) -> str | None:
-        """A supervisor's id once they approve (None: not approved); "" with staff off."""
-        if not self.staff_enabled:
-            return ""
-        from till.tui.signin import ApprovalScreen
-
-        return await self.push_screen(ApprovalScreen(reason), wait_for_dismiss=True)
 
 
 class DeskSetupError(Exception):

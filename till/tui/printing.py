@@ -10,9 +10,13 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from till.sales import SaleEngine
 
+#: The reason the supervisor reads before a reprint, at the till and at the service desk.
+REPRINT_REASON = "a supervisor must approve a reprint"
+
 
 class SlipPrinted(Message):
-    """A slip job the app ran for a screen finished: printed, or the printer's error."""
+    """A slip job the app ran for a screen finished: printed, or the printer's error. `copy` is
+    the reprint's number (at the desk it is recorded centrally whenever set, printed or not)."""
 
     def __init__(
         self, reference: str, printed: bool, copy: int = 0, error: str | None = None
@@ -43,7 +47,7 @@ def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
         # A reprint needs a supervisor when staff is on (asked here, in the app's worker).
         approver = None
         if not in_doubt:
-            approver = await app.ask_approval("a supervisor must approve a reprint")
+            approver = await app.ask_approval(REPRINT_REASON)
             if approver is None:
                 screen.post_message(SlipPrinted(reference, False, error="not approved"))
                 return

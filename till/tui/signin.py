@@ -1,7 +1,8 @@
 """Who is at the till: the sign-in / lock screen, and the supervisor's approval modal.
 
-Both ask an id, then a PIN (masked), and check it with the till's UserStore in a thread (scrypt
-takes a moment; the screens and the resolver keep running). Wrong PINs count against the user
+Both ask an id, then a PIN (masked), and check it with the app's UserStore in a thread (scrypt
+takes a moment; the screens and the resolver keep running). The app is the till's or the service
+desk's: either is a `StaffedApp` (`till.tui.staffing`). Wrong PINs count against the user
 typed, and the third locks them out for a while: the store does that, the screens say so.
 """
 
@@ -20,7 +21,7 @@ from till.staff import AuthError, Role, StaffError, User
 from till.tui.widgets import StatusBar
 
 if TYPE_CHECKING:
-    from till.tui.app import TillApp
+    from till.tui.staffing import StaffedApp
 
 
 class PinLine(Input):
@@ -60,7 +61,8 @@ class PinForm:
         return self
 
     @property
-    def till(self) -> TillApp:
+    def staffed(self) -> StaffedApp:
+        """The app signed in to: the till's or the desk's."""
         return self._screen.app  # type: ignore[return-value]
 
     def enter_step(self, step: str) -> None:
@@ -100,7 +102,7 @@ class PinForm:
             return
         self._screen.query_one(PinLine).value = ""
         try:
-            user = await self.till.verify_user(self.user_id, text, role=self.ROLE)
+            user = await self.staffed.verify_user(self.user_id, text, role=self.ROLE)
         except StaffError as exc:
             self.show_pin_error(f"{exc}.")
             self.failed()
@@ -164,9 +166,9 @@ class SignInScreen(PinForm, Screen[None]):
 
     def verified(self, user: User) -> None:
         if self.locked_by and (user.id == self.locked_by or user.at_least("supervisor")):
-            self.till.unlocked(user)
+            self.staffed.unlocked(user)
         else:
-            self.till.signed_in(user)
+            self.staffed.signed_in(user)
 
 
 class ApprovalScreen(PinForm, ModalScreen[str | None]):
@@ -203,7 +205,7 @@ class ApprovalScreen(PinForm, ModalScreen[str | None]):
         self.enter_step("id")
 
     def refuse(self, user_id: str) -> str | None:
-        cashier = self.till.cashier
+        cashier = self.staffed.cashier
         if cashier is not None and user_id == cashier:
             return f"{cashier} is the cashier: another person must approve."
         return None

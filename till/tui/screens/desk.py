@@ -14,19 +14,17 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from till.slips import slip_for
-from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.tui.screens.journal import RESULT_LIMIT, ROW_WIDTH, Query, parse_query
+from till.tui.printing import SlipPrinted
+from till.tui.screens.base import EntryLine, FieldError
+from till.tui.screens.journal import RESULT_LIMIT, Query, SearchScreen, parse_query, result_row
 from till.tui.signin import SignInScreen
 from till.tui.widgets import StatusBar
-from till.words import in_doubt_advice, kind_label, local_time, rands_or_dash
+from till.words import kind_label
 from till.words.desk import SEALED_NOTE, format_desk_entry, not_found
 from till.words.hq import DESK_OFFLINE, sentence
 
@@ -81,19 +79,6 @@ def parse_desk_query(text: str) -> Query:
     return query
 
 
-def desk_row(entry: Entry) -> str:
-    """One result in ROW_WIDTH columns: when, which till, reference, what, state, amount."""
-    state = entry.state.replace("_", " ").upper()
-    when = local_time(entry.created_at)[5:16]
-    head = f"{when} {entry.terminal_id:<4} {entry.reference:<14} "
-    tail = f" {state:<8} {rands_or_dash(entry.amount):>11}"
-    room = max(0, ROW_WIDTH - len(head) - len(tail))
-    kind = kind_label(entry.kind)
-    if len(kind) > room:
-        kind = kind[: max(0, room - 1)] + "…" if room else ""
-    return f"{head}{kind:<{room}}{tail}"[:ROW_WIDTH]
-
-
 def next_copy(found: DeskEntry) -> int:
     """The copy number a reprint here would be given now: one more than any copy head office
     knows of (the tills' and the desks'), as `Desk.reprint` allocates it."""
@@ -140,39 +125,18 @@ class DeskSignInScreen(SignInScreen):
         yield from _with_desk_bar(super().compose())
 
 
-class DeskPrinted(Message):
-    """A reprint the desk app ran finished: `copy` is recorded centrally whenever it is set,
-    printed or not (the record is the audit trail)."""
-
-    def __init__(
-        self, reference: str, printed: bool, copy: int = 0, error: str | None = None
-    ) -> None:
-        super().__init__()
-        self.reference = reference
-        self.printed = printed
-        self.copy = copy
-        self.error = error
-
-
-class DeskScreen(TillScreen):
+class DeskScreen(SearchScreen):
     """Find any till's sale in the store, read it, preview its next copy, reprint it here."""
 
     title_text = "SERVICE DESK  -  every till of the store"
-    BINDINGS = [
-        Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+r", "reprint", "Reprint"),
-        Binding("pageup", "scroll(-1)", "Scroll up", show=False),
-        Binding("pagedown", "scroll(1)", "Scroll down", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-    ]
+    ids = "desk"
+    search_hint = SEARCH_HINT
+    search_prompt = SEARCH_PROMPT
+    details_prompt = DETAILS_PROMPT
 
     def __init__(self) -> None:
         super().__init__()
-        self.step = "search"
-        self.results: list[Entry] = []
         self.found: DeskEntry | None = None
-        self.searched = ""
         #: Searches and look-ups finished (tests wait on it; a new one replaces an older one).
         self.answers = 0
 
@@ -183,51 +147,22 @@ class DeskScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield from _with_desk_bar(super().compose())
 
-    def compose_body(self) -> ComposeResult:
-        yield EntryLine(id="entry")
-        yield Static(SEARCH_HINT, id="desk-hint", classes="hint")
-        yield Static("", id="desk-note")
-        results = OptionList(id="results")
-        results.can_focus = False
-        yield results
-        yield Static("", id="desk-receipt")
-        yield Static("", id="desk-details")
-
     def on_mount(self) -> None:
         """Open on the store's latest sales (which also says at once if head office answers)."""
         self._enter("search")
         self.search("")
 
-    def on_screen_resume(self) -> None:
-        self.query_one(EntryLine).focus()
+    def row(self, entry: Entry) -> str:
+        return result_row(entry, terminal=True)
 
-    def _note(self, text: str) -> None:
-        self.query_one("#desk-note", Static).update(text)
+    def opened(self) -> Entry | None:
+        return self.found.entry if self.found is not None else None
 
-    def _enter(self, step: str) -> None:
-        self.step = step
-        self.refresh_bindings()
-        line = self.query_one(EntryLine)
-        line.value = ""
-        self.query_one("#desk-hint").display = step == "search"
-        self.query_one("#results").display = step == "search" and bool(self.results)
-        self.query_one("#desk-details").display = step == "details"
-        self.query_one("#desk-receipt").display = step == "details"
-        line.prompt(SEARCH_PROMPT if step == "search" else DETAILS_PROMPT)
-        line.focus()
+    def clear_opened(self) -> None:
+        self.found = None
 
-    def _submit(self, text: str) -> None:
-        """Enter: search for what was typed, or open the highlighted result."""
-        if self.step == "details":
-            if not text:
-                return
-            self.found = None
-            self._enter("search")
-        highlighted = self.query_one("#results", OptionList).highlighted
-        if not text and self.results and highlighted is not None and self.searched:
-            self.open(self.results[highlighted].reference)
-            return
-        self.search(text)
+    def open_result(self, entry: Entry) -> None:
+        self.open(entry.reference)
 
     # -- search ----------------------------------------------------------------------------
 
@@ -235,7 +170,7 @@ class DeskScreen(TillScreen):
         """Ask head office (in a thread) for what `text` describes; FieldError if unclear."""
         query = parse_desk_query(text)
         self.query_one(EntryLine).value = ""
-        self._note(f"Asking head office for {', '.join(query.said) or 'the latest sales'}...")
+        self.note(f"Asking head office for {', '.join(query.said) or 'the latest sales'}...")
         self.run_worker(self._search(text, query), group="desk", exclusive=True)
 
     async def _search(self, text: str, query: Query) -> None:
@@ -245,46 +180,21 @@ class DeskScreen(TillScreen):
         except DeskProblem as exc:
             self._failed(exc)
             return
-        self.results = [row.entry for row in rows]
-        self.searched = text or "latest"
-        results = self.query_one("#results", OptionList)
-        results.clear_options()
-        results.add_options(Option(desk_row(e), id=e.reference) for e in self.results)
-        if self.results:
-            results.highlighted = 0
-        what = ", ".join(query.said) or "the latest sales"
-        found = len(self.results)
-        note = f"{found}{'+' if found == RESULT_LIMIT else ''} found for {what}."
-        if self.results:
-            note += "  Up/Down, Enter opens."
-        self._note(note)
+        self.show_results(text, query.said, [row.entry for row in rows])
         self.answers += 1
         if self.step == "search":
             self.query_one("#results").display = bool(self.results)
 
     def _failed(self, problem: DeskProblem) -> None:
-        self._note("")
+        self.note("")
         self.show_error(problem.message)
         self.answers += 1
-
-    def action_move(self, delta: int) -> None:
-        if self.step == "search" and self.results:
-            results = self.query_one("#results", OptionList)
-            current = results.highlighted or 0
-            results.highlighted = max(0, min(len(self.results) - 1, current + delta))
-
-    def action_scroll(self, pages: int) -> None:
-        body = self.query_one(".body", VerticalScroll)
-        if pages < 0:
-            body.scroll_page_up()
-        else:
-            body.scroll_page_down()
 
     # -- details ---------------------------------------------------------------------------
 
     def open(self, reference: str) -> None:
         """Show one sale whole, with the slip its next copy would print."""
-        self._note(f"Asking head office for {reference}...")
+        self.note(f"Asking head office for {reference}...")
         self.run_worker(self._open(reference), group="desk", exclusive=True)
 
     async def _open(self, reference: str, said: str = "") -> None:
@@ -297,83 +207,57 @@ class DeskScreen(TillScreen):
         self.answers += 1
         if found is None:
             self.show_error(sentence(not_found(reference)))
-            self._note("")
+            self.note("")
             return
         if self.step != "details":
             self.clear_error()
             self._enter("details")
         self._show(found)
         if said:
-            self._note(said)
+            self.note(said)
 
     def _show(self, found: DeskEntry) -> None:
         """Every field, then the slip as the next copy here would come out."""
         self.found = found
         entry = found.entry
-        self.query_one("#desk-details", Static).update(
-            format_desk_entry(
-                entry,
-                found.related,
-                found.reprints,
-                unsealed=found.unsealed,
-                uploaded_at=found.uploaded_at,
-            )
+        fields = format_desk_entry(
+            entry,
+            found.related,
+            found.reprints,
+            unsealed=found.unsealed,
+            uploaded_at=found.uploaded_at,
         )
         copy = next_copy(found)
-        receipt = self.query_one("#desk-receipt", Static)
-        receipt.border_title = f"Next print: COPY {copy}"
+        slip = SEALED_NOTE
         if found.unsealed:
-            document = slip_for(entry, self.desk.header, copy=copy)
-            receipt.update(self.desk.preview(document))
-        else:
-            receipt.update(SEALED_NOTE)
-        note = (
+            slip = self.desk.preview(slip_for(entry, self.desk.header, copy=copy))
+        summary = (
             f"{kind_label(entry.kind)} {entry.reference} on till {found.terminal_id}: "
             f"{entry.state.upper()}, printed {entry.print_count}x, reprinted "
             f"{len(found.reprints)}x."
         )
-        if entry.is_open:  # what the customer is told meanwhile, in this kind's own words
-            note += "\n" + in_doubt_advice(entry.kind)
-        self._note(note)
-
-    def action_back(self) -> None:
-        self.clear_error()
-        if self.step == "details":
-            self.found = None
-            self._enter("search")
-            self._note(f"{len(self.results)} found.  Up/Down, Enter opens." if self.results else "")
-        else:
-            self.query_one(EntryLine).value = ""
+        self.show_opened(entry, fields, copy, slip, summary)
 
     # -- reprint ---------------------------------------------------------------------------
 
-    def _chosen(self) -> Entry | None:
-        if self.step == "details":
-            return self.found.entry if self.found is not None else None
-        highlighted = self.query_one("#results", OptionList).highlighted
-        if self.results and highlighted is not None:
-            return self.results[highlighted]
-        return None
-
     def action_reprint(self) -> None:
         """Reprint the open (or highlighted) sale on this desk's printer as COPY n."""
-        entry = self._chosen()
+        entry = self.to_reprint()
         if entry is None:
-            self.show_error("Search for a sale first, then Ctrl+R reprints it.")
             return
         refusal = self.desk.cannot_reprint(entry)
         if refusal:
             self.show_error(refusal)
             return
         self.clear_error()
-        self._note(f"Reprinting {entry.reference}...")
+        self.note(f"Reprinting {entry.reference}...")
         self.desk.reprint(self, entry.reference)
 
-    def on_desk_printed(self, message: DeskPrinted) -> None:
+    def on_slip_printed(self, message: SlipPrinted) -> None:
         text = self.desk.printed_text(message)
         if message.printed:
             self.clear_error()
-            self._note(text)
+            self.note(text)
         else:
             self.show_error(text)
         if self.found is not None and self.found.entry.reference == message.reference:
@@ -383,11 +267,9 @@ class DeskScreen(TillScreen):
 
 __all__ = [
     "DeskBar",
-    "DeskPrinted",
     "DeskProblem",
     "DeskScreen",
     "DeskSignInScreen",
-    "desk_row",
     "next_copy",
     "parse_desk_query",
 ]

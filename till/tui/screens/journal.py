@@ -144,13 +144,15 @@ def _add(query: Query, name: str, value: str) -> None:
 ROW_WIDTH = 72
 
 
-def result_row(entry: Entry) -> str:
-    """One line per entry, in ROW_WIDTH columns: when (month-day hour:minute), reference, what,
-    state, amount; the kind is shortened to fit a long reference."""
+def result_row(entry: Entry, *, terminal: bool = False) -> str:
+    """One line per entry, in ROW_WIDTH columns: when (month-day hour:minute), which till (with
+    `terminal`: the service desk's rows), reference, what, state, amount; the kind is shortened
+    to fit a long reference."""
     state = entry.state.replace("_", " ").upper()
     when = local_time(entry.created_at)[5:16]
     amount = rands_or_dash(entry.amount)
-    head = f"{when} {entry.reference:<14} "
+    till = f"{entry.terminal_id:<4} " if terminal else ""
+    head = f"{when} {till}{entry.reference:<14} "
     tail = f" {state:<8} {amount:>11}"
     room = max(0, ROW_WIDTH - len(head) - len(tail))
     kind = kind_label(entry.kind)
@@ -159,12 +161,20 @@ def result_row(entry: Entry) -> str:
     return f"{head}{kind:<{room}}{tail}"[:ROW_WIDTH]
 
 
-class JournalScreen(TillScreen):
-    title_text = "JOURNAL  -  find a sale, reprint its receipt"
+class SearchScreen(TillScreen):
+    """Find a sale and read it: one entry line takes the search, the results are a list the
+    arrows move through, Enter opens one whole (its every field and its next print), Escape goes
+    back, Ctrl+R reprints. The Journal screen over the till's journal; the service desk's over
+    head office's ledger (`till.tui.screens.desk`)."""
+
+    #: What the screen's own widgets' ids start with: `#{ids}-note`, `-hint`, ...
+    ids = "search"
+    search_hint = ""
+    search_prompt = ""
+    details_prompt = ""
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+r", "reprint", "Reprint"),
-        Binding("f9", "print_slip", "Slip"),
         Binding("pageup", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False),
         Binding("down", "move(1)", "Next", show=False),
@@ -175,47 +185,35 @@ class JournalScreen(TillScreen):
         super().__init__()
         self.step: Step = "search"
         self.results: list[Entry] = []
-        self.entry: Entry | None = None
         self.searched = ""
 
     def compose_body(self) -> ComposeResult:
         yield EntryLine(id="entry")
-        yield Static(SEARCH_HINT, id="journal-hint", classes="hint")
-        yield Static("", id="journal-note")
+        yield Static(self.search_hint, id=f"{self.ids}-hint", classes="hint")
+        yield Static("", id=f"{self.ids}-note")
         results = OptionList(id="results")
         results.can_focus = False
         yield results
-        yield Static("", id="journal-receipt")
-        yield Static("", id="journal-details")
-
-    def on_mount(self) -> None:
-        self._enter("search")
+        yield Static("", id=f"{self.ids}-receipt", classes="search-receipt")
+        yield Static("", id=f"{self.ids}-details", classes="search-details")
 
     def on_screen_resume(self) -> None:
         self.query_one(EntryLine).focus()
 
-    @property
-    def header(self) -> SlipHeader:
-        slips = self.till.engine.slips if self.till.ready else None
-        return slips.header if slips is not None else slip_header(self.till.settings)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R for a settled one."""
-        entry = self.entry if self.step == "details" else None
-        if action == "print_slip":
-            return entry is not None and entry.is_open
-        return True
+    def note(self, text: str) -> None:
+        """The line under the search: what was found, what happened."""
+        self.query_one(f"#{self.ids}-note", Static).update(text)
 
     def _enter(self, step: Step) -> None:
-        self.refresh_bindings()  # the key bar shows only what applies now
         self.step = step
+        self.refresh_bindings()  # the key bar shows only what applies now
         entry_line = self.query_one(EntryLine)
         entry_line.value = ""
-        self.query_one("#journal-hint").display = step == "search"
+        self.query_one(f"#{self.ids}-hint").display = step == "search"
         self.query_one("#results").display = step == "search" and bool(self.results)
-        self.query_one("#journal-details").display = step == "details"
-        self.query_one("#journal-receipt").display = step == "details"
-        entry_line.prompt(SEARCH_PROMPT if step == "search" else DETAILS_PROMPT)
+        self.query_one(f"#{self.ids}-details").display = step == "details"
+        self.query_one(f"#{self.ids}-receipt").display = step == "details"
+        entry_line.prompt(self.search_prompt if step == "search" else self.details_prompt)
         entry_line.focus()
 
     def _submit(self, text: str) -> None:
@@ -223,30 +221,52 @@ class JournalScreen(TillScreen):
         if self.step == "details":
             if not text:
                 return
-            self._enter("search")
+            self._leave_details()
         highlighted = self.query_one("#results", OptionList).highlighted
         if not text and self.results and highlighted is not None and self.searched:
-            self._open(self.results[highlighted])
+            self.open_result(self.results[highlighted])
             return
         self.search(text)
 
     def search(self, text: str) -> None:
-        query = parse_query(text)
-        results = self.till.journal.search(**query.criteria, limit=RESULT_LIMIT)
+        """Look for what `text` describes; FieldError if it is unclear."""
+        raise NotImplementedError
+
+    def open_result(self, entry: Entry) -> None:
+        """Show `entry` whole (the "details" step)."""
+        raise NotImplementedError
+
+    def opened(self) -> Entry | None:
+        """The entry the details show."""
+        raise NotImplementedError
+
+    def clear_opened(self) -> None:
+        """Forget the entry the details showed."""
+        raise NotImplementedError
+
+    def _leave_details(self) -> None:
+        self.clear_opened()
+        self._enter("search")
+
+    def show_results(self, text: str, said: list[str], results: list[Entry]) -> None:
+        """The entries found for `text` (`said`: how to say what was asked) into the list."""
         self.results = results
         self.searched = text or "latest"
         results_list = self.query_one("#results", OptionList)
         results_list.clear_options()
-        results_list.add_options(Option(result_row(e), id=e.reference) for e in results)
+        results_list.add_options(Option(self.row(e), id=e.reference) for e in results)
         if results:
             results_list.highlighted = 0
-        what = ", ".join(query.said) or "the latest sales"
+        what = ", ".join(said) or "the latest sales"
         found = len(results)
         note = f"{found}{'+' if found == RESULT_LIMIT else ''} found for {what}."
         if results:
             note += "  Up/Down, Enter opens."
-        self.query_one("#journal-note", Static).update(note)
-        self._enter("search")
+        self.note(note)
+
+    def row(self, entry: Entry) -> str:
+        """A result's line in the list."""
+        return result_row(entry)
 
     def action_move(self, delta: int) -> None:
         if self.step == "search" and self.results:
@@ -261,9 +281,85 @@ class JournalScreen(TillScreen):
         else:
             body.scroll_page_down()
 
-    def _open(self, entry: Entry) -> None:
+    def action_back(self) -> None:
+        self.clear_error()
+        if self.step == "details":
+            self._leave_details()
+            self.note(f"{len(self.results)} found.  Up/Down, Enter opens." if self.results else "")
+        else:
+            self.query_one(EntryLine).value = ""
+
+    def _chosen(self) -> Entry | None:
+        """The entry a key is for: the one open, or the one highlighted in the results."""
+        if self.step == "details":
+            return self.opened()
+        highlighted = self.query_one("#results", OptionList).highlighted
+        if self.results and highlighted is not None:
+            return self.results[highlighted]
+        return None
+
+    def to_reprint(self) -> Entry | None:
+        """The entry Ctrl+R is for; None (and the error line says to search) if there is none."""
+        entry = self._chosen()
+        if entry is None:
+            self.show_error("Search for a sale first, then Ctrl+R reprints it.")
+        return entry
+
+    def show_opened(self, entry: Entry, fields: str, copy: int, slip: str, summary: str) -> None:
+        """The details step: every field, the slip the next print would be (COPY `copy`, or 0:
+        the original), and `summary` on the note line, with what to do while `entry` is in doubt
+        (in its kind's own words)."""
+        self.query_one(f"#{self.ids}-details", Static).update(fields)
+        receipt = self.query_one(f"#{self.ids}-receipt", Static)
+        receipt.border_title = f"Next print: COPY {copy}" if copy else "Next print: the original"
+        receipt.update(slip)
+        if entry.is_open:
+            summary += "\n" + in_doubt_advice(entry.kind)
+        self.note(summary)
+
+
+class JournalScreen(SearchScreen):
+    title_text = "JOURNAL  -  find a sale, reprint its receipt"
+    ids = "journal"
+    search_hint = SEARCH_HINT
+    search_prompt = SEARCH_PROMPT
+    details_prompt = DETAILS_PROMPT
+    BINDINGS = [Binding("f9", "print_slip", "Slip")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entry: Entry | None = None
+
+    def on_mount(self) -> None:
+        self._enter("search")
+
+    @property
+    def header(self) -> SlipHeader:
+        slips = self.till.engine.slips if self.till.ready else None
+        return slips.header if slips is not None else slip_header(self.till.settings)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R for a settled one."""
+        entry = self.entry if self.step == "details" else None
+        if action == "print_slip":
+            return entry is not None and entry.is_open
+        return True
+
+    def search(self, text: str) -> None:
+        query = parse_query(text)
+        results = self.till.journal.search(**query.criteria, limit=RESULT_LIMIT)
+        self.show_results(text, query.said, results)
+        self._enter("search")
+
+    def open_result(self, entry: Entry) -> None:
         self._enter("details")
         self._show(entry)
+
+    def opened(self) -> Entry | None:
+        return self.entry
+
+    def clear_opened(self) -> None:
+        self.entry = None
 
     def _show(self, entry: Entry) -> None:
         """Every field, then the slip as the next print would come out."""
@@ -271,51 +367,25 @@ class JournalScreen(TillScreen):
         self.entry = fresh
         related = self.till.journal.related(fresh.reference)
         reprints = self.till.journal.reprints(fresh.reference)
-        self.query_one("#journal-details", Static).update(format_entry(fresh, related, reprints))
         copy = next_copy(fresh)
         preview = receipt_preview(self.till.settings, slip_for(fresh, self.header, copy=copy))
-        receipt = self.query_one("#journal-receipt", Static)
-        receipt.border_title = f"Next print: COPY {copy}" if copy else "Next print: the original"
-        receipt.update(preview)
-        note = (
+        summary = (
             f"{kind_label(fresh.kind)} {fresh.reference}: {fresh.state.upper()}, printed "
             f"{fresh.print_count}x, reprinted {fresh.reprint_count}x."
         )
-        if fresh.is_open:  # what the cashier does meanwhile, in this kind's own words
-            note += "\n" + in_doubt_advice(fresh.kind)
-        self.query_one("#journal-note", Static).update(note)
-
-    def action_back(self) -> None:
-        self.clear_error()
-        if self.step == "details":
-            self.entry = None
-            self._enter("search")
-            self.query_one("#journal-note", Static).update(
-                f"{len(self.results)} found.  Up/Down, Enter opens." if self.results else ""
-            )
-        else:
-            self.query_one(EntryLine).value = ""
-
-    def _chosen(self) -> Entry | None:
-        if self.step == "details":
-            return self.entry
-        highlighted = self.query_one("#results", OptionList).highlighted
-        if self.results and highlighted is not None:
-            return self.results[highlighted]
-        return None
+        self.show_opened(fresh, format_entry(fresh, related, reprints), copy, preview, summary)
 
     def action_reprint(self) -> None:
         """Reprint the open (or highlighted) entry; the printer marks it COPY n."""
-        entry = self._chosen()
+        entry = self.to_reprint()
         if entry is None:
-            self.show_error("Search for a sale first, then Ctrl+R reprints it.")
             return
         current = self.till.journal.get(entry.reference) or entry
         if current.is_open:
             self.show_error("Flash has not confirmed this sale: F9 prints the in-doubt slip.")
             return
         self.clear_error()
-        self.query_one("#journal-note", Static).update(f"Printing {current.reference}...")
+        self.note(f"Printing {current.reference}...")
         print_slip(self, current.reference, in_doubt=False)
 
     def action_print_slip(self) -> None:
@@ -334,7 +404,7 @@ class JournalScreen(TillScreen):
         if self.step == "details" and self.entry and self.entry.reference == message.reference:
             self._show(self.entry)
         if message.printed:
-            self.query_one("#journal-note", Static).update(text)
+            self.note(text)
         else:
             self.show_error(text)
         self.results = [
