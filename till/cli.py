@@ -65,8 +65,12 @@ def _fail(message: str, status: int = EXIT_FAILED) -> int:
 # -- till check -------------------------------------------------------------------------------
 
 
-async def _check(settings: Settings, config_file: str) -> int:
+async def _check(settings: Settings, config_file: str, product_code: int | None = None) -> int:
+    """Config, token, products; which API revision Flash's answers fit (the product list's
+    shape, and a probe of the gift voucher path that changes nothing); `--product` looks one
+    product up."""
     from till.flash import FlashError
+    from till.flash.revision import describe
     from till.runtime import open_flash_client
 
     rows: list[tuple[str, str]] = [
@@ -75,8 +79,10 @@ async def _check(settings: Settings, config_file: str) -> int:
         ("store / till", f"{settings.till.store_id} / {settings.till.terminal_id}"),
     ]
     async with open_flash_client(settings) as client:
+        spoken = client.api_revision
         rows.append(("Flash", client.base_url))
         rows.append(("account", client.account_number))
+        rows.append(("API revision", describe(spoken)))
         started = time.perf_counter()
         try:
             await client.token()
@@ -84,15 +90,59 @@ async def _check(settings: Settings, config_file: str) -> int:
             return _check_failed(rows, "access token", exc)
         rows.append(("access token", f"ok ({(time.perf_counter() - started) * 1000:.0f} ms)"))
         try:
-            products = await client.list_products()
+            probe = await client.probe_revision()
         except FlashError as exc:
             return _check_failed(rows, "products", exc)
-    groups = Counter(str(getattr(p, "product_group", None) or "other") for p in products)
-    detail = ", ".join(f"{name} {count}" for name, count in sorted(groups.items()))
-    rows.append(("products", f"{len(products)}" + (f" ({detail})" if detail else "")))
+        products = probe.products
+        groups = Counter(str(getattr(p, "product_group", None) or "other") for p in products)
+        detail = ", ".join(f"{name} {count}" for name, count in sorted(groups.items()))
+        rows.append(("products", f"{len(products)}" + (f" ({detail})" if detail else "")))
+        answered = probe.answered
+        if answered is not None:
+            rows.append(("revision", f"MISMATCH: Flash answers as {describe(answered)}"))
+            _print_table(rows)
+            return _fail(
+                f"check failed: Flash speaks API revision {describe(answered)}, this till "
+                f'{describe(spoken)}: set [flash] api_revision = "{answered}" '
+                f"(in {config_file}, or TILL_FLASH__API_REVISION)"
+            )
+        if probe.mismatch:
+            rows.append(("revision", f"MISMATCH: no gift voucher path of {spoken} (HTTP 404)"))
+            _print_table(rows)
+            return _fail(
+                f"check failed: Flash has no gift voucher path of API revision {describe(spoken)} "
+                "(HTTP 404), and the other revision's did not answer either: check "
+                "flash.base_url and [flash] api_revision"
+            )
+        rows.append(("revision", f"ok: Flash's answers fit {spoken}"))
+        if product_code is not None:
+            try:
+                product = await client.lookup_product(product_code)
+            except FlashError as exc:
+                return _check_failed(rows, f"product {product_code}", exc)
+            rows += _product_rows(product, reversals=client.reversals_supported)
     rows.append(("result", "OK"))
     _print_table(rows)
     return EXIT_OK
+
+
+def _product_rows(product: object, *, reversals: bool) -> list[tuple[str, str]]:
+    """`till check --product`: name, amounts and whether a sale of it can be reversed."""
+
+    def cents(name: str) -> str:
+        value = getattr(product, name, None)
+        return format_rands(value) if isinstance(value, int) else "-"
+
+    allowed = "yes" if getattr(product, "allow_reversal", False) else "no"
+    if not reversals:
+        allowed += " (this API revision has no reversals)"
+    code, name = getattr(product, "product_code", ""), getattr(product, "product_name", "")
+    return [
+        (f"product {code}", str(name or "-")),
+        ("  minimum", cents("minimum_amount")),
+        ("  maximum", cents("maximum_amount")),
+        ("  allowReversal", allowed),
+    ]
 
 
 def _check_failed(rows: list[tuple[str, str]], step: str, exc: FlashError) -> int:
@@ -115,7 +165,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     shown = str(path) if path.is_file() else f"{path} (none: defaults and environment)"
     import asyncio
 
-    return asyncio.run(_check(settings, shown))
+    return asyncio.run(_check(settings, shown, getattr(args, "product", None)))
 
 
 # -- till demo --------------------------------------------------------------------------------
@@ -214,6 +264,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         account_number=args.account or DEFAULT_ACCOUNT,
         float_cents=args.float_cents,
         token_lifetime=args.token_lifetime,
+        revision=args.api_revision,
         products_shape=args.products_shape,
         utility_shape=args.utility_shape,
         seed=args.seed,
@@ -222,7 +273,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         sandbox.faults.plan = plan
     print(
         f"Flash sandbox on http://{args.host}:{args.port}  account {sandbox.account_number}"
-        f"  float {format_rands(sandbox.float_cents)}"
+        f"  API revision {sandbox.revision}  float {format_rands(sandbox.float_cents)}"
         + (f"  faults {', '.join(args.fault)}" if args.fault else ""),
         flush=True,
     )
@@ -260,7 +311,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="load config, fetch a token, list products")
+    check = sub.add_parser(
+        "check", help="load config, fetch a token, list products, check the API revision"
+    )
+    check.add_argument(
+        "--product",
+        type=whole_number(1, 2**31 - 1),
+        default=None,
+        metavar="CODE",
+        help="also look up this product: name, minimum and maximum, allowReversal",
+    )
     check.set_defaults(func=cmd_check)
 
     demo = sub.add_parser(
@@ -297,7 +357,18 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--seed", type=whole_number(0, 2**64 - 1), default=None, help="seed for faults and PINs"
     )
-    sandbox.add_argument("--products-shape", choices=["wrapped", "bare"], default="wrapped")
+    sandbox.add_argument(
+        "--api-revision",
+        choices=["2023-04", "2025-05"],
+        default="2025-05",
+        help="the API document it serves, strictly: 2023-04 (April 2023) or 2025-05 (rev 3.0)",
+    )
+    sandbox.add_argument(
+        "--products-shape",
+        choices=["wrapped", "bare"],
+        default=None,
+        help="product list shape (default: the revision's)",
+    )
     sandbox.add_argument("--utility-shape", choices=["v4", "rev3"], default="v4")
     sandbox.set_defaults(func=cmd_sandbox)
 

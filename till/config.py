@@ -178,6 +178,10 @@ class FlashSection(_Section):
     api_key_file: Annotated[Path | None, PlainPath] = None
     connect_timeout: Annotated[float, Number] = Field(default=5.0, gt=0, le=120)
     read_timeout: Annotated[float, Number] = Field(default=30.0, gt=0, le=300)
+    #: The revision of the Partner API v4 document this Flash speaks: "2023-04" (the April 2023
+    #: document) or "2025-05" (rev 3.0 of May 2025: singular gift path, wrapped product list,
+    #: reversals). `till check` says when Flash's answers fit the other one.
+    api_revision: Literal["2023-04", "2025-05"] = "2025-05"
 
     @field_validator("base_url")
     @classmethod

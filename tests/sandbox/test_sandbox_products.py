@@ -1,4 +1,5 @@
-"""Product list (wrapped and bare) and product lookup."""
+"""Product list and product lookup: wrapped with `allowReversal` (rev 3.0, the default), bare and
+the 3.1.2 lookup object (April 2023)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,13 @@ async def test_products_wrapped(client: httpx.AsyncClient) -> None:
         assert p["status"] == "Active"
     cash_out = next(p for p in products if p["productGroup"] == "Cash Out PIN")
     assert cash_out["maximumAmount"] == 50_000
+    reversible = {p["productCode"] for p in products if p["allowReversal"] is True}
+    assert reversible == {100, 300, 500}  # 1Voucher, Cash Out PIN, Eezi
+    assert all(type(p["allowReversal"]) is bool for p in products)
 
 
 async def test_products_bare() -> None:
-    sb = Sandbox(products_shape="bare")
+    sb = Sandbox(revision="2023-04")
     async with httpx.AsyncClient(transport=sb.transport(), base_url="http://sandbox") as c:
         token = await get_token(c)
         r = await c.get(PRODUCTS, headers={"Authorization": f"Bearer {token}"})
@@ -49,16 +53,22 @@ async def test_products_bare() -> None:
         assert {"productCode", "productName", "minimumAmount", "maximumAmount", "status"} <= set(
             body[0]
         )
+        assert not any("allowReversal" in p for p in body)  # the April 2023 document has none
+        r = await c.get(f"{PRODUCTS}/400", headers={"Authorization": f"Bearer {token}"})
+        lookup = r.json()
+        assert lookup["productCode"] == 400 and lookup["vendorName"] == "Vodacom"
+        for key in ("id", "supplierCode", "vendorCode", "productType", "productParameters"):
+            assert key in lookup
 
 
 async def test_product_lookup(client: httpx.AsyncClient) -> None:
-    r = await client.get(f"{PRODUCTS}/400")
+    r = await client.get(f"{PRODUCTS}/300")
     assert r.status_code == 200
     body = r.json()
-    assert body["productCode"] == 400
-    assert body["vendorName"] == "Vodacom"
-    for key in ("id", "supplierCode", "vendorCode", "productType", "productParameters", "created"):
-        assert key in body
+    assert (body["responseCode"], body["responseMessage"]) == (0, "Success")
+    (product,) = body["products"]  # rev 3.0 3.1.2: the list's shape, an array of one
+    assert product["productCode"] == 300 and product["productGroup"] == "Cash Out PIN"
+    assert product["allowReversal"] is True and product["maximumAmount"] == 50_000
 
 
 async def test_unknown_product_and_account(client: httpx.AsyncClient) -> None:

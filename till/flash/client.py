@@ -18,19 +18,24 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from till.flash import codes, vet, wire
+from till.flash import codes, revision, vet, wire
 from till.flash.endpoints import (
     CASH_OUT_PIN_CANCEL,
     CASH_OUT_PIN_LOOKUP,
     CASH_OUT_PIN_PURCHASE,
+    CASH_OUT_PIN_REVERSE,
     EEZI_VOUCHER_PURCHASE,
+    EEZI_VOUCHER_REVERSE,
     ENDPOINTS,
     GIFT_VOUCHER_PURCHASE,
     ONE_VOUCHER_DISBURSE,
     ONE_VOUCHER_PURCHASE,
     ONE_VOUCHER_REDEEM,
     ONE_VOUCHER_REFUND,
+    ONE_VOUCHER_REVERSE,
     PINLESS_PURCHASE,
+    REVERSAL_FOR,
+    REVERSAL_KINDS,
     UTILITY_LOOKUP,
     UTILITY_PURCHASE,
     Endpoint,
@@ -39,9 +44,11 @@ from till.flash.endpoints import (
 )
 from till.flash.errors import (
     FlashAuthError,
+    FlashDeclined,
     FlashError,
     FlashInDoubt,
     FlashNotSent,
+    FlashUnsupported,
     FlashUnusable,
 )
 from till.flash.models import (
@@ -67,20 +74,27 @@ from till.flash.models import (
     VoucherResponse,
 )
 from till.flash.outcome import classify, journal_text, token_of
+from till.flash.reversals import ReversalRequest, ReversalResponse
+from till.flash.revision import DEFAULT_REVISION, ApiRevision, RevisionProbe
 
 #: The endpoint table lives in till.flash.endpoints; callers name it through the client too.
 __all__ = [
     "CASH_OUT_PIN_CANCEL",
     "CASH_OUT_PIN_LOOKUP",
     "CASH_OUT_PIN_PURCHASE",
+    "CASH_OUT_PIN_REVERSE",
     "EEZI_VOUCHER_PURCHASE",
+    "EEZI_VOUCHER_REVERSE",
     "ENDPOINTS",
     "GIFT_VOUCHER_PURCHASE",
     "ONE_VOUCHER_DISBURSE",
     "ONE_VOUCHER_PURCHASE",
     "ONE_VOUCHER_REDEEM",
     "ONE_VOUCHER_REFUND",
+    "ONE_VOUCHER_REVERSE",
     "PINLESS_PURCHASE",
+    "REVERSAL_FOR",
+    "REVERSAL_KINDS",
     "UTILITY_LOOKUP",
     "UTILITY_PURCHASE",
     "Endpoint",
@@ -97,7 +111,11 @@ TOKEN_REFRESH_MARGIN = 60.0
 
 
 class FlashClient:
-    """One `httpx.AsyncClient` and one shared bearer token for a till's calls to Flash."""
+    """One `httpx.AsyncClient` and one shared bearer token for a till's calls to Flash.
+
+    `api_revision` ("2023-04" or "2025-05", see `till.flash.revision`) decides every path and
+    shape that differs between the document's revisions.
+    """
 
     def __init__(
         self,
@@ -110,9 +128,12 @@ class FlashClient:
         read_timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        api_revision: str = DEFAULT_REVISION,
     ) -> None:
+        self.api_revision: ApiRevision = revision.check(api_revision)
         self.base_url = base_url.rstrip("/")
         self.account_number = account_number
+        self._shape_warned = False
         self._token_url = self.base_url + token_url if token_url.startswith("/") else token_url
         self._api_key = api_key
         self._clock = clock
@@ -152,10 +173,23 @@ class FlashClient:
             connect_timeout=flash.connect_timeout,
             read_timeout=flash.read_timeout,
             transport=transport,
+            api_revision=getattr(flash, "api_revision", DEFAULT_REVISION),
         )
 
     def __repr__(self) -> str:
-        return f"FlashClient(base_url={self.base_url!r}, account_number={self.account_number!r})"
+        return (
+            f"FlashClient(base_url={self.base_url!r}, account_number={self.account_number!r}, "
+            f"api_revision={self.api_revision!r})"
+        )
+
+    def supports(self, endpoint: Endpoint[Any]) -> bool:
+        """True when this client's API revision has the endpoint (reversals: "2025-05" only)."""
+        return endpoint.available_in(self.api_revision)
+
+    @property
+    def reversals_supported(self) -> bool:
+        """True when this client's API revision has reversals."""
+        return all(self.supports(endpoint) for endpoint in REVERSAL_FOR.values())
 
     async def __aenter__(self) -> FlashClient:
         return self
@@ -356,12 +390,21 @@ class FlashClient:
         """Like `send`, also returning Flash's body as it came (made safe), for the journal.
 
         An approval is checked against the request first: one that answers another reference
-        or amount, or carries a malformed PIN or token, raises FlashUnusable (in doubt).
+        or amount, or carries a malformed PIN or token, raises FlashUnusable (in doubt). An
+        endpoint this client's API revision lacks raises FlashUnsupported before anything is sent.
         """
+        path = endpoint.path_for(self.api_revision)
+        if path is None:
+            raise self._unsupported(endpoint, reference)
         answer = await self._request(
-            "POST", endpoint.path, body=body, endpoint=endpoint.name, reference=reference
+            "POST", path, body=body, endpoint=endpoint.name, reference=reference
         )
-        data = classify(answer, endpoint=endpoint.name, reference=reference)
+        try:
+            data = classify(answer, endpoint=endpoint.name, reference=reference)
+        except FlashDeclined as exc:
+            if answer.status == 404 and exc.code is None:  # no such path: nothing was done
+                raise self._no_such_path(endpoint, path, exc) from None
+            raise
 
         def unusable(problem: str) -> FlashUnusable:
             return FlashUnusable(problem, endpoint=endpoint.name, reference=reference)
@@ -385,6 +428,38 @@ class FlashClient:
                 reference=reference,
             )
         return Exchange(parsed, journal_text(answer))
+
+    def _unsupported(self, endpoint: Endpoint[Any], reference: str | None) -> FlashUnsupported:
+        what = "reversals" if endpoint.name in REVERSAL_KINDS else endpoint.name
+        return FlashUnsupported(
+            f"the Flash API revision this till speaks, {revision.describe(self.api_revision)}, "
+            f"has no {what} ({endpoint.name} came with {revision.describe(endpoint.since)}): "
+            "nothing was sent; if this till's Flash speaks that revision, set [flash] "
+            f'api_revision = "{endpoint.since}"',
+            api_revision=self.api_revision,
+            endpoint=endpoint.name,
+            reference=reference,
+        )
+
+    def _no_such_path(
+        self, endpoint: Endpoint[Any], path: str, exc: FlashDeclined
+    ) -> FlashDeclined:
+        if endpoint.revision_dependent:
+            hint = (
+                f"this till speaks API revision {revision.describe(self.api_revision)}; if "
+                "Flash speaks the other, set [flash] api_revision (`till check` tells which)"
+            )
+        else:
+            hint = "check flash.base_url"
+        return FlashDeclined(
+            f"Flash has no {endpoint.name} at {API_PREFIX}{path} (HTTP 404), so nothing was "
+            f"done: {hint}",
+            code=None,
+            http_status=exc.http_status,
+            endpoint=exc.endpoint,
+            reference=exc.reference,
+            body=exc.body,
+        )
 
     async def _transact(self, endpoint: Endpoint[R], request: FlashRequest) -> R:
         return await self.send(endpoint, request.to_wire(), reference=request.reference)
@@ -425,29 +500,99 @@ class FlashClient:
     async def purchase_utility(self, request: UtilityPurchaseRequest) -> UtilityPurchaseResponse:
         return await self._transact(UTILITY_PURCHASE, request)
 
+    # -- reversals (rev 3.0 only: FlashUnsupported on "2023-04") -----------------------------
+
+    async def reverse_1voucher(self, request: ReversalRequest) -> ReversalResponse:
+        """Undo a 1Voucher purchase or disbursement (`originalReference`): voids its voucher."""
+        return await self._transact(ONE_VOUCHER_REVERSE, request)
+
+    async def reverse_cash_out_pin(self, request: ReversalRequest) -> ReversalResponse:
+        """Undo a Cash Out PIN purchase: voids the PIN."""
+        return await self._transact(CASH_OUT_PIN_REVERSE, request)
+
+    async def reverse_eezi_voucher(self, request: ReversalRequest) -> ReversalResponse:
+        """Undo an Eezi voucher purchase: voids the voucher."""
+        return await self._transact(EEZI_VOUCHER_REVERSE, request)
+
     # -- account queries ---------------------------------------------------------------------
 
     async def list_products(self) -> list[Product]:
-        """The account's catalog, whether Flash sends a bare array or one wrapped in `products`."""
+        """The account's catalog, whether Flash sends a bare array (April 2023) or one wrapped in
+        `products` (rev 3.0); the other revision's shape is read too, and logged once."""
+        return (await self._products())[0]
+
+    async def _products(self) -> tuple[list[Product], ApiRevision | None]:
         path = f"/accounts/{self.account_number}/products"
         answer = await self._request("GET", path, body=None, endpoint="products", reference=None)
         data = classify(answer, endpoint="products", reference=None, query=True)
+        shape = revision.products_shape(data)
+        if shape is not None and shape != self.api_revision and not self._shape_warned:
+            self._shape_warned = True
+            log.warning(
+                "Flash sent the product list in the shape of API revision %s, not %s: "
+                "check [flash] api_revision (till check)",
+                revision.describe(shape),
+                revision.describe(self.api_revision),
+            )
         try:
-            return ProductList.from_json(data).products
+            return ProductList.from_json(data).products, shape
         except ValidationError:
             raise FlashInDoubt(
                 "Flash's product list could not be read", cause="unreadable", endpoint="products"
             ) from None
 
-    async def lookup_product(self, product_code: int) -> ProductDetail:
+    async def lookup_product(self, product_code: int) -> Product:
+        """One product (`GET .../products/{code}`), read from either revision's answer: one
+        object (April 2023, section 3.1.2) or a `products` array as the list's (rev 3.0)."""
         if isinstance(product_code, bool) or not isinstance(product_code, int) or product_code < 1:
             raise ValueError("productCode must be a positive integer")
         path = f"/accounts/{self.account_number}/products/{product_code}"
         answer = await self._request("GET", path, body=None, endpoint="product", reference=None)
         data = classify(answer, endpoint="product", reference=None, query=True)
+
+        def unreadable(what: str) -> FlashInDoubt:
+            return FlashInDoubt(what, cause="unreadable", endpoint="product")
+
         try:
-            return ProductDetail.model_validate(data)
+            if isinstance(data, dict) and "products" not in data:
+                return ProductDetail.model_validate(data).as_product()
+            listed = ProductList.from_json(data).products
         except ValidationError:
-            raise FlashInDoubt(
-                "Flash's product details could not be read", cause="unreadable", endpoint="product"
-            ) from None
+            raise unreadable("Flash's product details could not be read") from None
+        for product in listed:
+            if product.product_code == product_code:
+                return product
+        raise unreadable(f"Flash's product details did not include product {product_code}")
+
+    async def probe_revision(self) -> RevisionProbe:
+        """What Flash's answers say about its API revision, changing nothing: the product list's
+        shape, and whether the gift voucher path exists (an empty object is posted to it; the
+        other revision's path too when this one's is missing). For `till check`."""
+        products, shape = await self._products()
+        gift = await self._path_exists(GIFT_VOUCHER_PURCHASE, self.api_revision)
+        other_gift = None
+        if gift is False:
+            other_gift = await self._path_exists(
+                GIFT_VOUCHER_PURCHASE, revision.other(self.api_revision)
+            )
+        return RevisionProbe(self.api_revision, products, shape, gift, other_gift)
+
+    async def _path_exists(self, endpoint: Endpoint[Any], api_revision: str) -> bool | None:
+        """Post `{}` (no reference, no amount: never a sale) to the revision's path: False on a
+        404 that is not Flash's answer to a request, True on any answer from the endpoint."""
+        path = endpoint.path_for(api_revision)
+        if path is None:
+            return False
+        try:
+            answer = await self._request(
+                "POST", path, body=b"{}", endpoint=endpoint.name, reference=None
+            )
+        except FlashAuthError:
+            raise
+        except FlashError:
+            return None
+        if isinstance(answer.data, dict) and "responseCode" in answer.data:
+            return True
+        if answer.status == 404:
+            return False
+        return True if answer.status in (400, 422) else None

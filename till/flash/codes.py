@@ -37,6 +37,18 @@ IN_DOUBT_CODES = (
 #: The same reference was sent with a different body: definitive for this request.
 MISMATCH_CODE = 2256
 
+#: Flash refused a reversal (rev 3.0): definitive declines, never "resend". 2273 the product
+#: allows no reversal, 2274 the account is not set up for them, 2275-2277 the original cannot be
+#: reversed (unknown, not approved, not a sale), 2278 gateway, 2279 mobile number not allowed,
+#: 2280 already reversed, 2281 past the time limit, 2282 amount differs from the original's,
+#: 2283 product does not fit the endpoint; 2412 the voucher cannot be reversed (e.g. redeemed,
+#: even partly), 2413 the voucher was already reversed.
+REVERSAL_REFUSED_CODES = frozenset(range(2273, 2284)) | {2412, 2413}
+#: The sale was already reversed (by another reversal reference): this one did nothing.
+ALREADY_REVERSED_CODES = frozenset({2280, 2413})
+#: The reversal came too late for Flash's time limit (the document does not say how long).
+REVERSAL_TIME_LIMIT_CODE = 2281
+
 
 @cache
 def _table() -> dict[int, str]:

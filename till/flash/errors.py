@@ -26,6 +26,22 @@ class FlashAuthError(FlashNotSent):
     """Flash refused the till's credentials; the request itself was not processed."""
 
 
+class FlashUnsupported(FlashNotSent):
+    """The API revision this client speaks has no such endpoint (a reversal on "2023-04"): the
+    client refused it locally and nothing was sent."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        api_revision: str,
+        endpoint: str = "",
+        reference: str | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, reference=reference)
+        self.api_revision = api_revision
+
+
 class FlashDeclined(FlashError):
     """Flash answered definitively that it did not do this transaction."""
 

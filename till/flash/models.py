@@ -527,8 +527,18 @@ class PinlessResponse(FlashResponse):
     mobile_number: str | None = None
 
 
+def _none_to_false(value: object) -> object:
+    return False if value is None else value
+
+
+#: The 2025 revision's `allowReversal`: absent (the April 2023 document has no reversals) or
+#: null means the product cannot be reversed.
+AllowReversal = Annotated[bool, BeforeValidator(_none_to_false)]
+
+
 class Product(_Tolerant):
-    """One entry of the product list (3.1.1, and the later revision's richer entries)."""
+    """One entry of the product list (3.1.1, and the later revision's richer entries), and what
+    a product lookup answers in either revision (`FlashClient.lookup_product`)."""
 
     product_code: int
     product_name: str | None = None
@@ -540,13 +550,13 @@ class Product(_Tolerant):
     supplier_name: str | None = None
     barcode: str | None = None
     product_type: int | str | None = None
-    allow_reversal: bool | None = None
+    allow_reversal: AllowReversal = False
     fixed_amount: bool | None = None
     content: VoucherContent | None = None
 
 
 class ProductDetail(_Tolerant):
-    """A single product lookup (3.1.2, April 2023 shape)."""
+    """A single product lookup (3.1.2, April 2023 shape; `as_product()` gives the list's form)."""
 
     id: int | str | None = None
     product_code: int
@@ -565,6 +575,29 @@ class ProductDetail(_Tolerant):
     product_parameters: dict[str, Any] | None = None
     created: str | None = None
     updated: str | None = None
+    allow_reversal: AllowReversal = False
+
+    def as_product(self) -> Product:
+        """The same product as a list entry (the form the 2025 revision's lookup answers in)."""
+        content = None
+        if self.redemption_instructions is not None or self.terms_and_conditions is not None:
+            content = VoucherContent(
+                redemption_instructions=self.redemption_instructions,
+                terms_and_conditions=self.terms_and_conditions,
+            )
+        return Product(
+            product_code=self.product_code,
+            product_name=self.product_name,
+            minimum_amount=self.minimum_amount,
+            maximum_amount=self.maximum_amount,
+            status=self.status,
+            supplier_name=self.supplier_name,
+            vendor=self.vendor_name,
+            barcode=self.product_upc,
+            product_type=self.product_type,
+            allow_reversal=self.allow_reversal,
+            content=content,
+        )
 
 
 def _none_to_empty(value: object) -> object:

@@ -7,6 +7,10 @@ The formats come from the document and its later revision (see `shared/spec/READ
 - Prepaid utility tokens are STS tokens: 20 digits (IEC 62055-41; every sample and meter agrees).
 - Gift voucher, Eezi and Cash Out PINs: the document gives no length; ASCII digits, 6 to 32.
 - Serial numbers are "alphanumeric" (2.5.2), and must be, to be sent back in a cancel or lookup.
+- A reversal (rev 3.0) sends no amount: its answer's amount must be whole cents, its reference the
+  reversal's own, and an `originalReference`, if it names one, the sale's; the voided voucher it
+  may echo is held to the formats above (it is not a new voucher: its amount is not checked
+  against a request).
 """
 
 from __future__ import annotations
@@ -187,6 +191,12 @@ def unusable(kind: str, sent: dict[str, Any], answer: dict[str, Any]) -> str | N
     if problem:
         return problem
     problem = _check_tokens(data.get("tokens")) or _pin_or_sms(kind, sent, data)
+    if problem:
+        return problem
+    # A reversal answers for the sale it undid, when it names one at all.
+    problem = _echo(
+        "original reference", data.get("originalReference"), sent.get("originalReference")
+    )
     if problem:
         return problem
     if "meterInfo" in data and "meterinfo" in data:

@@ -2,10 +2,12 @@
 
 An independent reading of the API document: it imports nothing from the rest of ``till``. Test
 data, fault controls and HTTP status choices are listed in the README ("The Flash sandbox"); the
-Sandbox options and the idempotency rules are in ``till.sandbox.server``'s docstring.
+Sandbox options and the idempotency rules are in ``till.sandbox.server``'s docstring, what each
+revision of the document serves in ``till.sandbox.paths``, reversals in ``till.sandbox.reversal``.
 """
 
 from .faults import Fault, FaultController, FaultPlan
+from .paths import APRIL_2023, DEFAULT_REVISION, MAY_2025, REVISIONS
 from .runner import running_sandbox, serve
 from .server import (
     DEFAULT_ACCOUNT,
@@ -17,8 +19,12 @@ from .server import (
 )
 
 __all__ = [
+    "APRIL_2023",
     "DEFAULT_ACCOUNT",
     "DEFAULT_API_KEY",
+    "DEFAULT_REVISION",
+    "MAY_2025",
+    "REVISIONS",
     "DropConnection",
     "Fault",
     "FaultController",

@@ -281,3 +281,11 @@ def message(code: int) -> str:
 def status_for(code: int) -> int:
     """HTTP status the sandbox sends with a responseCode."""
     return _STATUS.get(code, 200)
+
+
+class Decline(Exception):
+    """Raised by a transaction handler: answer this responseCode (stored under the reference)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code

@@ -29,14 +29,17 @@ class Product:
     biller_code: str = ""
     call_centre: str = ""
     recharge_type: str = ""
+    #: rev 3.0: whether a sale of it may be reversed (1Voucher, Cash Out PIN, Eezi: yes).
+    allow_reversal: bool = False
 
     @property
     def fixed(self) -> bool:
         return self.minimum == self.maximum
 
-    def list_entry(self) -> dict[str, Any]:
-        """Product list item (section 3.1.1 + rev3 sample fields)."""
-        return {
+    def list_entry(self, *, reversals: bool = True) -> dict[str, Any]:
+        """Product list item (section 3.1.1 + rev3 sample fields); ``reversals=False`` (the April
+        2023 document, which has none) leaves ``allowReversal`` out."""
+        entry = {
             "productCode": self.code,
             "productName": self.name,
             "minimumAmount": self.minimum,
@@ -48,13 +51,16 @@ class Product:
             "barcode": self.barcode,
             "billerCode": self.biller_code,
             "productType": self.product_type,
-            "allowReversal": False,
+            "allowReversal": self.allow_reversal,
             "fixedAmount": self.fixed,
             "content": {
                 "redemptionInstructions": self.redemption,
                 "termsAndConditions": self.terms,
             },
         }
+        if not reversals:
+            del entry["allowReversal"]
+        return entry
 
     def lookup_entry(self) -> dict[str, Any]:
         """Product lookup body (section 3.1.2); ``status`` is an integer there: 1 = active."""
@@ -85,6 +91,7 @@ PRODUCTS: tuple[Product, ...] = (
     Product(
         100, "1Voucher", GROUP_1VOUCHER, "1Voucher", "Flash", 500, 500_000, 1,
         "Redeem at any 1Voucher merchant or online with the 16-digit PIN.", _T_AND_C,
+        allow_reversal=True,
     ),
     Product(
         200, "Takealot Gift Voucher", GROUP_GIFT, "Takealot", "Flash", 5_000, 500_000, 2,
@@ -107,6 +114,7 @@ PRODUCTS: tuple[Product, ...] = (
     Product(
         300, "Cash Out PIN", GROUP_CASH_OUT, "Flash", "Flash", 2_000, 50_000, 3,
         "Withdraw cash at a participating store with the PIN and serial number.", _T_AND_C,
+        allow_reversal=True,
     ),
     Product(
         400, "Vodacom Pinless Airtime", GROUP_CELLULAR, "Vodacom", "Vodacom", 500, 100_000, 4,
@@ -131,6 +139,7 @@ PRODUCTS: tuple[Product, ...] = (
     Product(
         500, "Eezi Airtime", GROUP_EEZI, "Flash", "Flash", 500, 100_000, 5,
         "Dial *130*PIN# on any network to load the airtime.", _T_AND_C,
+        allow_reversal=True,
     ),
     Product(
         600, "Prepaid Electricity", GROUP_UTILITY, "City Power", "Flash", 1_000, 500_000, 6,
@@ -145,6 +154,7 @@ PRODUCTS: tuple[Product, ...] = (
 PRODUCTS_BY_CODE: dict[int, Product] = {p.code: p for p in PRODUCTS}
 ONE_VOUCHER = PRODUCTS_BY_CODE[100]
 CASH_OUT = PRODUCTS_BY_CODE[300]
+EEZI = PRODUCTS_BY_CODE[500]
 ELECTRICITY = PRODUCTS_BY_CODE[600]
 WATER = PRODUCTS_BY_CODE[601]
 

@@ -5,8 +5,17 @@ Options (``Sandbox(...)`` keyword arguments):
   account_number   the one merchant accountNumber it knows (default "SANDBOX01")
   float_cents      starting merchant float in cents (default R1,000,000.00)
   token_lifetime   bearer token lifetime in seconds, also sent as ``expires_in`` (default 3600)
-  products_shape   "wrapped" ({"responseCode", "responseMessage", "products": [...]}) or "bare"
-  utility_shape    "v4" (section 3.1.14) or "rev3" (rev3 sample) prepaid-utilities purchase body
+  revision         the API document it serves, strictly (``till.sandbox.paths``): "2023-04"
+                   (April 2023) or "2025-05" (rev 3.0, May 2025; the default)
+  products_shape   None (the revision's), "wrapped" ({"responseCode", "responseMessage",
+                   "products": [...]}: 2025-05) or "bare" ([...]: 2023-04)
+  utility_shape    "v4" (section 3.1.14, the default in both revisions) or "rev3" (rev 3.0's
+                   3.1.27) prepaid-utilities purchase body; the client reads both in either
+                   revision, but only "v4" carries per-token units and the arrears left, which
+                   the till's slips and screens show
+  reversal_window  seconds after a sale that it may still be reversed (default 24 h; None: no
+                   limit); later: 2281 (``till.sandbox.reversal``)
+  reversals        False: the account is not configured for reversals (every one answers 2274)
   inflight_wait    seconds a repeat waits for an in-flight first request before answering 2220
   seed             seeds PINs, serials, tokens and the access tokens (None: random)
   admin            mount the /_sandbox/ admin endpoints
@@ -43,48 +52,31 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from . import catalog
-from ._codes import MESSAGES, TRANSIENT, message, status_for
-from .catalog import Meter, Product
+from . import catalog, paths, reversal, utilities
+from ._codes import MESSAGES, TRANSIENT, Decline, message, status_for
+from .catalog import Product
 from .faults import PRE_COMMIT, Fault, FaultController, fault_from_dict, plan_from_dict
 from .validation import mobile_number, product_code, validate
 
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 DEFAULT_API_KEY = "sandbox-key"
 DEFAULT_ACCOUNT = "SANDBOX01"
 SAST = timezone(timedelta(hours=2), "SAST")
 PREFIX = "/aggregation/4.0/"
 
-#: URL path (after /aggregation/4.0/) -> canonical kind; the rev3 singular gift path is an alias.
-KINDS: dict[str, str] = {
-    "1voucher/purchase": "1voucher/purchase",
-    "1voucher/disburse": "1voucher/disburse",
-    "1voucher/redeem": "1voucher/redeem",
-    "1voucher/refund": "1voucher/refund",
-    "gift-vouchers/purchase": "gift-vouchers/purchase",
-    "gift-voucher/purchase": "gift-vouchers/purchase",
-    "cash-out-pin/purchase": "cash-out-pin/purchase",
-    "cash-out-pin/cancel": "cash-out-pin/cancel",
-    "cash-out-pin/lookup": "cash-out-pin/lookup",
-    "cellular/pinless/purchase": "cellular/pinless/purchase",
-    "eezi-voucher/purchase": "eezi-voucher/purchase",
-    "prepaid-utilities/lookup": "prepaid-utilities/lookup",
-    "prepaid-utilities/purchase": "prepaid-utilities/purchase",
-}
+#: URL path (after /aggregation/4.0/) -> canonical kind, for every path either revision serves
+#: (``paths.kinds(revision)``: the ones a Sandbox of that revision serves).
+KINDS: dict[str, str] = paths.ALL_KINDS
 
 
 class DropConnection(Exception):
     """Raised by the app after a partial response to make the server drop the connection."""
 
 
-class _Decline(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 @dataclass
 class LedgerEntry:
-    """One committed transaction that changed state (sale, redemption, refund, cancel)."""
+    """One committed transaction that changed state (sale, redemption, refund, cancel, reversal;
+    a reversal's ``original_reference`` is the sale it undid, its ``float_delta`` the refund)."""
 
     reference: str
     kind: str
@@ -97,6 +89,7 @@ class LedgerEntry:
     response: dict[str, Any]
     status_code: int
     created: datetime
+    original_reference: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,7 +105,7 @@ class Voucher:
     serial: str
     amount: int
     product_code: int
-    status: str  # Active | Redeemed | Cancelled | Expired
+    status: str  # Active | Redeemed | Cancelled | Expired | Reversed
     expiry: str
     barcode: str | None = None
     reference: str | None = None
@@ -207,12 +200,17 @@ class Sandbox:
         account_number: str = DEFAULT_ACCOUNT,
         float_cents: int = 100_000_000,
         token_lifetime: int = 3600,
-        products_shape: str = "wrapped",
+        revision: str = paths.DEFAULT_REVISION,
+        products_shape: str | None = None,
         utility_shape: str = "v4",
+        reversal_window: float | None = reversal.DEFAULT_WINDOW_SECONDS,
+        reversals: bool = True,
         inflight_wait: float = 5.0,
         seed: int | None = None,
         admin: bool = True,
     ) -> None:
+        self.revision = paths.check_revision(revision)
+        products_shape = products_shape or ("wrapped" if revision == paths.MAY_2025 else "bare")
         if products_shape not in ("wrapped", "bare"):
             raise ValueError("products_shape must be 'wrapped' or 'bare'")
         if utility_shape not in ("v4", "rev3"):
@@ -223,6 +221,10 @@ class Sandbox:
         self.token_lifetime = token_lifetime
         self.products_shape = products_shape
         self.utility_shape = utility_shape
+        self.reversal_window = reversal_window
+        self.reversals = reversals
+        #: original reference -> the reference of the reversal that undid it.
+        self.reversed: dict[str, str] = {}
         self.inflight_wait = inflight_wait
         self.admin = admin
         self.faults = FaultController()
@@ -299,6 +301,7 @@ class Sandbox:
     def state(self) -> dict[str, Any]:
         return {
             "accountNumber": self.account_number,
+            "revision": self.revision,
             "floatCents": self.float_cents,
             "ledgerCount": len(self.ledger),
             "references": len(self._refs),
@@ -317,8 +320,10 @@ class Sandbox:
             Route(PREFIX + "accounts/{account}/products", self._products, methods=["GET"]),
             Route(PREFIX + "accounts/{account}/products/{code}", self._product, methods=["GET"]),
         ]
-        for tail, kind in KINDS.items():
+        for tail, kind in paths.kinds(self.revision).items():
             routes.append(Route(PREFIX + tail, self._endpoint(kind), methods=["POST"]))
+        # Any other path under the API (e.g. the other revision's gift path): the gateway's 404.
+        routes.append(Route(PREFIX + "{rest:path}", self._no_resource, methods=_METHODS))
         if self.admin:
             routes += [
                 Route("/_sandbox/ledger", self._admin_ledger, methods=["GET"]),
@@ -385,10 +390,19 @@ class Sandbox:
             return self._unauthorised(failed)
         if request.path_params["account"] != self.account_number:
             return self._plain_error(2102, request.url.path)
-        products = [p.list_entry() for p in catalog.PRODUCTS]
+        products = [p.list_entry(reversals=self._reversal_era) for p in catalog.PRODUCTS]
         if self.products_shape == "bare":
             return JSONResponse(products)
         return JSONResponse({"responseCode": 0, "responseMessage": "Success", "products": products})
+
+    @property
+    def _reversal_era(self) -> bool:
+        return self.revision != paths.APRIL_2023
+
+    async def _no_resource(self, request: Request) -> Response:
+        return JSONResponse(
+            paths.no_such_resource(request.method, request.url.path), status_code=404
+        )
 
     async def _product(self, request: Request) -> Response:
         failed = self._auth_failure(request)
@@ -400,7 +414,10 @@ class Sandbox:
         product = catalog.PRODUCTS_BY_CODE.get(code) if code is not None else None
         if product is None:
             return self._plain_error(2101, request.url.path)
-        return JSONResponse(product.lookup_entry())
+        if self.products_shape == "bare":  # 3.1.2: one object
+            return JSONResponse(product.lookup_entry())
+        entry = product.list_entry(reversals=self._reversal_era)  # rev 3.0: as the list's
+        return JSONResponse({"responseCode": 0, "responseMessage": "Success", "products": [entry]})
 
     def _plain_error(self, code: int, path: str) -> Response:
         return Response(
@@ -506,9 +523,9 @@ class Sandbox:
     def _handle(self, kind: str, path: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             if data["accountNumber"] != self.account_number:
-                raise _Decline(2202)
+                raise Decline(2202)
             return 200, _HANDLERS[kind](self, kind, path, data)
-        except _Decline as decline:
+        except Decline as decline:
             code = decline.code
             return status_for(code), _error(code, data["reference"], self._next_tx(), path)
 
@@ -563,17 +580,17 @@ class Sandbox:
         code = product_code(data["productCode"])
         product = catalog.PRODUCTS_BY_CODE.get(code) if code is not None else None
         if product is None:
-            raise _Decline(2101)
+            raise Decline(2101)
         if product.group != group:
-            raise _Decline(2257)
+            raise Decline(2257)
         return product
 
     def _debit(self, product: Product | None, amount: int) -> None:
         """Amount range (2204) and float (2003) checks; raises before anything changes."""
         if product is not None and not product.minimum <= amount <= product.maximum:
-            raise _Decline(2204)
+            raise Decline(2204)
         if amount > self.float_cents:
-            raise _Decline(2003)
+            raise Decline(2003)
 
     def _commit(
         self,
@@ -587,12 +604,13 @@ class Sandbox:
         pin: str | None = None,
         serial: str | None = None,
         tokens: list[str] | None = None,
+        original: str | None = None,
     ) -> dict[str, Any]:
         self.float_cents += float_delta
         self.ledger.append(
             LedgerEntry(
                 data["reference"], kind, path, amount, float_delta, pin, serial,
-                tokens or [], body, 200, _now(),
+                tokens or [], body, 200, _now(), original,
             )
         )  # fmt: skip
         return body
@@ -615,19 +633,19 @@ class Sandbox:
         if pin.startswith(catalog.MAGIC_PIN_PREFIX):
             code = int(pin[len(catalog.MAGIC_PIN_PREFIX) :])
             if code in MESSAGES and code:
-                raise _Decline(code)
+                raise Decline(code)
         v = self._vouchers.get(pin)
         if v is None or v.product_code != catalog.ONE_VOUCHER.code:
-            raise _Decline(2402)
+            raise Decline(2402)
         if v.status == "Redeemed":
-            raise _Decline(2401)
-        if v.status == "Cancelled":
-            raise _Decline(2403)
+            raise Decline(2401)
+        if v.status in ("Cancelled", "Reversed"):  # a reversal voids it, as a cancel does
+            raise Decline(2403)
         if v.status == "Expired" or v.expiry < _now().isoformat(timespec="seconds"):
-            raise _Decline(2405)
+            raise Decline(2405)
         amount = data["amount"] or v.amount
         if amount > v.amount:
-            raise _Decline(2408)
+            raise Decline(2408)
         v.status = "Redeemed"
         change = v.amount - amount
         body = self._base(data)
@@ -702,18 +720,18 @@ class Sandbox:
 
     def _cash_out_voucher(self, data: dict[str, Any]) -> Voucher:
         if product_code(data["productCode"]) != catalog.CASH_OUT.code:
-            raise _Decline(2268)
+            raise Decline(2268)
         v = self._serials.get(data["serialNumber"])
         if v is None or v.product_code != catalog.CASH_OUT.code:
-            raise _Decline(2249)
+            raise Decline(2249)
         return v
 
     def _h_cash_out_cancel(self, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
         v = self._cash_out_voucher(data)
         if v.status == "Cancelled":
-            raise _Decline(2409)
+            raise Decline(2409)
         if v.status != "Active":
-            raise _Decline(2414)
+            raise Decline(2414)
         v.status = "Cancelled"
         body = self._base(data)
         body["amount"] = v.amount
@@ -737,7 +755,7 @@ class Sandbox:
         if mobile.startswith(catalog.MAGIC_MOBILE_PREFIX):
             code = int(mobile[len(catalog.MAGIC_MOBILE_PREFIX) :])
             if code in MESSAGES and code:
-                raise _Decline(code)
+                raise Decline(code)
         amount = data["amount"]
         self._debit(product, amount)
         body = self._base(data)
@@ -748,248 +766,6 @@ class Sandbox:
             "rechargeVendor": product.vendor,
         }
         return self._commit(kind, path, data, body, amount=amount, float_delta=-amount)
-
-    # ----------------------------------------------------------------- prepaid utilities
-
-    def _meter(self, data: dict[str, Any]) -> Meter:
-        number = data["meterNumber"]
-        prefix = catalog.MAGIC_METER_PREFIX
-        if len(number) == 8 and number.startswith(prefix) and number.isdigit():
-            code = int(number[len(prefix) :])
-            if code in MESSAGES and code:
-                raise _Decline(code)
-        meter = catalog.METERS.get(number)
-        if meter is None:
-            raise _Decline(2304)
-        if meter.behaviour == "blocked":
-            raise _Decline(2311)
-        if meter.behaviour == "unregistered":
-            raise _Decline(2310)
-        if data.get("isFBE"):
-            if meter.utility != "electricity":
-                raise _Decline(2309)
-            if meter.behaviour != "fbe":
-                raise _Decline(2306)
-            if meter.number in self._fbe_issued:
-                raise _Decline(2312)
-        else:
-            product = meter.product
-            if not product.minimum <= data["amount"] <= product.maximum:
-                raise _Decline(2204)
-        return meter
-
-    def _billing_info(self, meter: Meter) -> dict[str, Any]:
-        tariff = catalog.TARIFFS[meter.utility]
-        arrears = self._arrears.get(meter.number, 0)
-        return {
-            "arrearValue": arrears,
-            "arrearDesc": "Municipal arrears" if arrears else "",
-            "maximumVendValue": meter.product.maximum,
-            "minimumVendValue": meter.product.minimum,
-            "tariffName": tariff.name,
-        }
-
-    @staticmethod
-    def _customer(meter: Meter) -> dict[str, str]:
-        return {"address": meter.customer_address, "name": meter.customer_name}
-
-    def _h_meter_lookup(self, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-        meter = self._meter(data)
-        body = self._base(data, tx_id=str(self._next_tx()), echo=False)
-        body = {
-            "responseCode": 0,
-            "responseMessage": "Success",
-            "accountNumber": body["accountNumber"],
-            "reference": body["reference"],
-            "amount": data["amount"],
-            "transactionDate": body["transactionDate"],
-            "transactionId": body["transactionId"],
-            "metadata": body["metadata"],
-            "billingInfo": self._billing_info(meter),
-            "meterInfo": {
-                "algorithmCode": "07",
-                "customerInfo": self._customer(meter),
-                "keyRevisionNumber": str(meter.key_revision),
-                "meterNumber": meter.number,
-                "supplyGroupCode": str(meter.supply_group_code),
-                "tariffIndex": str(meter.tariff_index),
-                "tokenTechnology": "02",
-                "utilityInfo": {
-                    "address": meter.utility_address,
-                    "callCentre": meter.call_centre,
-                    "name": meter.utility_name,
-                    "vatNumber": meter.vat_number,
-                },
-            },
-            "isFBE": bool(data.get("isFBE")),
-        }
-        return body
-
-    def _h_meter_purchase(self, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-        meter = self._meter(data)
-        amount = data["amount"]
-        fbe = bool(data.get("isFBE"))
-        if not fbe:
-            self._debit(None, amount)
-        tariff = catalog.TARIFFS[meter.utility]
-        outstanding = self._arrears.get(meter.number, 0)
-        debt = min(outstanding, amount * catalog.ARREARS_RECOVERY_PERCENT // 100)
-        net = amount - debt
-        vat = (net * catalog.VAT_PERCENT * 2 + 115) // 230  # round(net * 15 / 115)
-        exclusive = net - vat
-        units = catalog.FBE_UNITS * 1.0 if fbe else round(exclusive / tariff.cost_per_unit, 1)
-        tokens: list[dict[str, Any]] = []  # neutral form, shaped below
-        if meter.behaviour == "key_change" and not fbe:
-            for i in (1, 2):
-                tokens.append({"kind": "KeyChange", "desc": f"Key Change Token {i} of 2"})
-        if fbe:
-            tokens.append({"kind": "FBE", "desc": "Free Basic Electricity Token"})
-        else:
-            label = "Electricity" if meter.utility == "electricity" else "Water"
-            tokens.append({"kind": "Credit", "desc": f"{label} Credit Token"})
-        for t in tokens:
-            t["token"] = self._digits(20)
-            t["serial"] = self._new_serial()
-            self._secrets.add(t["token"])
-        remaining = outstanding - debt
-        tx_id = self._next_tx()
-        key_change = meter.behaviour == "key_change" and not fbe
-        calc = {
-            "meter": meter, "tariff": tariff, "amount": amount, "debt": debt, "net": net,
-            "vat": vat, "exclusive": exclusive, "units": units, "tokens": tokens,
-            "remaining": remaining, "tx_id": tx_id, "fbe": fbe, "key_change": key_change,
-        }  # fmt: skip
-        if self.utility_shape == "v4":
-            body = self._utility_v4(data, calc)
-        else:
-            body = self._utility_rev3(data, calc)
-        if debt:
-            self._arrears[meter.number] = remaining
-        if fbe:
-            self._fbe_issued.add(meter.number)
-        return self._commit(
-            kind, path, data, body, amount=amount, float_delta=-amount,
-            tokens=[t["token"] for t in tokens],
-        )  # fmt: skip
-
-    def _utility_v4(self, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
-        meter: Meter = c["meter"]
-        tariff: catalog.Tariff = c["tariff"]
-        body = self._base(data, tx_id=c["tx_id"])
-        body["amount"] = c["amount"]
-        billing = self._billing_info(meter)
-        billing["arrearValue"] = c["remaining"]
-        billing["arrearDesc"] = "Municipal arrears" if c["remaining"] else ""
-        body["billingInfo"] = billing
-        if c["debt"]:
-            body["debt"] = {
-                "value": c["debt"],
-                "description": "Arrears recovered",
-                "outstanding": str(c["remaining"]),
-                "tariffDescription": "Municipal arrears recovery",
-                "tax": 0,
-                "taxInvoiceNumber": f"INV{c['tx_id']}",
-            }
-        body["fixedCost"] = []
-        new = catalog.KEY_CHANGE_TO
-        if c["key_change"]:
-            body["keyChangeTokenData"] = dict(new)
-        body["meterInfo"] = {
-            "algorithmCode": "07",
-            "customerInfo": self._customer(meter),
-            "keyRevisionNumber": meter.key_revision,
-            "meterNumber": meter.number,
-            "supplyGroupCode": meter.supply_group_code,
-            "tariffIndex": meter.tariff_index,
-            "tokenTechnology": "02",
-            "utilityInfo": {
-                "address": meter.utility_address,
-                "callCentre": meter.call_centre,
-                "name": meter.utility_name,
-                "vatNumber": meter.vat_number,
-            },
-        }
-        body["tariffBlocks"] = [
-            {"amount": c["exclusive"], "costPerUnit": tariff.cost_per_unit, "units": c["units"]}
-        ]
-        out = []
-        for t in c["tokens"]:
-            credit = t["kind"] in ("Credit", "FBE")
-            out.append(
-                {
-                    "value": c["net"] if credit else 0,
-                    "tariffDescription": tariff.name if credit else "Key change",
-                    "tariffName": tariff.name,
-                    "tax": c["vat"] if credit else 0,
-                    "token": t["token"],
-                    "tokenDescription": t["desc"],
-                    "type": t["kind"],
-                    "units": {
-                        "description": tariff.unit_description,
-                        "quantity": c["units"] if credit else 0,
-                        "unitType": tariff.unit_type,
-                    },
-                }
-            )
-        body["tokens"] = out
-        return body
-
-    def _utility_rev3(self, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
-        meter: Meter = c["meter"]
-        tariff: catalog.Tariff = c["tariff"]
-        body = self._base(data, tx_id=c["tx_id"])
-        metadata = body.pop("metadata")
-        body["amount"] = c["amount"]
-        body["metadata"] = metadata
-        body["billingInfo"] = {
-            "taxAmount": c["vat"],
-            "unitType": tariff.unit_type,
-            "units": c["units"],
-            "freeUnits": c["units"] if c["fbe"] else 0,
-            "exclusiveAmount": c["exclusive"],
-            "receiptNumber": f"RCPT{c['tx_id']}",
-            "transactionNumber": c["tx_id"],
-        }
-        debt = {"value": c["debt"], "description": "Arrears recovered" if c["debt"] else ""}
-        body["charges"] = {"debt": debt, "fixedCost": []}
-        new = catalog.KEY_CHANGE_TO
-        kc = c["key_change"]
-        body["meterinfo"] = {
-            "meterNumber": meter.number,
-            "keyRevisionNumber": new["keyRevisionNumber"] if kc else meter.key_revision,
-            "supplyGroupCode": new["supplyGroupCode"] if kc else meter.supply_group_code,
-            "tariffIndex": new["tariffIndex"] if kc else meter.tariff_index,
-            "tokenTechnology": "02",
-            "algorithmCode": "07",
-            "oldSupplyGroupCode": str(meter.supply_group_code) if kc else "",
-            "oldTariffIndex": str(meter.tariff_index) if kc else "",
-            "oldKeyRevisionNumber": str(meter.key_revision) if kc else "",
-            "newSupplyGroupCode": str(new["supplyGroupCode"]) if kc else "",
-            "newTariffIndex": str(new["tariffIndex"]) if kc else "",
-            "newKeyRevisionNumber": str(new["keyRevisionNumber"]) if kc else "",
-            "customerInfo": {"name": meter.customer_name, "address": meter.customer_address},
-            "utilityInfo": {
-                "address": meter.utility_address,
-                "callCentre": meter.call_centre,
-                "utilityname": meter.utility_name,
-                "vatNumber": meter.vat_number,
-            },
-            "consumerMessage": "Enter the key change tokens first, in order." if kc else "",
-            "tariffName": tariff.name,
-        }
-        body["tokens"] = [
-            {"tokenDescription": t["desc"], "serialNumber": t["serial"], "token": t["token"]}
-            for t in c["tokens"]
-        ]
-        body["tariffBlocks"] = [
-            {
-                "amount": c["exclusive"],
-                "units": c["units"],
-                "costPerUnit": tariff.cost_per_unit,
-                "tariffName": tariff.name,
-            }
-        ]
-        return body
 
     # ----------------------------------------------------------------- admin
 
@@ -1041,6 +817,7 @@ _HANDLERS: dict[str, Callable[[Sandbox, str, str, dict[str, Any]], dict[str, Any
     "cash-out-pin/lookup": Sandbox._h_cash_out_lookup,
     "cellular/pinless/purchase": Sandbox._h_pinless,
     "eezi-voucher/purchase": Sandbox._h_eezi,
-    "prepaid-utilities/lookup": Sandbox._h_meter_lookup,
-    "prepaid-utilities/purchase": Sandbox._h_meter_purchase,
+    "prepaid-utilities/lookup": utilities.meter_lookup,
+    "prepaid-utilities/purchase": utilities.meter_purchase,
+    **{kind: reversal.reverse for kind in paths.REVERSAL_KINDS},
 }

@@ -30,6 +30,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "eezi-voucher/purchase": (*_BASE, "amount", "productCode"),
     "prepaid-utilities/lookup": (*_BASE, "amount", "meterNumber"),
     "prepaid-utilities/purchase": (*_BASE, "amount", "meterNumber"),
+    "1voucher/reverse": (*_BASE, "originalReference"),
+    "cash-out-pin/reverse": (*_BASE, "originalReference"),
+    "eezi-voucher/reverse": (*_BASE, "originalReference"),
 }
 _UTILITY = frozenset({"prepaid-utilities/lookup", "prepaid-utilities/purchase"})
 _ALNUM_FIELDS = (
@@ -72,6 +75,11 @@ def validate(kind: str, data: dict[str, Any]) -> int | None:
     if len(reference) > 50:
         return 2301
     if not _REFERENCE.fullmatch(reference):
+        return 2231
+    original = data.get("originalReference")
+    if original is not None and not (
+        isinstance(original, str) and len(original) <= 50 and _REFERENCE.fullmatch(original)
+    ):
         return 2231
     for name in _ALNUM_FIELDS:
         value = data.get(name)
