@@ -7,6 +7,7 @@ once, whatever is resent; training never leaves the till; no PIN or token in cle
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sqlite3
 import subprocess
@@ -20,15 +21,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from psycopg.rows import dict_row
 
-from tests.pg import CentralDb
 from tests.central.pgserver import PgServer
 from tests.journal.test_journal import new
+from tests.pg import CentralDb
 from tests.support import HANG_SECONDS
 from till.central.schema import store_login
 from till.central.seal import SealKey, unseal_record
-from till.central.upload import HqStatus, StepResult, Uploader, UploadError, _shown
+from till.central.upload import HqStatus, StepResult, Uploader, UploadError, _month_span, _shown
 from till.flash import FlashClient
 from till.journal import Journal
 from till.journal.outbox import Outbox
@@ -633,3 +636,125 @@ def test_a_caught_up_uploader_sleeps_and_wakes_for_new_sales(
     assert _shown(bg.statuses[-1]) == ("ok", 0, None) and up.status.label() == "HQ: up to date"
     assert all(s.state in ("ok", "behind") for s in bg.statuses)
     assert up.status.last_ok_at is not None
+
+
+def test_a_caught_up_uploader_steps_as_soon_as_the_journal_changes(
+    central: CentralDb, journal: Journal, key: SealKey
+) -> None:
+    """An hour between full checks: only the journal's data_version can bring each sale up
+    (and stopping an idle uploader does not wait for the hour)."""
+    with (
+        make_uploader(central, journal.path, key, interval=3600, poll=0.01) as up,
+        Background(up),
+    ):
+        wait_for(lambda: up.status.state == "ok", "the first (empty) step")
+        for count in (1, 2, 3):
+            journal.add(new(), now=now_ms())
+            wait_for(functools.partial(_holds, central, count), f"sale {count} central")
+        entry = journal.add(new(), now=now_ms())
+        journal.settle(entry.reference, "approved", now=now_ms(), response={"responseCode": 0})
+        wait_for(
+            lambda: central_entries(central).get(entry.reference, {}).get("state") == "approved",
+            "the settled sale central",
+        )
+    assert_central_is_the_journal(central, journal.path)
+
+
+def _holds(central: CentralDb, count: int) -> bool:
+    return len(central_entries(central)) == count
+
+
+def test_wake_steps_at_once_when_the_journal_did_not_change(
+    central: CentralDb, journal: Journal, key: SealKey
+) -> None:
+    journal.add(new(), now=now_ms())
+    with (
+        make_uploader(central, journal.path, key, interval=3600, poll=0.01) as up,
+        Background(up),
+    ):
+        wait_for(lambda: len(central_entries(central)) == 1, "the sale central")
+        wait_for(lambda: up.status.state == "ok", "the uploader caught up")
+        # Head office lost the row and the marks; nothing in the journal changed.
+        admin_execute(central, "DELETE FROM till.entries")
+        admin_execute(central, "UPDATE till.tills SET entries_hwm = 0")
+        up.wake()
+        wait_for(lambda: len(central_entries(central)) == 1, "the sale sent again")
+    assert_central_is_the_journal(central, journal.path)
+
+
+def test_due_says_when_a_step_may_find_something(
+    central: CentralDb, journal: Journal, key: SealKey
+) -> None:
+    with make_uploader(central, journal.path, key, interval=3600, batch_size=2) as up:
+        assert up.due()  # never stepped
+        entry = journal.add(new(), now=now_ms())
+        up.step()
+        assert not up.due()  # caught up, nothing new
+        journal.settle(entry.reference, "approved", now=now_ms(), response={"responseCode": 0})
+        assert up.due()  # the till committed
+        up.step()
+        assert not up.due()
+        up.wake()
+        assert up.due()
+        assert up.step().changes == 0
+        assert not up.due()
+        for _ in range(3):
+            journal.add(new(), now=now_ms())
+        assert up.step().entries == 2
+        assert up.due()  # a full batch: more to send now, whatever the journal does
+        assert up.step().entries == 1
+        assert not up.due()
+        journal.record_print(entry.reference, now=now_ms(), copy=True)
+        assert up.due()
+        sync(up)
+    assert_central_is_the_journal(central, journal.path)
+
+    with make_uploader(central, journal.path, key, interval=0.01) as up:
+        sync(up)
+        wait_for(up.due, "the interval to pass")  # a full check at least every interval
+
+
+def test_a_failed_step_is_due_again(central: CentralDb, journal: Journal, key: SealKey) -> None:
+    journal.add(new(), now=now_ms())
+    with make_uploader(central, journal.path, key, interval=3600) as up:
+        sync(up)
+        assert not up.due()
+        admin_execute(central, "UPDATE till.tills SET entries_hwm = 1000")
+        with pytest.raises(UploadError):
+            up.step()
+        assert up.due()
+
+
+def test_poll_and_interval_must_be_positive(journal: Journal, key: SealKey) -> None:
+    for interval, poll in ((0.0, 0.05), (2.0, 0.0), (2.0, -1.0)):
+        with pytest.raises(ValueError, match="above 0"):
+            Uploader(
+                journal.path,
+                _no_connect,
+                key,
+                store_id=STORE,
+                terminal_id="T1",
+                interval=interval,
+                poll=poll,
+            )
+    up = Uploader(journal.path, _no_connect, key, store_id=STORE, terminal_id="T1", interval=0.02)
+    assert up.poll == 0.02  # never looks less often than the interval asks
+    up.close()
+
+
+def _no_connect() -> psycopg.Connection[Any]:
+    raise AssertionError("no connection expected")
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)))
+def test_a_month_span_is_the_calendar_month_of_the_instant(when: datetime) -> None:
+    ms = (when.replace(tzinfo=UTC) - EPOCH) // timedelta(milliseconds=1)
+    lo, hi = _month_span(ms)
+    assert lo <= ms < hi
+    first = EPOCH + timedelta(milliseconds=lo)
+    assert (first.year, first.month, first.day) == (when.year, when.month, 1)
+    assert first == first.replace(hour=0, minute=0, second=0, microsecond=0)
+    if when.year < 9999 or when.month < 12:
+        after = EPOCH + timedelta(milliseconds=hi)
+        assert after.day == 1 and after == after.replace(hour=0, minute=0, microsecond=0)
+        assert (after - timedelta(days=1)).month == when.month

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +49,8 @@ _NAMES = [name for name, _ in _STAGE]
 _TYPES = [kind for _, kind in _STAGE]
 _PLAIN_OF = operator.attrgetter(*(c.split()[0] for c in _PLAIN.split(", ")))
 _TIMES = frozenset({"created_at", "settled_at", "last_printed_at", "flagged_at"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 def _ts(value: str) -> str:
@@ -103,6 +105,8 @@ _DIGITS = re.compile(r"\d(?:[ -]?\d){15,}")
 #: While batches come full, the backlog is counted again at most this often (seconds): a
 #: count walks the whole backlog, which may be a million changes.
 _RECOUNT = 1.0
+#: How often a caught-up uploader looks for a new commit to the journal (seconds, default).
+POLL = 0.05
 
 
 class UploadError(Exception):
@@ -156,6 +160,8 @@ def _text(value: str | None) -> str | None:
     """Text PostgreSQL accepts (no NUL), with anything shaped like a PIN or token hidden."""
     if value is None:
         return None
+    if len(value) < 16 and "\x00" not in value:  # too short for a PIN: most names, every time
+        return value
     return _DIGITS.sub("****", value.replace("\x00", "\ufffd"))
 
 
@@ -184,22 +190,32 @@ class Uploader:
         interval: float = 2.0,
         backoff_base: float = 0.5,
         backoff_max: float = 60.0,
+        poll: float = POLL,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not 1 <= batch_size <= 10_000:
             raise ValueError("batch_size is 1 to 10000")
+        if not (interval > 0 and poll > 0):
+            raise ValueError("interval and poll are seconds above 0")
         self.journal_path = Path(journal_path)
         self.store_id, self.terminal_id = store_id, terminal_id
-        self.batch_size, self.interval = batch_size, interval
+        self.batch_size, self.interval, self.poll = batch_size, interval, min(poll, interval)
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self._connect, self._key, self._clock = connect, key, clock
         self._conn: psycopg.Connection[Any] | None = None
         self._outbox: Outbox | None = None
-        #: Months whose partition exists (committed), so ensure_month runs once each.
-        self._months: set[tuple[int, int]] = set()
+        #: Months whose partition exists (committed), as [first, next month's first) in UTC
+        #: milliseconds, so ensure_month runs once each.
+        self._months: list[tuple[int, int]] = []
         self._marks = Marks()  # as head office last gave them
         self._counted = (0, float("-inf"))  # (backlog, monotonic time of that count)
         self._status = HqStatus("offline", error="not connected yet")
+        # What `due` compares against: the journal's data_version read before the last good
+        # step read the outbox (None: step at once), and when that step began (monotonic).
+        self._seen: int | None = None
+        self._stepped_at = float("-inf")
+        self._more = False  # the last step came back full: there is more to send now
+        self._wake = threading.Event()
 
     @property
     def status(self) -> HqStatus:
@@ -207,6 +223,10 @@ class Uploader:
 
     def close(self) -> None:
         self._drop_connection()
+        self._close_journal()
+
+    def _close_journal(self) -> None:
+        self._seen = None  # a reopened journal's data_version starts afresh
         if self._outbox is not None:
             self._outbox.close()
             self._outbox = None
@@ -246,6 +266,9 @@ class Uploader:
 
         A kept connection that went stale (PostgreSQL restarted, an idle timeout) gets one more
         try on a new one at once; resending is harmless, whether or not the commit landed."""
+        self._wake.clear()  # a wake() from here on is for the next step
+        self._stepped_at = time.monotonic()
+        self._seen = None  # until this step has succeeded
         kept = self._conn is not None and not self._conn.closed
         for attempt in (1, 2):
             try:
@@ -261,6 +284,8 @@ class Uploader:
 
     def _step(self) -> StepResult:
         outbox = self._journal()
+        # Read before the changes are: a commit from here on changes it, so `due` sees it.
+        version = outbox.data_version()
         epoch = outbox.epoch()
         conn = self._connection()
         with conn.transaction():
@@ -291,8 +316,9 @@ class Uploader:
             backlog = self._backlog(outbox, new_marks, full=budget == 0, moved=moved)
             till = (self.store_id, self.terminal_id, epoch)
             conn.execute(_ADVANCE, (*_values(new_marks), backlog, *till))
-        self._months |= new_months  # only now: a rolled-back partition does not exist
+        self._months += new_months  # only now: a rolled-back partition does not exist
         self._marks = new_marks
+        self._seen, self._more = version, bool(backlog and moved)
         skipped = len(changes) - len(live) + len(reprints) - sent_reprints
         return StepResult(len(live), sent_reprints, len(zs), skipped, backlog, new_marks)
 
@@ -317,33 +343,49 @@ class Uploader:
 
     def _ensure_months(
         self, conn: psycopg.Connection[Any], live: Sequence[Change]
-    ) -> set[tuple[int, int]]:
+    ) -> list[tuple[int, int]]:
         """Create the monthly partitions this batch needs, before any row is written (so the
-        partition's lock is never wanted while this transaction holds rows others wait on)."""
-        firsts: dict[tuple[int, int], int] = {}
+        partition's lock is never wanted while this transaction holds rows others wait on).
+
+        Hot (every entry): a batch's entries mostly share a month, so the last month found
+        is tried first, by two integer comparisons."""
+        known = list(self._months)
+        new: list[tuple[int, int]] = []
+        lo = hi = 0
         for change in live:
-            when = datetime.fromtimestamp(change.entry.created_at / 1000, UTC)
-            if (when.year, when.month) not in self._months:
-                firsts.setdefault((when.year, when.month), change.entry.created_at)
-        for ms in firsts.values():
-            conn.execute(f"SELECT till.ensure_month({_MS})", (ms,))
-        return set(firsts)
+            ms = change.entry.created_at
+            if lo <= ms < hi:
+                continue
+            for lo, hi in known:  # the span found is used after the loop
+                if lo <= ms < hi:
+                    break
+            else:
+                lo, hi = _month_span(ms)
+                known.append((lo, hi))
+                new.append((lo, hi))
+                conn.execute(f"SELECT till.ensure_month({_MS})", (ms,))
+        return new
 
     def _upsert_entries(
         self, conn: psycopg.Connection[Any], live: Sequence[Change], epoch: str
     ) -> None:
-        """COPY the batch into a temporary table, then one INSERT .. ON CONFLICT from it."""
+        """COPY the batch into a temporary table, then one INSERT .. ON CONFLICT from it.
+
+        The rows are made (redacted, sealed) before the COPY starts, so the server is not kept
+        waiting on them mid-COPY."""
+        rows = []
         for change in live:
             if change.entry.store_id != self.store_id:
                 raise UploadError(
                     f"{change.entry.reference} was made for store {change.entry.store_id!r}, but "
                     f"this till uploads as store {self.store_id!r}: check [central] and the store"
                 )
+            rows.append(_entry_row(change, epoch, self._key))
         with conn.cursor() as cur:
             with cur.copy(_COPY) as copy:
                 copy.set_types(_TYPES)
-                for change in live:
-                    copy.write_row(_entry_row(change, epoch, self._key))
+                for row in rows:
+                    copy.write_row(row)
             cur.execute(_UPSERT)
 
     def _insert_reprints(
@@ -371,6 +413,32 @@ class Uploader:
 
     # -- the loop -----------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """Step now rather than at the next look at the journal (the screens call it after a
+        sale). Safe from any thread."""
+        self._wake.set()
+
+    def due(self) -> bool:
+        """Whether a step may have something to send: the last step came back full or failed,
+        `wake()` was called, another connection committed to the journal since the last step
+        read it (`PRAGMA data_version`: microseconds, no disk read), or `interval` has passed.
+        `run` looks every `poll` while caught up; a driver of many uploaders may call it too."""
+        if self._more or self._seen is None or self._outbox is None or self._wake.is_set():
+            return True
+        if time.monotonic() - self._stepped_at >= self.interval:
+            return True
+        try:
+            return self._outbox.data_version() != self._seen
+        except Exception:
+            return True  # the step says what is wrong with the journal
+
+    def _idle(self, stop: threading.Event) -> None:
+        """Caught up: wait until `due` (a new commit, a wake, `interval`) or `stop`, looking
+        every `poll` seconds; `wake()` ends the wait at once, `stop` within `poll`."""
+        while not stop.is_set() and not self.due():
+            left = self._stepped_at + self.interval - time.monotonic()
+            self._wake.wait(max(0.0, min(self.poll, left)))
+
     def _estimate_backlog(self) -> int:
         """How far behind, from the journal and the marks head office last gave (offline)."""
         try:
@@ -386,9 +454,10 @@ class Uploader:
     def run(
         self, stop: threading.Event, on_status: Callable[[HqStatus], None] | None = None
     ) -> None:
-        """Upload until `stop` is set: back to back while behind, every `interval` when caught
-        up, backing off (up to backoff_max) while head office cannot be reached. `on_status`
-        hears of every change to what the top bar shows."""
+        """Upload until `stop` is set: back to back while behind; when caught up, as soon as
+        the journal changes or `wake()` is called (and every `interval` regardless); backing
+        off (up to backoff_max) while head office cannot be reached. `on_status` hears of
+        every change to what the top bar shows."""
         failures = 0
         told: HqStatus | None = None
         try:
@@ -397,9 +466,8 @@ class Uploader:
                     result = self.step()
                 except Exception as exc:
                     failures += 1
-                    if not isinstance(exc, _CENTRAL_TROUBLE) and self._outbox is not None:
-                        self._outbox.close()  # the journal's trouble, or a bug: reopen it
-                        self._outbox = None
+                    if not isinstance(exc, _CENTRAL_TROUBLE):
+                        self._close_journal()  # the journal's trouble, or a bug: reopen it
                     last_ok = self._status.last_ok_at
                     status = HqStatus("offline", self._estimate_backlog(), safe_error(exc), last_ok)
                     if _shown(status) != _shown(self._status):  # once per new trouble
@@ -412,7 +480,7 @@ class Uploader:
                     failures = 0
                     state: Literal["ok", "behind"] = "behind" if result.backlog else "ok"
                     status = HqStatus(state, result.backlog, None, self._clock())
-                    delay = 0.0 if result.backlog and result.changes else self.interval
+                    delay = 0.0
                 self._status = status
                 if on_status is not None and (told is None or _shown(told) != _shown(status)):
                     told = status
@@ -422,6 +490,8 @@ class Uploader:
                         log.exception("the HQ status callback failed")
                 if delay:
                     stop.wait(delay)
+                else:
+                    self._idle(stop)
         finally:
             self._drop_connection()
 
@@ -438,6 +508,17 @@ def _entry_row(change: Change, epoch: str, key: SealKey) -> tuple[Any, ...]:
         redact_json_text(e.response_json),
         seal_record(key, e.reference, e.request, e.response_json),
     )
+
+
+def _month_span(ms: int) -> tuple[int, int]:
+    """The calendar month (UTC) holding the instant `ms`, as [its first ms, the next's first)."""
+    when = _EPOCH + timedelta(milliseconds=ms)
+    first = (datetime(when.year, when.month, 1, tzinfo=UTC) - _EPOCH) // _ONE_MS
+    try:
+        after = datetime(when.year + when.month // 12, when.month % 12 + 1, 1, tzinfo=UTC)
+    except ValueError:  # December 9999 has no next month: a span of this instant will do
+        return first, ms + 1
+    return first, (after - _EPOCH) // _ONE_MS
 
 
 def _values(marks: Marks) -> tuple[int, int, int]:
