@@ -34,7 +34,7 @@ def test_central_defaults_and_password_from_the_environment(
     assert central.dsn == "host=hq.example dbname=till user=store_s0042"
     assert central.password is not None and central.password.get_secret_value() == "s3cret-pw"
     assert "s3cret-pw" not in repr(central)
-    assert (central.batch_size, central.interval, central.sslmode) == (500, 2.0, None)
+    assert (central.batch_size, central.interval, central.sslmode) == (500, 10.0, None)
 
 
 @pytest.mark.parametrize(

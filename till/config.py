@@ -382,8 +382,10 @@ class CentralSection(_Section):
     #: The store's AES-256-GCM key for PINs and tokens (`till central keygen` makes one).
     key_file: Annotated[Path | None, PlainPath] = None
     batch_size: Annotated[int, Number] = Field(default=500, ge=1, le=10_000)
-    #: Seconds between uploads once head office holds everything.
-    interval: Annotated[float, Number] = Field(default=2.0, ge=0.1, le=3600)
+    #: A new change is sent within ~50 ms (the uploader watches the journal file); this is the
+    #: longest gap between checks in with head office when nothing changes, which keeps the
+    #: till off head office's "not heard from" list.
+    interval: Annotated[float, Number] = Field(default=10.0, ge=0.1, le=3600)
 
     @field_validator("dsn")
     @classmethod
