@@ -47,8 +47,10 @@ COMMENT ON COLUMN till.entries.sealed IS
 CREATE TABLE till.entries_default PARTITION OF till.entries DEFAULT;
 CREATE INDEX entries_store_time ON till.entries (store_id, created_at);
 CREATE INDEX entries_till_time ON till.entries (store_id, terminal_id, created_at);
-CREATE INDEX entries_mobile ON till.entries (mobile_number) WHERE mobile_number IS NOT NULL;
-CREATE INDEX entries_meter ON till.entries (meter_number) WHERE meter_number IS NOT NULL;
+CREATE INDEX entries_mobile ON till.entries (mobile_number, created_at)
+  WHERE mobile_number IS NOT NULL;
+CREATE INDEX entries_meter ON till.entries (meter_number, created_at)
+  WHERE meter_number IS NOT NULL;
 CREATE INDEX entries_serial ON till.entries (serial_number) WHERE serial_number IS NOT NULL;
 CREATE INDEX entries_amount_time ON till.entries (store_id, amount, created_at);
 CREATE INDEX entries_open ON till.entries (store_id, created_at)
