@@ -96,7 +96,7 @@ def test_partitions_exist_from_this_month_on(central_db: CentralDb) -> None:
         for name in (*expected, "entries_default"):
             indexed = conn.execute(
                 "SELECT count(*) FROM pg_indexes WHERE schemaname = 'till' AND tablename = %s "
-                "AND indexdef LIKE '%%(mobile_number)%%'",
+                "AND indexdef LIKE '%%(mobile_number, created_at)%%'",
                 (name,),
             ).fetchone()
             assert indexed == (1,), name
