@@ -72,6 +72,7 @@ STEP_WEIGHTS: dict[str, int] = {
     "vend": 12,
     "cash_out": 12,
     "cancel": 10,
+    "reverse": 10,
 }
 MIN_REFUND = 500  # the 1Voucher minimum: a smaller refund would be declined (2204)
 
@@ -84,6 +85,8 @@ K_CASH_OUT = "cash-out-pin.purchase"
 K_CANCEL = "cash-out-pin.cancel"
 K_AIRTIME = "cellular.pinless.purchase"
 K_VEND = "prepaid-utilities.purchase"
+K_REVERSE = "1voucher.reverse"
+K_CASH_OUT_REVERSE = "cash-out-pin.reverse"
 LEDGER_KIND = {
     K_PURCHASE: "1voucher/purchase",
     K_REDEEM: "1voucher/redeem",
@@ -93,7 +96,11 @@ LEDGER_KIND = {
     K_CANCEL: "cash-out-pin/cancel",
     K_AIRTIME: "cellular/pinless/purchase",
     K_VEND: "prepaid-utilities/purchase",
+    K_REVERSE: "1voucher/reverse",
+    K_CASH_OUT_REVERSE: "cash-out-pin/reverse",
 }
+#: Voids (Flash's reversals): each gives its sale's amount back to the float.
+REVERSE_KINDS = frozenset({K_REVERSE, K_CASH_OUT_REVERSE})
 #: Kinds whose approval carries the PIN of a voucher Flash issued.
 PIN_KINDS = frozenset({K_PURCHASE, K_REFUND, K_GIFT, K_CASH_OUT})
 #: Kinds that take money out of the float (the amount asked for).
@@ -193,20 +200,26 @@ def _pin_of(entry: Entry) -> str | None:
 
 
 class Candidates:
-    """What the driver may redeem, refund or cancel, kept in step with the journal.
+    """What the driver may redeem, refund, cancel or void, kept in step with the journal.
 
     Rebuilt from the journal on every start (the last driver was killed mid-way), then updated
     from the engine's hooks, so a sale the background resolver settles becomes a candidate too.
+    A 1Voucher is either redeemed or voided, never both (Flash refuses to void a redeemed one,
+    and a voided one cannot be redeemed); a Cash Out PIN is either cancelled or voided.
     """
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.count = 0
         self.used_pins: set[str] = set()
-        self.cancelled: set[str] = set()
+        self.cancelled: set[str] = set()  # Cash Out purchases with a cancel or void journaled
+        self.voided: set[str] = set()  # sales with a void journaled
         self.unredeemed: dict[str, tuple[str, int]] = {}  # purchase ref -> (pin, amount)
         self.redemptions: dict[str, None] = {}  # approved redemption refs, oldest first
         self.cash_outs: dict[str, None] = {}  # approved, never-cancelled Cash Out purchases
+        #: Approved sales nothing has touched yet (1Voucher: PIN never redeemed; Cash Out: never
+        #: cancelled), oldest first: what a void may take.
+        self.voidable: dict[str, None] = {}
         entries = _all_entries(journal)
         for entry in entries:
             self.journaled(entry)
@@ -218,28 +231,49 @@ class Candidates:
         self.count += 1
         if entry.kind == K_REDEEM:
             self.used_pins.add(str(json.loads(entry.request)["pin"]))
-        elif entry.kind == K_CANCEL and entry.related_reference:
+        elif entry.kind in (K_CANCEL, K_CASH_OUT_REVERSE) and entry.related_reference:
             self.cancelled.add(entry.related_reference)
             self.cash_outs.pop(entry.related_reference, None)
+        if entry.kind in REVERSE_KINDS and entry.related_reference:
+            self.voided.add(entry.related_reference)
+            self.unredeemed.pop(entry.related_reference, None)
+        if entry.related_reference:  # a cancel or a void: the sale is touched
+            self.voidable.pop(entry.related_reference, None)
 
     def settled(self, entry: Entry) -> None:
         if entry.state != "approved":
             return
         if entry.kind == K_PURCHASE:
             pin = _pin_of(entry)
-            if pin and pin not in self.used_pins and (entry.amount or 0) >= 2 * MIN_REFUND:
+            if not pin or pin in self.used_pins or entry.reference in self.voided:
+                return
+            if (entry.amount or 0) >= 2 * MIN_REFUND:
                 self.unredeemed[entry.reference] = (pin, entry.amount or 0)
+            self.voidable[entry.reference] = None
         elif entry.kind == K_REDEEM:
             self.redemptions[entry.reference] = None
         elif entry.kind == K_CASH_OUT and entry.reference not in self.cancelled:
             self.cash_outs[entry.reference] = None
+            self.voidable[entry.reference] = None
 
     def take_voucher(self) -> tuple[str, int] | None:
         while self.unredeemed:
             ref = next(iter(self.unredeemed))
             pin, amount = self.unredeemed.pop(ref)
+            self.voidable.pop(ref, None)  # about to be redeemed: never voided
             if pin not in self.used_pins:
                 return pin, amount
+        return None
+
+    def take_voidable(self) -> str | None:
+        """An approved 1Voucher or Cash Out sale to void: never redeemed, cancelled or voided."""
+        while self.voidable:
+            ref = next(iter(self.voidable))
+            del self.voidable[ref]
+            self.unredeemed.pop(ref, None)  # about to be voided: never redeemed
+            self.cash_outs.pop(ref, None)  # nor cancelled
+            if ref not in self.voided and ref not in self.cancelled:
+                return ref
         return None
 
     def refundable(self) -> tuple[str, int] | None:
@@ -264,6 +298,7 @@ class Candidates:
         while self.cash_outs:
             ref = next(iter(self.cash_outs))
             del self.cash_outs[ref]
+            self.voidable.pop(ref, None)  # about to be cancelled: never voided
             if ref not in self.cancelled:
                 return ref
         return None
@@ -292,6 +327,12 @@ async def _step(engine: SaleEngine, cands: Candidates, rng: random.Random) -> No
             await engine.cancel_cash_out_pin(purchase)
             return
         kind = "cash_out"
+    if kind == "reverse":
+        sale = cands.take_voidable()
+        if sale is not None:
+            await engine.reverse_sale(sale, reason="chaos: void")
+            return
+        kind = "1voucher"
     if kind == "1voucher":
         await engine.sell_1voucher(rng.randint(10, 100) * 100)
     elif kind == "gift":
@@ -555,6 +596,10 @@ def compare(
             why = "journal change-voucher PIN differs from Flash's"
         elif entry.kind == K_VEND and _tokens_of(entry) != list(row.tokens):
             why = "journal tokens differ from the tokens Flash issued"
+        elif entry.kind in REVERSE_KINDS and row.original_reference != entry.related_reference:
+            why = (
+                f"journal voids {entry.related_reference}, Flash reversed {row.original_reference}"
+            )
         if why is not None:
             report.lost += 1
             report.problems.append(f"lost: {ref} ({row.kind}): {why}")
@@ -575,7 +620,7 @@ def compare(
             journal_moved += entry.amount or 0
         elif entry.kind == K_REDEEM:
             journal_moved -= int((entry.response or {}).get("amount") or 0)
-        elif entry.kind == K_CANCEL:
+        elif entry.kind == K_CANCEL or entry.kind in REVERSE_KINDS:  # the sale's amount back
             purchase = entries.get(entry.related_reference or "")
             journal_moved -= (purchase.amount or 0) if purchase is not None else 0
     ledger_moved = -sum(row.float_delta for row in ledger)

@@ -7,6 +7,7 @@ is SIGKILLed and restarted. The second test proves the check itself can see each
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from bench.chaos import ChaosReport, compare, run_chaos
@@ -32,6 +33,10 @@ def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -
     assert len(report.faults) >= 5, summary
     assert report.faults_fired >= 20, summary
     assert len(report.approved) >= 6, summary  # most transaction kinds really happened
+    voids = report.approved.get("1voucher.reverse", 0) + report.approved.get(
+        "cash-out-pin.reverse", 0
+    )
+    assert voids >= 1, summary  # sales were voided (Flash's reversals) under fire too
     assert not report.driver_failures, summary
     assert report.journal_entries >= 200, summary
     assert report.lost == 0, summary
@@ -83,3 +88,41 @@ async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
     # Flash moved 3000; the doubled ledger row says 4000; the journal's approvals say 1700.
     assert report.money_mismatch_cents == 1000 + 1300
     assert not report.ok
+
+
+async def test_the_set_check_reads_voids_their_sale_and_their_money(tmp_path: Path) -> None:
+    """A void gives its sale's amount back to the float; one Flash holds against another sale
+    than the journal's is counted lost."""
+    sandbox = Sandbox(seed=12)
+    start_float = sandbox.float_cents
+    with (
+        running_sandbox(sandbox, startup_timeout=HANG_SECONDS) as base_url,
+        Journal.open(tmp_path / "j.sqlite3") as journal,
+    ):
+        async with FlashClient(
+            base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
+        ) as client:
+            engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1")
+            kept = await engine.sell_1voucher(1000)
+            voided = await engine.sell_cash_out_pin(300, 4000)
+            void = await engine.reverse_sale(voided.reference, reason="chaos")
+            assert void.status == "approved"
+        ledger = list(sandbox.ledger)
+        moved = start_float - sandbox.float_cents
+        report = ChaosReport(transactions=0)
+        compare(report, journal, ledger, moved)
+        assert (report.lost, report.phantom, report.money_mismatch_cents) == (0, 0, 0)
+        assert moved == 1000 and report.approved["cash-out-pin.reverse"] == 1
+
+        wrong = [
+            dataclasses.replace(row, original_reference=kept.reference)
+            if row.reference == void.reference
+            else row
+            for row in ledger
+        ]
+        report = ChaosReport(transactions=0)
+        compare(report, journal, wrong, moved)
+    assert report.lost == 1
+    assert (
+        f"journal voids {voided.reference}, Flash reversed {kept.reference}" in report.problems[0]
+    )

@@ -484,7 +484,7 @@ def test_a_command_fetches_the_product_list_once_and_keeps_it(till: Till) -> Non
     assert status == 0, err
     saved = json.loads(_saved_list(till).read_text(encoding="utf-8"))
     assert {"kind": "1voucher", "code": 100, "name": "1Voucher", "minimum": 500,
-            "maximum": 500_000} in saved  # fmt: skip
+            "maximum": 500_000, "allow_reversal": True} in saved  # fmt: skip
 
 
 def test_the_saved_product_list_is_what_a_sale_is_checked_on(till: Till) -> None:

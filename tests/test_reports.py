@@ -474,3 +474,54 @@ def test_a_shift_closed_in_the_zs_millisecond_is_on_that_z_alone(
     z1 = book.z_report(now=clock(), created_by="sup")
     z2 = book.z_report(now=clock.tick(), created_by="sup")
     assert [s.cashier for s in z1.shifts] == ["c1"] and z2.shifts == ()
+
+
+async def test_voids_have_their_own_line_and_give_the_cash_back(
+    journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Clock
+) -> None:
+    """A void (Flash's reversal) is paid out like a cancel: the customer gets the sale's money
+    back. Its own product line, a "Voids" total, the cashier's count; a declined one moves none."""
+    book = ReportBook(journal)
+    book.open_shift("c1", 10_000, now=clock())
+    c1 = make_engine(journal, client, clock, cashier="c1")
+    clock.tick()
+    sold = await c1.sell_1voucher(5_000)
+    clock.tick()
+    cash_out = await c1.sell_cash_out_pin(300, 20_000)
+    clock.tick()
+    void = await c1.reverse_sale(sold.reference, reason="wrong amount")
+    clock.tick()
+    redeemed = await c1.sell_1voucher(8_000)
+    clock.tick()
+    assert (await c1.redeem_1voucher(pin_of(redeemed.response), 8_000)).status == "approved"
+    clock.tick()
+    refused = await c1.reverse_sale(redeemed.reference, reason="too late")
+    clock.tick()
+    void_cash_out = await c1.reverse_sale(cash_out.reference, reason="customer changed mind")
+    assert (void.status, refused.status, void_cash_out.status) == (
+        "approved", "declined", "approved",
+    )  # fmt: skip
+    book.close_shift("c1", 18_000, closed_by="c1", now=clock.tick())
+
+    report = book.x_report(now=clock.tick())
+    lines = {(line.kind, line.state): (line.count, line.amount) for line in report.lines}
+    assert lines[("1voucher.reverse", "approved")] == (1, 5_000)
+    assert lines[("1voucher.reverse", "declined")] == (1, 8_000)
+    assert lines[("cash-out-pin.reverse", "approved")] == (1, 20_000)
+    assert (report.void_count, report.void_amount) == (2, 25_000)
+    (person,) = report.cashiers
+    assert (person.sales, person.sales_amount, person.voids) == (3, 33_000, 2)
+    assert person.paid_out == 8_000 + 25_000  # the redemption and the two voids
+    (shift,) = report.shifts
+    assert (shift.cash_in, shift.cash_out) == (33_000, 33_000)
+    assert shift.expected == 10_000 and shift.difference == 8_000
+
+    text = report_text(report, store_name="Corner Shop", terminal_id="T1", width=32)
+    assert "1Voucher voids" in text and "Cash Out PIN voids" in text
+    assert "Voids x2" in text and "R 250.00" in text
+    rows = list(csv.reader(io.StringIO(report_csv(report))))
+    assert ["X", "", "total", "voids", "approved", "2", "25000", "250.00"] in rows
+    # a Z keeps them, and reads back the same
+    z = book.z_report(now=clock.tick(), created_by="sup")
+    assert (z.void_count, z.void_amount) == (2, 25_000)
+    assert Report.from_json(z.to_json()) == z

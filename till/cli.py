@@ -27,6 +27,7 @@ from till.commands.base import (
     UsageError,
     fail,
     journal_status,
+    one_command,
     rands,
     seconds,
     whole_number,
@@ -288,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     from till.commands import central as central_commands
     from till.commands import journal as journal_commands
     from till.commands import receipts as receipt_commands
+    from till.commands import reverse as reverse_commands
     from till.commands import sales as sales_commands
     from till.commands import staff as staff_commands
 
@@ -377,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipt_commands.add_parsers(sub)
     staff_commands.add_parsers(sub)
     central_commands.add_parsers(sub)
+    reverse_commands.add_parsers(sub)
     _log_level_everywhere(parser)
     return parser
 
@@ -426,6 +429,8 @@ def _screens_only(argv: Sequence[str]) -> tuple[Path | None, bool, str | None] |
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`till`: logs go to the till's log file (see `till.logfile`), never to the terminal."""
+    if argv is None:  # the `till` program itself: one command, then the process exits
+        one_command()
     status = _main(argv)
     problem = logfile.problem()
     if problem:  # after the command: the screens have let go of the terminal by now

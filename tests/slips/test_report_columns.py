@@ -22,7 +22,7 @@ REPORT = Report(
     period_end=T0 + 3_600_000,
     created_at=T0 + 3_600_000,
     lines=LINES,
-    cashiers=(CashierLine("supervisor01", 1234, 123_456_789, 1_234_567, 12, 3),),
+    cashiers=(CashierLine("supervisor01", 1234, 123_456_789, 1_234_567, 12, 3, voids=1234),),
     shifts=(ShiftCash(7, "supervisor01", 50_000, 1_234_567, 40_000, 1_234_567, 1_200_000),),
     in_doubt_count=3,
     in_doubt_amount=7_500,
@@ -33,6 +33,8 @@ REPORT = Report(
     created_by="supervisor01",
     override_by="manager01",
     carried=LINES[:3],
+    void_count=1234,
+    void_amount=123_456_789,
 )
 DOCUMENT = report_document(REPORT, store_name="Spaza Corner Cafe", terminal_id="T1", copy=1)
 
@@ -50,6 +52,7 @@ def test_every_figure_is_one_line(width: int) -> None:
     text = render_text(DOCUMENT, width)
     assert all(len(line) <= width for line in text.splitlines())
     assert "1Voucher disbursements\napproved x1234" in text
+    assert "Cash Out PIN voids\napproved x1234" in text and "Voids x1234" in text
 
 
 @pytest.mark.parametrize(

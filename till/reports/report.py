@@ -31,8 +31,10 @@ CASH_IN = frozenset(
         "prepaid-utilities.purchase",
     }
 )
-#: Cash the till pays out: a redeemed 1Voucher, a cancelled Cash Out PIN.
-CASH_OUT = frozenset({"1voucher.redeem", "cash-out-pin.cancel"})
+#: Voids (Flash's reversals) of sales the customer paid for: the cash goes back to them.
+REVERSALS = frozenset({"1voucher.reverse", "cash-out-pin.reverse", "eezi-voucher.reverse"})
+#: Cash the till pays out: a redeemed 1Voucher, a cancelled Cash Out PIN, a voided sale.
+CASH_OUT = frozenset({"1voucher.redeem", "cash-out-pin.cancel"}) | REVERSALS
 QUERIES = frozenset({"prepaid-utilities.lookup", "cash-out-pin.lookup"})
 
 KIND_NAMES: dict[str, str] = {
@@ -46,6 +48,9 @@ KIND_NAMES: dict[str, str] = {
     "cash-out-pin.purchase": "Cash Out PINs",
     "cash-out-pin.cancel": "Cash Out cancels",
     "prepaid-utilities.purchase": "Electricity/water",
+    "1voucher.reverse": "1Voucher voids",
+    "cash-out-pin.reverse": "Cash Out PIN voids",
+    "eezi-voucher.reverse": "Eezi voucher voids",
 }
 
 
@@ -76,6 +81,8 @@ class CashierLine:
     paid_out: int
     refunds: int
     in_doubt: int
+    #: Voids approved (Flash's reversals): their cash is in `paid_out`.
+    voids: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,9 @@ class Report:
     #: Live references still open at `period_end` (this period's and carried ones): the next
     #: report after a Z carries them.
     open_at_close: tuple[str, ...] = ()
+    #: Voids approved (Flash's reversals), and the cash they gave back (in each shift's paid out).
+    void_count: int = 0
+    void_amount: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -185,9 +195,10 @@ def build_report(
     live = _live(entries)
     shift_live = live if shift_entries is None else _live(shift_entries)
     by_kind: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    cashiers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    cashiers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     in_doubt = [0, 0]
     refunds = [0, 0]
+    voids = [0, 0]
     reprints = 0
     still_open: list[str] = []
     for entry in live:
@@ -213,6 +224,10 @@ def build_report(
                 refunds[0] += 1
                 refunds[1] += amount
                 person[3] += 1
+            elif entry.kind in REVERSALS:
+                voids[0] += 1
+                voids[1] += amount
+                person[5] += 1
     cash = []
     for shift in shifts:
         end = shift.closed_at if shift.closed_at is not None else now
@@ -263,6 +278,8 @@ def build_report(
         in_doubt_amount=in_doubt[1],
         refund_count=refunds[0],
         refund_amount=refunds[1],
+        void_count=voids[0],
+        void_amount=voids[1],
         reprints=reprints,
         created_by=created_by,
         override_by=override_by,
@@ -309,6 +326,7 @@ def report_document(
         Rule(),
         Row(f"IN DOUBT x{report.in_doubt_count}", format_rands(report.in_doubt_amount), bold=True),
         Row(f"Refunds x{report.refund_count}", format_rands(report.refund_amount)),
+        Row(f"Voids x{report.void_count}", format_rands(report.void_amount)),
         Row("Reprints", str(report.reprints)),
         Rule(),
         Text("BY CASHIER", bold=True),
@@ -322,6 +340,8 @@ def report_document(
             blocks.append(Row("Paid out", format_rands(person.paid_out)))
         if person.refunds or person.in_doubt:
             blocks.append(Row("Refunds / in doubt", f"{person.refunds} / {person.in_doubt}"))
+        if person.voids:
+            blocks.append(Row("Voids", str(person.voids)))
     blocks += [Rule(), Text("CASH", bold=True)]
     for shift in report.shifts:
         blocks += [
@@ -383,6 +403,7 @@ def report_csv(report: Report) -> str:
         row("settled since last Z", line.kind, line.state, line.count, line.amount)
     row("total", "in doubt", "in_doubt", report.in_doubt_count, report.in_doubt_amount)
     row("total", "refunds", "approved", report.refund_count, report.refund_amount)
+    row("total", "voids", "approved", report.void_count, report.void_amount)
     row("total", "reprints", "", report.reprints, None)
     for person in report.cashiers:
         row("cashier", person.cashier, "sales", person.sales, person.sales_amount)

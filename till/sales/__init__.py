@@ -2,15 +2,8 @@
 
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
-from till.sales.engine import (
-    EngineHooks,
-    InputError,
-    Outcome,
-    ResolveReport,
-    SaleEngine,
-    redeemed_amount,
-    refunded_amount,
-)
+from till.sales.engine import SaleEngine, redeemed_amount, refunded_amount
+from till.sales.outcome import EngineHooks, InputError, Outcome, ResolveReport
 
 __all__ = [
     "Backoff",

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from receipts import Document
 from till.clock import now_ms
 from till.digits import ungroup
 from till.flash import (
@@ -47,7 +46,16 @@ from till.flash.models import (
 from till.journal import Entry, Journal, JournalError, JournalFault, NewEntry
 from till.money import format_rands
 from till.phone import normalize_mobile
+from till.sales import reversal
 from till.sales.backoff import Backoff
+from till.sales.outcome import (
+    EngineHooks,
+    InputError,
+    Outcome,
+    OutcomeStatus,
+    ResolveReport,
+    input_error,
+)
 from till.sales.products import LISTED_KINDS, Listed, check_sale
 from till.staff.approvals import ApprovalPolicy, ApprovalRequired
 
@@ -56,66 +64,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("till.sales")
 
-OutcomeStatus = Literal["approved", "declined", "in_doubt", "not_sent"]
+__all__ = [
+    "QUERY_KINDS",
+    "EngineHooks",
+    "InputError",
+    "Outcome",
+    "OutcomeStatus",
+    "ResolveReport",
+    "SaleEngine",
+    "redeemed_amount",
+    "refunded_amount",
+    "unusable_advice",
+]
+
 #: Queries are journaled for audit but never resent in the background.
 QUERY_KINDS = frozenset({endpoints.UTILITY_LOOKUP.name, endpoints.CASH_OUT_PIN_LOOKUP.name})
-
-
-class InputError(ValueError):
-    """Bad input from the cashier: nothing was written and nothing was sent."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a screen shows after a transaction: the journal entry is the source of truth."""
-
-    status: OutcomeStatus
-    entry: Entry
-    message: str
-    code: int | None = None
-    #: The receipt, when one was printed (or tried): the screen can preview it.
-    receipt: Document | None = None
-    print_error: str | None = None
-    #: The receipt printed, but the printer warned (paper near its end): say so at once.
-    print_warning: str | None = None
-    #: Flagged for a person (an approval the till could not use): not for the resolver alone.
-    needs_attention: bool = False
-
-    @property
-    def reference(self) -> str:
-        return self.entry.reference
-
-    @property
-    def response(self) -> dict[str, Any] | None:
-        return self.entry.response
-
-
-@dataclass
-class ResolveReport:
-    """What one pass of the resolver did."""
-
-    attempted: int = 0
-    approved: list[str] = field(default_factory=list)
-    declined: list[str] = field(default_factory=list)
-    still_in_doubt: list[str] = field(default_factory=list)
-    flagged: int = 0
-    #: Flagged in this pass for a person: an approval that could not be used, or an entry
-    #: whose settling failed unexpectedly (the others went on).
-    attention: list[str] = field(default_factory=list)
-
-
-@dataclass
-class EngineHooks:
-    """Points where tests (and, later, screens) observe a sale in flight."""
-
-    journaled: Callable[[Entry], None] = lambda entry: None
-    answered: Callable[[Entry], None] = lambda entry: None
-    settled: Callable[[Entry], None] = lambda entry: None
 
 
 def unusable_advice(reference: str) -> str:
@@ -138,13 +101,6 @@ def refunded_amount(journal: Journal, redemption_reference: str) -> int:
         for e in journal.related(redemption_reference)
         if e.kind == endpoints.ONE_VOUCHER_REFUND.name and e.state != "declined"
     )
-
-
-def _input_error(exc: ValidationError) -> InputError:
-    first = exc.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return InputError(message, field=field)
 
 
 class SaleEngine:
@@ -238,7 +194,7 @@ class SaleEngine:
                 now=self.clock(),
             )
         except ValidationError as exc:
-            raise _input_error(exc) from None
+            raise input_error(exc) from None
         self.hooks.journaled(entry)
         outcome = await self._attempt(entry, first=True)
         _log_outcome(outcome)
@@ -285,7 +241,7 @@ class SaleEngine:
         """A cashier may not refund, cancel or sell above the limit alone (when staff is on)."""
         if self.policy is None:
             return
-        reason = self.policy.reason(kind, amount)
+        reason = self.policy.reason(kind, amount) or reversal.approval_reason(kind)
         if reason is None:
             return
         if not approved_by:
@@ -561,6 +517,10 @@ class SaleEngine:
             for e in self.journal.related(purchase_reference)
         ):
             raise InputError(f"Cash Out PIN sale {purchase_reference} is already cancelled")
+        if reversal.live_void(self.journal, purchase_reference) is not None:
+            raise InputError(
+                f"Cash Out PIN sale {purchase_reference} was voided: nothing to cancel"
+            )
         serial = purchase.serial_number
         product_code = purchase.product_code
 
@@ -598,6 +558,26 @@ class SaleEngine:
             product_code=product_code,
             serial_number=serial_number,
         )
+
+    # -- voids (Flash's reversals: rev 3.0 only) --------------------------------------------
+
+    async def reverse_sale(
+        self, reference: str, *, reason: str, approved_by: str | None = None
+    ) -> Outcome:
+        """Void an approved sale at Flash: a reversal entry linked to it both ways. Which sales,
+        and what is refused before anything is written or sent: `till.sales.reversal`."""
+        void = reversal.plan(
+            self.journal,
+            reference,
+            reason,
+            common=self._common(),
+            products=self.products,
+            api_revision=self.client.api_revision,
+        )
+        outcome = await self._run(
+            void.endpoint, void.request, approved_by=approved_by, **void.details
+        )
+        return reversal.explained(outcome)
 
     # -- prepaid utilities -------------------------------------------------------------------
 

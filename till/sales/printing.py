@@ -2,7 +2,8 @@
 
 The journal is written first (invariant 4): a PIN is durable before it is printed, a failed
 print is recorded and leaves the sale approved, and the entry shows as unprinted until a print
-succeeds. The first successful print of an entry is the original; every later one says COPY n.
+succeeds. The first successful print of an entry is the original; every later one says COPY n,
+and a sale voided since prints marked REVERSED.
 
 A print succeeds only when the printer said so (DESIGN invariant 8): on a printer that can answer
 (network, serial, USB) `receipts` asks its status before and after the job, and paper out, cover
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from receipts import Document, DrawerKick, PrintError, ReceiptPrinter
 from till.journal import Entry, Journal, JournalError
 from till.slips import SlipHeader, in_doubt_slip, slip_for
+from till.words.void import reversal_in
 
 log = logging.getLogger("till.printing")
 
@@ -88,7 +90,8 @@ class SlipPrinter:
         """Print the entry's receipt: the original if none has printed yet, else the next copy
         (recorded with `cashier` and `approved_by`)."""
         copy = next_copy(entry)
-        document = slip_for(entry, self.header, copy=copy)
+        reversal = reversal_in(self.journal.related(entry.reference))  # a voided sale: REVERSED
+        document = slip_for(entry, self.header, copy=copy, reversal=reversal)
         if kick_drawer and self.drawer_kick:
             document = document + Document.of(DrawerKick())
         what = f"receipt for {entry.reference}" + (f" (COPY {copy})" if copy else "")

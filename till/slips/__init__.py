@@ -12,4 +12,10 @@ from till.slips.slip import (
 )
 from till.words import display_mobile
 
-__all__ = ["SlipHeader", "catalog_names", "display_mobile", "in_doubt_slip", "slip_for"]
+__all__ = [
+    "SlipHeader",
+    "catalog_names",
+    "display_mobile",
+    "in_doubt_slip",
+    "slip_for",
+]

@@ -40,6 +40,7 @@ from till.words.rows import quantity as _quantity
 from till.words.rows import text_or_none as _text
 from till.words.rows import total as _sum
 from till.words.rows import units_text as _units_text
+from till.words.void import REVERSED_MARK, REVERSED_NOTE, VOID_PENDING_MARK, void_reason
 
 #: A training slip's mark, double width and height top and bottom, and what it means beneath.
 TRAINING_MARK = "TRAINING"
@@ -59,6 +60,11 @@ PINLESS_PURCHASE = endpoints.PINLESS_PURCHASE.name
 EEZI_VOUCHER_PURCHASE = endpoints.EEZI_VOUCHER_PURCHASE.name
 UTILITY_LOOKUP = endpoints.UTILITY_LOOKUP.name
 UTILITY_PURCHASE = endpoints.UTILITY_PURCHASE.name
+ONE_VOUCHER_REVERSE = endpoints.ONE_VOUCHER_REVERSE.name
+CASH_OUT_PIN_REVERSE = endpoints.CASH_OUT_PIN_REVERSE.name
+EEZI_VOUCHER_REVERSE = endpoints.EEZI_VOUCHER_REVERSE.name
+#: A void (Flash's reversal) of a sale: its own entry, linked to the sale it undid.
+REVERSALS = endpoints.REVERSAL_KINDS
 
 _TITLES = {
     ONE_VOUCHER_PURCHASE: "1VOUCHER",
@@ -73,6 +79,9 @@ _TITLES = {
     EEZI_VOUCHER_PURCHASE: "EEZI VOUCHER",
     UTILITY_LOOKUP: "METER LOOKUP",
     UTILITY_PURCHASE: "PREPAID UTILITY",
+    ONE_VOUCHER_REVERSE: "1VOUCHER VOID",
+    CASH_OUT_PIN_REVERSE: "CASH OUT PIN VOID",
+    EEZI_VOUCHER_REVERSE: "EEZI VOUCHER VOID",
 }
 
 #: What an in-doubt customer comes back for.
@@ -81,6 +90,7 @@ _COLLECT = {
     PINLESS_PURCHASE: "airtime confirmation",
     ONE_VOUCHER_REDEEM: "redemption receipt",
     CASH_OUT_PIN_CANCEL: "cancellation receipt",
+    **dict.fromkeys(REVERSALS, "money back"),
 }
 
 
@@ -101,10 +111,18 @@ class SlipHeader:
 
 
 def slip_for(
-    entry: Entry, header: SlipHeader, *, copy: int = 0, training: bool | None = None
+    entry: Entry,
+    header: SlipHeader,
+    *,
+    copy: int = 0,
+    training: bool | None = None,
+    reversal: Entry | None = None,
 ) -> Document:
     """The customer's slip for `entry`; `copy` n >= 1 marks a reprint as "COPY n" top and bottom.
 
+    `reversal`: the void of this sale (`till.sales.reversal.reversal_in` of the entries linked
+    to it): approved, the slip is marked REVERSED top and bottom; still open, "VOID NOT YET
+    CONFIRMED"; declined, or None, no mark.
     An entry still open (pending, in doubt) gets the in-doubt slip: it has no PIN to show yet.
     """
     if copy < 0:
@@ -114,6 +132,7 @@ def slip_for(
         return _frame(entry, header, _in_doubt_body(entry, header), copy, is_training, None)
     if entry.state == "declined":
         return _frame(entry, header, _declined_body(entry), copy, is_training, None)
+    marks = _reversal_marks(reversal) if entry.state == "approved" else []
     response = dict(entry.response or {})
     response.setdefault("responseCode", 0)
     try:
@@ -123,7 +142,21 @@ def slip_for(
         body = [Title(_title(entry)), *_amount_row("Amount", entry.amount)]
         body.append(Paragraph("Details unavailable: ask the cashier to check the journal."))
         transaction_id = _text(response.get("transactionId"))
-    return _frame(entry, header, body, copy, is_training, transaction_id)
+    return _frame(entry, header, body, copy, is_training, transaction_id, marks)
+
+
+def _reversal_marks(reversal: Entry | None) -> list[Block]:
+    if reversal is None or reversal.state == "declined":
+        return []
+    if reversal.is_open:
+        return [Text(VOID_PENDING_MARK, "center", bold=True), Text(reversal.reference, "center")]
+    when = receipt_time(reversal.settled_at or reversal.created_at)
+    return [
+        Text(REVERSED_MARK, "center", bold=True, large=True),
+        Text(REVERSED_NOTE, "center", bold=True),
+        Text(f"by {reversal.reference}", "center"),
+        Text(when, "center"),
+    ]
 
 
 def in_doubt_slip(entry: Entry, header: SlipHeader, *, training: bool | None = None) -> Document:
@@ -142,6 +175,7 @@ def _frame(
     copy: int,
     training: bool,
     transaction_id: str | None,
+    marks: list[Block] | None = None,
 ) -> Document:
     banners: list[Block] = []
     if training:
@@ -149,6 +183,7 @@ def _frame(
         banners.append(Text(TRAINING_NOTE, "center", bold=True))
     if copy:
         banners.append(Text(f"COPY {copy}", "center", bold=True, large=True))
+    banners += marks or []
     blocks: list[Block] = [*banners, Title(header.store_name)]
     blocks += [Text(line, "center") for line in header.address_lines if line.strip()]
     if header.vat_number:
@@ -197,6 +232,9 @@ def _product(entry: Entry, header: SlipHeader) -> str:
         CASH_OUT_PIN_PURCHASE: "Cash Out PIN",
         EEZI_VOUCHER_PURCHASE: "Eezi voucher",
         PINLESS_PURCHASE: "Pinless airtime",
+        ONE_VOUCHER_REVERSE: "1Voucher",
+        CASH_OUT_PIN_REVERSE: "Cash Out PIN",
+        EEZI_VOUCHER_REVERSE: "Eezi voucher",
     }
     name = names.get(entry.kind, _title(entry).title())
     return f"{name} ({entry.product_code})" if entry.product_code else name
@@ -381,6 +419,22 @@ def _cash_out_lookup_body(entry: Entry, response: VoucherResponse, _product: str
     return body
 
 
+def _reversal_body(entry: Entry, response: VoucherResponse, product: str) -> list[Block]:
+    """What was voided, the money given back, why, and who approved it; the voided voucher's
+    PIN (Flash may echo it) is never printed: it is dead."""
+    voucher = response.voucher or Voucher()
+    body: list[Block] = [Title(_title(entry)), Text("SALE VOIDED", "center", bold=True)]
+    body += _rows(
+        ("Voids sale", entry.related_reference),
+        ("Product", product),
+        ("Serial", voucher.serial_number or entry.serial_number),
+    )
+    body += _amount_row("Amount returned", _sale_amount(entry, response))
+    body += _rows(("Reason", void_reason(entry)), ("Approved by", entry.approved_by))
+    body.append(Paragraph("The voucher or PIN sold on that sale can no longer be used."))
+    return body
+
+
 _VOUCHER_BODIES = {
     ONE_VOUCHER_PURCHASE: _purchase_body,
     ONE_VOUCHER_DISBURSE: _purchase_body,
@@ -391,6 +445,7 @@ _VOUCHER_BODIES = {
     ONE_VOUCHER_REFUND: _refund_body,
     CASH_OUT_PIN_CANCEL: _cash_out_cancel_body,
     CASH_OUT_PIN_LOOKUP: _cash_out_lookup_body,
+    **dict.fromkeys(REVERSALS, _reversal_body),
 }
 
 
@@ -610,7 +665,11 @@ def _declined_body(entry: Entry) -> list[Block]:
     body += _paragraphs(entry.last_error or "Declined by Flash.")
     if entry.response_code is not None:
         body.append(Row("Code", str(entry.response_code)))
-    body.append(Paragraph("Nothing was sold or redeemed on this slip."))
+    if entry.kind in REVERSALS:
+        body += _rows(("Sale", entry.related_reference))
+        body.append(Paragraph("Nothing was voided: the sale stands."))
+    else:
+        body.append(Paragraph("Nothing was sold or redeemed on this slip."))
     return body
 
 

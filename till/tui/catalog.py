@@ -26,6 +26,9 @@ class SaleItem:
     name: str
     minimum: int | None
     maximum: int | None
+    #: Flash's `allowReversal` (rev 3.0): whether a sale of it can be voided; None: not known
+    #: (a list saved before the till read it, or the 1Voucher the till assumes).
+    allow_reversal: bool | None = None
 
     @property
     def needs_mobile(self) -> bool:
@@ -79,6 +82,7 @@ def sale_items(products: list[Product]) -> list[SaleItem]:
                 name=product.product_name or f"Product {product.product_code}",
                 minimum=product.minimum_amount,
                 maximum=product.maximum_amount,
+                allow_reversal=product.allow_reversal,
             )
         )
     if not any(item.kind == "1voucher" for item in items):

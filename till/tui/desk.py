@@ -164,22 +164,25 @@ class DeskApp(StaffedApp):
                 screen.post_message(SlipPrinted(reference, False, error="not approved"))
                 return
             try:
-                entry, copy = await self.ask(
+                entry, copy, reversal = await self.ask(
                     lambda desk: self._record(desk, reference, approver or None)
                 )
             except DeskProblem as exc:
                 screen.post_message(SlipPrinted(reference, False, error=exc.message))
                 return
-            error = await self._print_copy(entry, copy)
+            error = await self._print_copy(entry, copy, reversal)
             screen.post_message(SlipPrinted(reference, error is None, copy, error))
         finally:
             self.printing = False
 
-    def _record(self, desk: Desk, reference: str, approver: str | None) -> tuple[Entry, int]:
-        """The sale as the till journaled it (PINs included) and the copy head office allocated
-        for this reprint, recorded before anything prints."""
+    def _record(
+        self, desk: Desk, reference: str, approver: str | None
+    ) -> tuple[Entry, int, Entry | None]:
+        """The sale as the till journaled it (PINs included), the copy head office allocated
+        for this reprint, recorded before anything prints, and the sale's void if it has one."""
         from till.central.desk import DeskError
         from till.words.desk import not_found
+        from till.words.void import reversal_in
 
         found = desk.get(reference)
         if found is None:
@@ -196,17 +199,18 @@ class DeskApp(StaffedApp):
             approved_by=approver,
             now_ms=now_ms(),
         )
-        return found.entry, copy
+        return found.entry, copy, reversal_in(found.related)
 
-    async def _print_copy(self, entry: Entry, copy: int) -> str | None:
-        """Print COPY `copy` of `entry` on the desk's printer: None, or why it did not."""
+    async def _print_copy(self, entry: Entry, copy: int, reversal: Entry | None) -> str | None:
+        """Print COPY `copy` of `entry` on the desk's printer (marked REVERSED if `reversal`, its
+        void, was approved): None, or why it did not."""
         from receipts import PrintError
         from till.slips import slip_for
 
         printer = self.printer
         if printer is None:
             return "no printer is configured"
-        document = slip_for(entry, self.header, copy=copy)
+        document = slip_for(entry, self.header, copy=copy, reversal=reversal)
         try:
             if printer.blocking:  # a device: the screen keeps answering meanwhile
                 await asyncio.to_thread(printer.print, document)

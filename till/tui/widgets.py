@@ -20,6 +20,7 @@ from till.words import (
     read_receipt,
     status_label,
 )
+from till.words.void import VOID_KINDS
 
 if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the engine
     from receipts import Document
@@ -150,7 +151,12 @@ def outcome_details(outcome: Outcome) -> str:
             rows.append(("Mobile", display_mobile(entry.mobile_number)))
         if entry.meter_number:
             rows.append(("Meter", entry.meter_number))
-        if outcome.status == "declined":
+        if outcome.status == "declined" and entry.kind in VOID_KINDS:
+            if outcome.code is not None:  # in a cashier's words, the sale stands (till.words.void)
+                lines.append(f"{outcome.message} (code {outcome.code})")
+            else:
+                lines.append(f"Flash says: {outcome.message}. Nothing was voided: the sale stands.")
+        elif outcome.status == "declined":
             code = f" (code {outcome.code})" if outcome.code is not None else ""
             lines.append(f"Flash says: {outcome.message}{code}. Nothing was sold.")
         elif outcome.needs_attention:  # Flash's approval could not be used: the helpdesk's job

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from till.words.labels import kind_label, local_time, rands_or_dash, status_label
 from till.words.rows import product_rows
+from till.words.void import REVERSED_MARK, VOID_PENDING_MARK, reversal_in
 
 if TYPE_CHECKING:
     from till.journal import Entry, Reprint
@@ -102,6 +103,13 @@ def format_entry(
 ) -> str:
     """Every field of a journal entry, for the support desk."""
     lines = [f"{status_label(entry.state)}  {kind_label(entry.kind)}  {entry.reference}"]
+    void = reversal_in(related) if entry.state == "approved" else None
+    if void is not None:
+        lines.append(
+            f"{REVERSED_MARK}: voided by {void.reference}, {local_time(void.settled_at)}"
+            if void.state == "approved"
+            else f"{VOID_PENDING_MARK}: {void.reference} waits for Flash's answer"
+        )
     rows: list[tuple[str, str]] = [
         ("id", str(entry.id)),
         ("reference", entry.reference),

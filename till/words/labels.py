@@ -25,6 +25,9 @@ KIND_LABELS: dict[str, str] = {
     "cash-out-pin.lookup": "Cash Out PIN lookup",
     "prepaid-utilities.lookup": "Meter lookup",
     "prepaid-utilities.purchase": "Prepaid utility vend",
+    "1voucher.reverse": "1Voucher void",
+    "cash-out-pin.reverse": "Cash Out PIN void",
+    "eezi-voucher.reverse": "Eezi voucher void",
 }
 STATUS_LABELS: dict[str, str] = {
     "approved": "APPROVED",
@@ -78,6 +81,11 @@ _IN_DOUBT: dict[str, str] = {
     "prepaid-utilities.purchase": (
         f"Do not vend again: {_KEEPS_TRYING}. "
         "{slip} and hand over the tokens only once it is APPROVED."
+    ),
+    **dict.fromkeys(
+        ("1voucher.reverse", "cash-out-pin.reverse", "eezi-voucher.reverse"),
+        "Do not void again, and do not give the customer the money back until the void is "
+        f"APPROVED: {_KEEPS_TRYING}. {{slip}}; {{watch}}.",
     ),
 }
 _SCREEN_KEYS = {"slip": "Print the customer's slip (F9)", "watch": "F8 shows when it is APPROVED"}

@@ -19,6 +19,7 @@ from till.clock import to_local
 from till.digits import format_sts_token, group_digits
 from till.money import format_rands
 from till.words.labels import display_mobile
+from till.words.void import VOID_KINDS, void_reason
 
 if TYPE_CHECKING:
     from receipts import Document
@@ -303,6 +304,13 @@ def _voucher_kind_rows(response: VoucherResponse, entry: Entry) -> Rows:
 
     kind = entry.kind
     voucher = response.voucher or Voucher()
+    if kind in VOID_KINDS:  # the voided voucher's PIN, if Flash echoes it, is dead: never shown
+        rows: Rows = [("voids sale", entry.related_reference or "-")]
+        if voucher.serial_number or entry.serial_number:
+            rows.append(("serial", voucher.serial_number or entry.serial_number or ""))
+        rows.append(("status", voucher.status or "Reversed"))
+        reason = void_reason(entry)
+        return [*rows, ("reason", reason)] if reason else rows
     if kind == "cash-out-pin.cancel":  # the PIN is dead: never shown
         return [
             ("cancelled", f"serial {voucher.serial_number or entry.serial_number}"),

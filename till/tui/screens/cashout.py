@@ -31,6 +31,7 @@ ACTIONS: dict[str, Action] = {
 PURCHASE = "cash-out-pin.purchase"
 CANCEL = "cash-out-pin.cancel"
 LOOKUP = "cash-out-pin.lookup"
+VOID = "cash-out-pin.reverse"
 #: Flash's Cash Out PIN product, when the product list has not loaded.
 DEFAULT_CODE, DEFAULT_MINIMUM, DEFAULT_MAXIMUM = 300, 2000, 50_000
 SERIAL = re.compile(r"[A-Za-z0-9]{6,32}")
@@ -110,8 +111,9 @@ class CashOutScreen(StepScreen):
         return sales
 
     def _cancelled(self, entry: Entry) -> bool:
+        """Cancelled, or voided: its money was given back either way."""
         return any(
-            e.kind == CANCEL and e.state != "declined"
+            e.kind in (CANCEL, VOID) and e.state != "declined"
             for e in self.till.journal.related(entry.reference)
         )
 
@@ -165,7 +167,10 @@ class CashOutScreen(StepScreen):
         if entry.state != "approved" or not entry.serial_number:
             raise FieldError(f"Cash Out PIN sale {entry.reference} was not approved.")
         if self._cancelled(entry):
-            raise FieldError(f"Cash Out PIN sale {entry.reference} is already cancelled.")
+            raise FieldError(
+                f"Cash Out PIN sale {entry.reference} is already cancelled or voided: its money "
+                "was given back."
+            )
         return entry
 
     def _confirm(self) -> None:

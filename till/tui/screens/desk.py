@@ -27,6 +27,7 @@ from till.tui.widgets import StatusBar
 from till.words import kind_label
 from till.words.desk import SEALED_NOTE, format_desk_entry, not_found
 from till.words.hq import DESK_OFFLINE, sentence
+from till.words.void import reversal_in
 
 if TYPE_CHECKING:
     from till.central.desk import DeskEntry
@@ -230,7 +231,10 @@ class DeskScreen(SearchScreen):
         copy = next_copy(found)
         slip = SEALED_NOTE
         if found.unsealed:
-            slip = self.desk.preview(slip_for(entry, self.desk.header, copy=copy))
+            reversal = reversal_in(found.related)
+            slip = self.desk.preview(
+                slip_for(entry, self.desk.header, copy=copy, reversal=reversal)
+            )
         summary = (
             f"{kind_label(entry.kind)} {entry.reference} on till {found.terminal_id}: "
             f"{entry.state.upper()}, printed {entry.print_count}x, reprinted "

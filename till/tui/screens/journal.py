@@ -1,8 +1,14 @@
-"""Journal: the service desk finds a sale, reads every field, previews its slip and reprints it.
+"""Journal: the service desk finds a sale, reads every field, previews its slip and reprints it,
+and voids it.
 
 One entry line takes the search (`ref`, `date`, `amount`, `mobile`, `meter`, `serial`, or bare
 text that is guessed), results are a list the arrows move through, Enter opens one. Reprints run
 in a worker the app owns and come back as COPY n, because the SlipPrinter numbers them.
+
+F12 voids the sale open (Flash's reversal, `till.sales.reversal`): what cannot be voided is
+refused at once, in words; otherwise the same entry line asks the reason, the app asks a
+supervisor (as for a refund) and sends it through the engine in its worker, and Flash's answer
+shows as every other answer does. Enter or Escape then goes back to the sale, marked REVERSED.
 """
 
 from __future__ import annotations
@@ -22,14 +28,21 @@ from till.clock import local_day_bounds
 from till.journal import Entry
 from till.money import format_rands, parse_rands
 from till.runtime import receipt_preview, slip_header
-from till.sales import normalize_mobile
+from till.sales import InputError, SaleEngine, normalize_mobile
+from till.sales.outcome import Outcome
 from till.sales.printing import next_copy
+from till.sales.reversal import REASON_MAX, REVERSIBLE, clean_reason, reversible
 from till.slips import SlipHeader, slip_for
+from till.tui.messages import NOT_APPROVED, TransactionDone, TransactionRefused
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
+from till.tui.screens.redeem import SENDING_PROMPT
+from till.tui.widgets import OutcomeView
 from till.words import format_entry, in_doubt_advice, kind_label, local_time, rands_or_dash
+from till.words.void import reversal_in
 
-Step = Literal["search", "details"]
+#: "search" and "details" are every search screen's; the rest are the Journal screen's void.
+Step = Literal["search", "details", "reason", "sending", "outcome"]
 SEARCH_HINT = (
     "Search: ref S1-T1-ABCD-3 | date 2026-11-24 | amount 50 | mobile 0821234567 | "
     "meter 04040404040 | serial 123...  Bare text is guessed: a reference (has '-'), a date, "
@@ -49,7 +62,9 @@ KEYWORDS: dict[str, str] = {
 }
 #: The entry line's titles: each fits the 80-column screen whole.
 SEARCH_PROMPT = "Search: ref, date, amount, mobile, meter or serial, Enter"
-DETAILS_PROMPT = "Ctrl+R reprint  F9 in-doubt slip  PgUp/PgDn  Escape = results"
+DETAILS_PROMPT = "Ctrl+R reprint  F12 void  F9 slip  PgUp/PgDn  Esc = results"
+REASON_PROMPT = f"Reason for the void, up to {REASON_MAX} characters, Enter  Esc = keep"
+VOID_DONE_PROMPT = "Enter or Escape = back to the sale"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RESULT_LIMIT = 200
 
@@ -324,11 +339,19 @@ class JournalScreen(SearchScreen):
     search_hint = SEARCH_HINT
     search_prompt = SEARCH_PROMPT
     details_prompt = DETAILS_PROMPT
-    BINDINGS = [Binding("f9", "print_slip", "Slip")]
+    #: F12 is named in the entry line's title and the note, not the key bar: with the screen
+    #: keys and Ctrl+R there, 80 columns hold no other key (F9 shows only for an open entry).
+    BINDINGS = [Binding("f9", "print_slip", "Slip"), Binding("f12", "void", "Void", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
         self.entry: Entry | None = None
+        #: The sale being voided, from F12 until its answer has been read.
+        self.voiding: Entry | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        yield OutcomeView(id="outcome")
 
     def on_mount(self) -> None:
         self._enter("search")
@@ -339,11 +362,49 @@ class JournalScreen(SearchScreen):
         return slips.header if slips is not None else slip_header(self.till.settings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R for a settled one."""
+        """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R and F12 (void) work only
+        while searching or reading an entry (F12 then says why a sale cannot be voided)."""
         entry = self.entry if self.step == "details" else None
         if action == "print_slip":
             return entry is not None and entry.is_open
+        if action in ("void", "reprint"):
+            return self.step in ("search", "details")
         return True
+
+    def _enter(self, step: Step) -> None:
+        """The void's steps stay over the sale they void: its fields while the reason is typed
+        and sent, then Flash's answer in their place."""
+        outcome = self.query_one("#outcome", OutcomeView)
+        outcome.display = step == "outcome"
+        if step in ("search", "details"):
+            super()._enter(step)
+            return
+        super()._enter("details")
+        self.step = step
+        self.refresh_bindings()
+        for part in ("details", "receipt"):
+            self.query_one(f"#{self.ids}-{part}").display = step != "outcome"
+        prompts = {"reason": REASON_PROMPT, "sending": SENDING_PROMPT, "outcome": VOID_DONE_PROMPT}
+        self.query_one(EntryLine).prompt(prompts[step])
+
+    def _submit(self, text: str) -> None:
+        if self.step == "reason":
+            self._send_void(text)
+        elif self.step == "sending":
+            raise FieldError("Still waiting for Flash's answer: do not void it again.")
+        elif self.step == "outcome":
+            self._back_to_sale()
+        else:
+            super()._submit(text)
+
+    def action_back(self) -> None:
+        if self.step == "sending":
+            return  # it is on the wire: its answer will show here
+        if self.step in ("reason", "outcome"):
+            self.clear_error()
+            self._back_to_sale()
+            return
+        super().action_back()
 
     def search(self, text: str) -> None:
         query = parse_query(text)
@@ -362,18 +423,89 @@ class JournalScreen(SearchScreen):
         self.entry = None
 
     def _show(self, entry: Entry) -> None:
-        """Every field, then the slip as the next print would come out."""
+        """Every field, then the slip as the next print would come out (REVERSED once voided)."""
         fresh = self.till.journal.get(entry.reference) or entry
         self.entry = fresh
         related = self.till.journal.related(fresh.reference)
         reprints = self.till.journal.reprints(fresh.reference)
         copy = next_copy(fresh)
-        preview = receipt_preview(self.till.settings, slip_for(fresh, self.header, copy=copy))
+        void = reversal_in(related)
+        slip = slip_for(fresh, self.header, copy=copy, reversal=void)
+        preview = receipt_preview(self.till.settings, slip)
         summary = (
             f"{kind_label(fresh.kind)} {fresh.reference}: {fresh.state.upper()}, printed "
             f"{fresh.print_count}x, reprinted {fresh.reprint_count}x."
         )
+        if fresh.state == "approved" and fresh.kind in REVERSIBLE and void is None:
+            summary += "  F12 voids it."
         self.show_opened(fresh, format_entry(fresh, related, reprints), copy, preview, summary)
+        self.refresh_bindings()
+
+    # -- void ----------------------------------------------------------------------------------
+
+    def action_void(self) -> None:
+        """F12: void the sale open, if the till may; its reason next, then a supervisor."""
+        entry = self.entry if self.step == "details" else None
+        if entry is None:
+            self.show_error("Open a sale first (Up/Down, Enter), then F12 voids it.")
+            return
+        revision = self.till.engine.client.api_revision if self.till.ready else None
+        try:
+            sale = reversible(
+                self.till.journal, entry.reference, products=self.till.catalog,
+                api_revision=revision,
+            )  # fmt: skip
+        except InputError as exc:
+            self.show_error(f"{exc.message} Nothing was sent.")
+            return
+        self.clear_error()
+        self.voiding = sale
+        self._enter("reason")
+        self.note(
+            f"Void {kind_label(sale.kind)} {sale.reference}: {rands_or_dash(sale.amount)} back "
+            "to the customer, the voucher or PIN dead. Type why; a supervisor approves."
+        )
+
+    def _send_void(self, text: str) -> None:
+        sale = self.voiding
+        assert sale is not None
+        try:
+            reason = clean_reason(text)
+        except InputError as exc:
+            raise FieldError(exc.message) from None
+        reference = sale.reference
+
+        async def void(engine: SaleEngine, approved_by: str | None) -> Outcome:
+            return await engine.reverse_sale(reference, reason=reason, approved_by=approved_by)
+
+        if not self.till.transact(self, void):
+            raise FieldError("Another transaction is still with Flash: wait for its answer.")
+        self.clear_error()
+        self._enter("sending")
+
+    def on_transaction_done(self, message: TransactionDone) -> None:
+        self.query_one("#outcome", OutcomeView).show(message.outcome)
+        self._enter("outcome")
+        self.note(f"{kind_label(message.outcome.entry.kind)} {message.outcome.reference}.")
+
+    def on_transaction_refused(self, message: TransactionRefused) -> None:
+        """Refused before anything was sent: back to the reason (a bad one), else to the sale."""
+        if message.field == "reason":
+            self._enter("reason")
+        else:
+            self._back_to_sale()
+        why = "Not voided" if message.field == NOT_APPROVED else "Refused"
+        text = message.message if message.field == NOT_APPROVED else f"{why}: {message.message}"
+        self.show_error(f"{text}. Nothing was sent.")
+
+    def _back_to_sale(self) -> None:
+        sale = self.voiding or self.entry
+        self.voiding = None
+        self._enter("details")
+        if sale is not None:
+            self._show(sale)
+
+    # -- reprints and slips --------------------------------------------------------------------
 
     def action_reprint(self) -> None:
         """Reprint the open (or highlighted) entry; the printer marks it COPY n."""

@@ -1,0 +1,209 @@
+"""`till reverse REF --reason TEXT`: void a sale from the command line, against a sandbox on a real
+socket and a real journal, through `till.cli.main` (with `till reverse` registered as the lead
+registers it, in case `till.cli` does not have it yet)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import till.cli
+from till.clock import now_ms
+from till.commands import reverse as reverse_commands
+from till.journal import Entry, Journal
+from till.sandbox import Sandbox, running_sandbox
+from till.staff import UserStore
+
+SUPERVISOR_PIN = "13572468"
+CASHIER_PIN = "11112222"
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`till reverse` in the main parser: as `till.cli` registers it, or as the lead will."""
+    build = till.cli.build_parser
+
+    def with_reverse() -> argparse.ArgumentParser:
+        parser = build()
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        if "reverse" not in sub.choices:
+            reverse_commands.add_parsers(sub)
+        return parser
+
+    monkeypatch.setattr(till.cli, "build_parser", with_reverse)
+
+
+@dataclass
+class Till:
+    sb: Sandbox
+    config: Path
+    journal_path: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            status = till.cli.main(["--config", str(self.config), *args])
+        captured = self.capsys.readouterr()
+        return status, captured.out, captured.err
+
+    def entry(self, reference: str) -> Entry:
+        with Journal.open(self.journal_path) as journal:
+            found = journal.get(reference)
+        assert found is not None
+        return found
+
+    def related(self, reference: str) -> list[Entry]:
+        with Journal.open(self.journal_path) as journal:
+            return journal.related(reference)
+
+
+def reference_in(out: str) -> str:
+    match = re.search(r"^\s+reference\s+(\S+)$", out, re.MULTILINE)
+    assert match, out
+    return match.group(1)
+
+
+def _till(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str = "", **sandbox: object
+) -> Iterator[Till]:
+    sb = Sandbox(seed=7, **sandbox)  # type: ignore[arg-type]
+    with running_sandbox(sb) as base_url:
+        journal = tmp_path / "j.sqlite3"
+        config = tmp_path / "till.toml"
+        config.write_text(
+            '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
+            f'[flash]\nbase_url = "{base_url}"\naccount_number = "SANDBOX01"\n{extra}'
+            f'[journal]\npath = "{journal}"\n'
+        )
+        yield Till(sb, config, journal, capsys)
+
+
+@pytest.fixture
+def tills(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Till]:
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    yield from _till(tmp_path, capsys)
+
+
+def test_reverse_voids_a_sale_and_the_journal_shows_both_ways(tills: Till) -> None:
+    status, out, err = tills.run("sell", "1voucher", "--amount", "50")
+    assert status == 0, err
+    sale = reference_in(out)
+
+    status, out, err = tills.run("reverse", sale, "--reason", "wrong amount keyed")
+    assert status == 0, err
+    assert out.startswith("APPROVED  1Voucher void")
+    void = reference_in(out)
+    assert re.search(rf"^\s+voids sale\s+{sale}$", out, re.MULTILINE)
+    assert re.search(r"^\s+reason\s+wrong amount keyed$", out, re.MULTILINE)
+    assert f"Sale {sale} is voided: give the customer R 50.00 back." in out
+    assert [e.reference for e in tills.related(sale)] == [void]
+    assert tills.entry(void).related_reference == sale
+    (row,) = [r for r in tills.sb.ledger if r.kind == "1voucher/reverse"]
+    assert (row.reference, row.original_reference) == (void, sale)
+
+    status, out, _ = tills.run("journal", "show", sale)  # the sale lists its void
+    assert status == 0
+    assert f"REVERSED: voided by {void}" in out
+    assert "Linked to this entry:" in out and void in out.split("Linked to this entry:")[1]
+
+    status, _, err = tills.run("reverse", sale, "--reason", "again")  # refused, nothing sent
+    assert status == 2 and "already voided" in err and "nothing was sent" in err
+    assert len([r for r in tills.sb.ledger if r.kind == "1voucher/reverse"]) == 1
+
+
+def test_reverse_json_and_a_refusal_by_flash(tills: Till) -> None:
+    status, out, _ = tills.run("sell", "1voucher", "--amount", "100")
+    sale = reference_in(out)
+    pin = str(tills.entry(sale).response["voucher"]["pin"])  # type: ignore[index]
+    status, _, _ = tills.run("redeem", "--pin", "-", "--amount", "25", stdin=pin + "\n")
+    assert status == 0
+
+    status, out, _ = tills.run("reverse", sale, "--reason", "customer changed mind", "--json")
+    assert status == 1
+    answer = json.loads(out)
+    assert (answer["status"], answer["code"], answer["kind"]) == (
+        "declined",
+        2412,
+        "1voucher.reverse",
+    )
+    assert "give the customer no money back" in answer["message"]
+    assert tills.entry(sale).state == "approved"
+
+    status, out, _ = tills.run("reverse", sale, "--reason", "customer changed mind")
+    assert status == 1
+    assert out.startswith("DECLINED  1Voucher void")
+    assert f"Sale {sale} stands: give the customer no money back." in out
+    assert "(code 2412)" in out
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [("", "Type why the sale is being voided"), ("x" * 44, "Keep the reason to 43")],
+)
+def test_a_reason_is_required_and_short(tills: Till, reason: str, words: str) -> None:
+    status, out, _ = tills.run("sell", "1voucher", "--amount", "50")
+    sale = reference_in(out)
+    status, _, err = tills.run("reverse", sale, "--reason", reason)
+    assert status == 2 and f"--reason: {words}" in err and "nothing was sent" in err
+    assert tills.related(sale) == []
+
+
+def test_a_gift_voucher_cannot_be_voided(tills: Till) -> None:
+    status, out, _ = tills.run("sell", "gift", "--product", "200", "--amount", "100")
+    sale = reference_in(out)
+    status, _, err = tills.run("reverse", sale, "--reason", "wrong product")
+    assert status == 2 and "cannot be voided: only 1Voucher, Cash Out PIN and Eezi voucher" in err
+    assert tills.related(sale) == []
+
+
+def test_a_till_on_the_april_2023_document_is_told_which_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    for made in _till(tmp_path, capsys, 'api_revision = "2023-04"\n', revision="2023-04"):
+        status, out, err = made.run("sell", "1voucher", "--amount", "50")
+        assert status == 0, err
+        sale = reference_in(out)
+        status, _, err = made.run("reverse", sale, "--reason", "wrong amount")
+        assert status == 2 and 'set [flash] api_revision = "2025-05"' in err
+        assert not [r for r in made.sb.ledger if r.kind == "1voucher/reverse"]
+
+
+def test_with_staff_on_a_supervisor_approves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TILL_FLASH__API_KEY", "sandbox-key")
+    with UserStore(tmp_path / "users.sqlite3") as users:
+        users.add("S7", "Sipho", "supervisor", SUPERVISOR_PIN, now=now_ms())
+        users.add("C1", "Thandi", "cashier", CASHIER_PIN, now=now_ms())
+    for made in _till(tmp_path, capsys, "[staff]\nenabled = true\n"):
+        status, out, err = made.run(
+            "sell", "1voucher", "--amount", "50", "--cashier", "C1", stdin=f"{CASHIER_PIN}\n"
+        )
+        assert status == 0, err
+        sale = reference_in(out)
+        status, _, err = made.run(
+            "reverse", sale, "--reason", "wrong amount", "--cashier", "C1",
+            stdin=f"{CASHIER_PIN}\n",
+        )  # fmt: skip
+        assert status == 2 and "supervisor must approve a void" in err and "--approver" in err
+        assert made.related(sale) == []
+        status, out, err = made.run(
+            "reverse", sale, "--reason", "wrong amount", "--cashier", "C1", "--approver", "S7",
+            "--pin-stdin", stdin=f"{CASHIER_PIN}\n{SUPERVISOR_PIN}\n",
+        )  # fmt: skip
+        assert status == 0, out + err
+        void = made.entry(reference_in(out))
+        assert (void.cashier, void.approved_by, void.related_reference) == ("C1", "S7", sale)
