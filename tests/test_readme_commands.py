@@ -186,6 +186,9 @@ RUNS: dict[str, list[Line]] = {
     "`till journal export --csv FILE [filters]`": [
         Line(("journal", "export", "--csv", "-", "--state", "approved"), prepare=a_sale),
     ],
+    "`till reverse REF --reason TEXT [--approver ID]`": [
+        Line(("reverse", "{sale}", "--reason", "wrong product"), prepare=a_sale),
+    ],
     "`till reprint REF`": [
         Line(("reprint", "{sale}"), prepare=a_sale),
         Line(("reprint", "S1-T1-NOPE-1"), EXIT_FAILED, prepare=a_sale),
