@@ -464,3 +464,26 @@ def test_head_office_needs_no_till_config_with_dsn(
     status, _, err = till(nothing, capsys, "hq", "report", "--dsn", "host=h password=x",
                           "--from", "2026-01-01", "--to", "2026-01-31")  # fmt: skip
     assert status == 2 and "must not hold the password" in err and "password=x" not in err
+
+
+async def test_desk_reprint_of_a_voided_sale_is_marked_reversed(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sale voided at its till reprints at the desk as REVERSED, never as a live voucher."""
+    from till.sales import SaleEngine
+
+    voided: dict[str, str] = {}
+
+    async def sell_and_void(engine: SaleEngine, journal: Journal) -> None:
+        sale = await engine.sell_1voucher(3000)
+        void = await engine.reverse_sale(sale.reference, reason="wrong amount", approved_by="s1")
+        assert void.status == "approved", void.message
+        voided["sale"] = sale.reference
+
+    await fleet.sell("A", "T3", sell_and_void)
+    fleet.upload("A", "T3")
+    config = write_config(fleet)
+    status, out, err = till(config, capsys, "desk", "reprint", voided["sale"])
+    assert status == 0, err
+    printed = (fleet.tmp / "printer.bin").read_bytes()
+    assert b"REVERSED" in printed and b"COPY 1" in printed

@@ -365,6 +365,7 @@ def cmd_desk_reprint(args: argparse.Namespace) -> int:
     from till.runtime import open_receipt_printer, slip_header
     from till.slips import slip_for
     from till.words import desk as words
+    from till.words.void import reversal_in
 
     settings, central = _settings(args)
     approver = None
@@ -391,7 +392,9 @@ def cmd_desk_reprint(args: argparse.Namespace) -> int:
             now_ms=now_ms(),
         )
     log.info("desk reprint of %s recorded at head office as COPY %d", args.reference, copy)
-    document = slip_for(found.entry, slip_header(settings), copy=copy)
+    document = slip_for(
+        found.entry, slip_header(settings), copy=copy, reversal=reversal_in(found.related)
+    )
     try:
         warning = printer.print(document)
     except PrintError as exc:
