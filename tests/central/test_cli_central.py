@@ -483,7 +483,7 @@ async def test_desk_reprint_of_a_voided_sale_is_marked_reversed(
     await fleet.sell("A", "T3", sell_and_void)
     fleet.upload("A", "T3")
     config = write_config(fleet)
-    status, out, err = till(config, capsys, "desk", "reprint", voided["sale"])
+    status, _, err = till(config, capsys, "desk", "reprint", voided["sale"])
     assert status == 0, err
     printed = (fleet.tmp / "printer.bin").read_bytes()
     assert b"REVERSED" in printed and b"COPY 1" in printed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -12,21 +13,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from till.central import seal as seal_module
+from till.central.redact import (
+    _NOT_SECRET,
+    _SECRET_LISTS,
+    jsonb_text,
+    redact_json,
+    redact_json_text,
+)
 from till.central.seal import (
     KeyFileError,
     SealDamaged,
     SealKey,
     SealWrongKey,
     generate_key_file,
-    redact_json,
-    redact_json_text,
     seal,
     seal_record,
     unseal,
     unseal_record,
 )
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "flash-v4-rev3-samples"
+#: The later revision's sample bodies, as copied into the suite (tests/flash/fixtures/README.md).
+SPEC = Path(__file__).resolve().parents[1] / "flash" / "fixtures" / "flash-v4-rev3-samples"
 PIN = "1234567890123456"
 TOKEN = "12345678901234567890"
 
@@ -138,6 +146,20 @@ def test_a_record_comes_back_byte_for_byte(request: bytes, response: str | None)
     assert record.request == request and record.response_json == response
 
 
+@given(request=st.binary(max_size=100), response=st.none() | st.text(max_size=100))
+def test_a_record_is_the_json_it_always_was(request: bytes, response: str | None) -> None:
+    """Blobs sealed before the record was written by hand must still open: same bytes."""
+    key = SealKey(b"\x07" * 32)
+    text = request.decode("utf-8", errors="surrogateescape")
+    expected = json.dumps({"request": text, "response": response}, separators=(",", ":"))
+    assert unseal(key, "R-9", seal_record(key, "R-9", request, response)) == expected.encode()
+
+
+def test_redaction_is_still_importable_from_seal() -> None:
+    assert seal_module.redact_json_text is redact_json_text
+    assert seal_module.redact_json is redact_json and seal_module.jsonb_text is jsonb_text
+
+
 def test_a_sealed_value_that_is_not_a_record_is_damaged() -> None:
     key = SealKey.generate()
     with pytest.raises(SealDamaged):
@@ -153,6 +175,11 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return [str(value)]
+
+
+def test_the_spec_samples_are_there() -> None:
+    """The parametrised check below must never pass by having nothing to check."""
+    assert len(list(SPEC.glob("*.json"))) >= 20
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SPEC.glob("*.json")))
@@ -294,8 +321,9 @@ def test_redaction_never_raises_and_hides_every_secret_key(value: Any) -> None:
     def check(node: Any) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
-                lowered = k.lower().replace("_", "")
-                if ("pin" in lowered or "token" in lowered) and lowered != "tokens":
+                name = re.sub(r"[\s_\-]", "", k.lower())
+                plain = name in _NOT_SECRET or name in _SECRET_LISTS  # `pinless`, `tokens`
+                if ("pin" in name or "token" in name) and not plain:
                     assert v is None, k
                 check(v)
         elif isinstance(node, list):
@@ -304,3 +332,127 @@ def test_redaction_never_raises_and_hides_every_secret_key(value: Any) -> None:
 
     check(redacted)
     assert redact_json_text(text) is not None
+
+
+# -- PIN-shaped numbers, and the two passes agreeing --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1234567890123456",
+        "-1234567890123456",
+        "12345678901234567890",
+        "1000000000000000",
+        "1234567890123456.0",
+        "1234567890123456e0",
+        "1.234567890123456e15",
+        "1.234567890123456E+15",
+        "0.12345678901234567",
+        "1e16",
+        "-9.99e20",
+    ],
+)
+def test_a_pin_sent_as_a_number_is_hidden_like_a_pin_in_text(number: str) -> None:
+    text = (
+        f'{{"note": {number}, "list": [1, {number}], "deep": {{"a": [{{"b": {number}}}]}},'
+        f' "amount": 500}}'
+    )
+    expected = {"note": None, "list": [1, None], "deep": {"a": [{"b": None}]}, "amount": 500}
+    assert redact_json(text) == expected
+    out = redact_json_text(text)
+    assert out is not None and json.loads(out) == expected
+    assert re.sub(r"\D", "", number).lstrip("0")[:15] not in out
+
+
+@pytest.mark.parametrize(
+    "number", ["123456789012345", "-999999999999999", "34.8", "0.5", "1e3", "123456789.0123456"]
+)
+def test_ordinary_numbers_stay(number: str) -> None:
+    text = f'{{"note": {number}, "list": [{number}]}}'
+    value = json.loads(number)
+    assert redact_json(text) == {"note": value, "list": [value]}
+    assert redact_json_text(text) == text  # nothing hidden: the text as it came
+
+
+def test_a_pin_in_a_list_of_secrets_or_under_a_secret_key_is_hidden_as_a_number_too() -> None:
+    text = '{"pin": 1234567890123456, "tokens": [12345678901234567890, {"token": 1, "units": 2}]}'
+    expected = {"pin": None, "tokens": [None, {"token": None, "units": 2}]}
+    assert redact_json(text) == expected
+    assert json.loads(redact_json_text(text) or "") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Digits written as escapes, a NUL, a lone surrogate: never in the text as it came.
+        '{"note": "\\u0031\\u0032\\u0033\\u00344567890123456"}',
+        '{"note": "1234\\u00205678\\u002d9012 3456"}',
+        '{"note": "a\\u0000b", "pin": "1"}',
+        '{"note": "\\ud800", "k": 1}',
+        # Digits other than ASCII (Arabic-Indic, fullwidth) count as digits.
+        '{"note": "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668'
+        '\u0669\u0660\u0661\u0662\u0663\u0664\u0665\u0666"}',
+        '{"note": "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18'
+        '\uff19\uff10\uff11\uff12\uff13\uff14\uff15\uff16", "name": "\u00e9"}',
+        # A PIN in a key, and a key said twice (the last one counts, as in jsonb).
+        '{"1234567890123456": "x", "amount": 5}',
+        '{"pin": "1234567890123456", "pin": null}',
+        '{"note": "1234567890123456", "note": "ok"}',
+        '{"password": "hunter2", "password": "hunter3"}',
+    ],
+)
+def test_what_the_quick_pass_cannot_vouch_for_goes_through_the_full_one(text: str) -> None:
+    expected = redact_json(text)
+    out = redact_json_text(text)
+    assert expected is not None and out is not None
+    assert json.loads(out) == expected
+    _assert_nothing_shaped_like_a_pin(out)
+    assert "hunter" not in out and "1234567890123456" not in out
+
+
+def _assert_nothing_shaped_like_a_pin(text: str) -> None:
+    assert re.search(r"\d(?:[ -]?\d){15,}", text) is None, text
+    assert "\\u0000" not in text and "\x00" not in text
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from('0123456789 -ab\x00\ud800\u0661"\\/\n\u00e9'))
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["pin", "tokens", "tokenType", "note", "n", "1234567890123456"])
+            | st.text(max_size=6),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), spaced=st.booleans())
+def test_the_quick_pass_and_the_full_pass_agree(value: Any, ascii_only: bool, spaced: bool) -> None:
+    separators = (", ", ": ") if spaced else (",", ":")
+    text = json.dumps({"root": value, "pin": "0"}, ensure_ascii=ascii_only, separators=separators)
+    expected = redact_json(text)
+    out = redact_json_text(text)
+    assert expected is not None and out is not None
+    assert json.loads(out) == expected
+    _assert_nothing_shaped_like_a_pin(out)
+    assert redact_json_text(out) == out  # redacted text is as it stays
+
+
+@given(st.text(alphabet=st.sampled_from('{}[]":,0123456789 -.eE\\u\ud800pin'), max_size=60))
+def test_both_passes_refuse_the_same_text(text: str) -> None:
+    expected = redact_json(text)
+    out = redact_json_text(text)
+    assert (out is None) == (expected is None)
+    if out is not None:
+        assert json.loads(out) == expected

@@ -526,6 +526,33 @@ async def test_a_dump_of_the_central_database_holds_no_pin_or_token(
     assert vend["tokens"][0]["tokenDescription"]  # what head office may read stays readable
 
 
+def test_a_pin_sent_as_a_number_or_quoted_reaches_head_office_as_null(
+    central: CentralDb, journal: Journal, key: SealKey, uploader: Uploader
+) -> None:
+    """Whatever shape Flash sends a PIN in, head office's columns hold null for it; the sealed
+    record still gives the answer back exactly."""
+    answer = (
+        '{"responseCode": 0, "note": 9876543210987654, "also": 9.876543210987654e15, '
+        '"list": [9876543210987654], "message": "PIN 9876-5432-1098-7654 sent", '
+        '"voucher": {"pin": "9876543210987654", "serialNumber": "200000000001"}}'
+    )
+    entry = journal.add(new(), now=now_ms())
+    journal.settle(entry.reference, "approved", now=now_ms(), response=answer)
+    sync(uploader)
+    row = central_entries(central)[entry.reference]
+    assert row["response"] == {
+        "responseCode": 0,
+        "note": None,
+        "also": None,
+        "list": [None],
+        "message": None,
+        "voucher": {"pin": None, "serialNumber": "200000000001"},
+    }
+    record = unseal_record(key, entry.reference, row["sealed"])
+    assert record.response_json == answer
+    assert "9876" not in str(row["response"]) and "9876" not in str(row["request"])
+
+
 # -- running in the background ---------------------------------------------------------------------
 
 

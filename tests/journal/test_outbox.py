@@ -61,6 +61,32 @@ def test_reads_in_batches_after_a_mark(journal: Journal) -> None:
         assert outbox.latest() == Marks(entries=mark)
 
 
+def test_bare_rows_are_the_entries_read_as_sqlite_holds_them(journal: Journal) -> None:
+    first = journal.add(new(), now=1)
+    journal.add(new(training=True), now=2)
+    journal.settle(first.reference, "approved", now=3, response={"pin": "1"})
+    columns = ("reference", "training", "request", "response", "retryable", "created_at")
+    with Outbox.open(journal.path) as outbox:
+        changes = outbox.entries_after(0, 10)
+        rows = outbox.entry_rows_after(0, 10, columns)
+        assert outbox.entry_rows_after(rows[0][0], 10, columns) == rows[1:]
+        assert outbox.entry_rows_after(0, 1, ["reference"]) == [(rows[0][0], rows[0][1])]
+        for bad in ([], ["reference", "nope"], ["reference; DROP TABLE entries"], ["change_no"]):
+            with pytest.raises(ValueError, match="not columns of an entry"):
+                outbox.entry_rows_after(0, 10, bad)
+    assert [row[0] for row in rows] == [c.change_no for c in changes]
+    for row, change in zip(rows, changes, strict=True):
+        e = change.entry
+        assert row[1:] == (
+            e.reference,
+            int(e.training),
+            e.request,
+            e.response_json,
+            int(e.retryable),
+            e.created_at,
+        )
+
+
 def test_reprints_and_z_reports_are_numbered_by_their_ids(journal: Journal) -> None:
     entry = journal.add(new(), now=1)
     journal.settle(entry.reference, "approved", now=2)

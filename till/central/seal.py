@@ -1,5 +1,6 @@
 """The store's key: PINs and tokens go to the central database sealed (AES-256-GCM), and the
-request/response columns head office reads go redacted, so a copy of the database reveals no PIN.
+request/response columns head office reads go redacted (`till.central.redact`), so a copy of
+the database reveals no PIN.
 
 Key file: 64 hexadecimal characters (the 32-byte key), optionally followed by a newline, in a file
 only its owner may read (mode 0600). `generate_key_file` makes one; keep a copy somewhere safe:
@@ -19,13 +20,15 @@ import os
 import re
 import secrets
 import stat
-import threading
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# Redaction lives in its own module; these names stay importable from here too.
+from till.central.redact import jsonb_text, redact_json, redact_json_text
 
 __all__ = [
     "KEY_BYTES",
@@ -76,13 +79,16 @@ class SealKey:
 
     key: bytes = field(repr=False)
     key_id: bytes = field(init=False, repr=False)
+    #: One AES-GCM context per key, made once (not per value sealed).
     _aead: AESGCM = field(init=False, repr=False, compare=False)
+    _header: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, bytes) or len(self.key) != KEY_BYTES:
             raise KeyFileError(f"a store key is exactly {KEY_BYTES} bytes")
         object.__setattr__(self, "key_id", hashlib.sha256(self.key).digest()[:_KEY_ID_BYTES])
         object.__setattr__(self, "_aead", AESGCM(self.key))
+        object.__setattr__(self, "_header", bytes([VERSION]) + self.key_id)
 
     def __repr__(self) -> str:
         return f"SealKey(id={self.key_id.hex()})"
@@ -166,7 +172,7 @@ def _aad(header: bytes, reference: str) -> bytes:
 
 def seal(key: SealKey, reference: str, plaintext: bytes) -> bytes:
     """Encrypt `plaintext` for the row of `reference`, with a fresh random nonce."""
-    header = bytes([VERSION]) + key.key_id
+    header = key._header
     nonce = secrets.token_bytes(_NONCE_BYTES)
     return header + nonce + key._aead.encrypt(nonce, plaintext, _aad(header, reference))
 
@@ -206,7 +212,10 @@ def seal_record(key: SealKey, reference: str, request: bytes, response_json: str
     bytes that are not UTF-8 come back exactly from `unseal_record`.
     """
     text = request.decode("utf-8", errors="surrogateescape")
-    document = _RECORD.encode({"request": text, "response": response_json})
+    # Exactly json.dumps({"request": text, "response": response_json}, separators=(",", ":")),
+    # written by hand: the same C string encoder, without a dict and an encoder per call.
+    response = "null" if response_json is None else encode_basestring_ascii(response_json)
+    document = f'{{"request":{encode_basestring_ascii(text)},"response":{response}}}'
     return seal(key, reference, document.encode("ascii"))
 
 
@@ -224,197 +233,3 @@ def unseal_record(
     except (ValueError, KeyError, TypeError, AttributeError):
         raise SealDamaged(f"the sealed record of {reference} is damaged (not a record)") from None
     return SealedRecord(request, response)
-
-
-# -- redaction ---------------------------------------------------------------------------------
-
-#: Key fragments that mark a secret (keys compared lowercased, without `_`, `-` or spaces).
-_SECRET_PARTS = ("pin", "token", "secret", "password", "passwd", "apikey", "authorization")
-#: Keys that contain one of those fragments but hold nothing secret: kept, and walked into.
-_NOT_SECRET = frozenset(
-    {
-        "tokentype",
-        "tokentechnology",
-        "tokendescription",
-        "keychangetokendata",
-        "expiresin",
-        "pinless",
-        "ispinless",
-        "pinlength",
-    }
-)
-#: Lists of secrets whose items may be objects with ordinary fields beside the secret
-#: (`tokens: [{"token": ..., "units": ...}]`): bare items are dropped, objects are walked.
-_SECRET_LISTS = frozenset({"tokens", "pins", "vouchers", "ststokens", "keychangetokens"})
-_PLAIN, _SECRET, _LIST = 0, 1, 2
-#: A run of 16 or more digits (spaces or dashes allowed between them) in any text: the shape of
-#: a 1Voucher PIN or an STS token, hidden wherever it appears (a message that quotes one).
-_DIGITS = re.compile(r"\d(?:[ -]?\d){15,}")
-#: What jsonb refuses in a string: NUL and lone UTF-16 surrogates (json.loads lets both through).
-_UNSAFE = re.compile("[\x00\ud800-\udfff]")
-_NORMALISE = re.compile(r"[\s_\-]")
-#: Key -> _PLAIN/_SECRET/_LIST, for keys that are themselves safe text (most keys, every time).
-_KINDS: dict[str, int] = {}
-_KINDS_MAX = 4096  # hostile input cannot grow the cache without bound
-
-
-def _kind(key: str) -> int:
-    name = _NORMALISE.sub("", key.lower())
-    if name in _NOT_SECRET:
-        kind = _PLAIN
-    elif name in _SECRET_LISTS:
-        kind = _LIST
-    elif any(part in name for part in _SECRET_PARTS):
-        kind = _SECRET
-    else:
-        kind = _PLAIN
-    if len(_KINDS) < _KINDS_MAX and not _suspect(key):
-        _KINDS[key] = kind
-    return kind
-
-
-def _suspect(text: str) -> bool:
-    """Cheap tests first: most strings are short, ASCII and NUL-free."""
-    if len(text) >= 16 and _DIGITS.search(text) is not None:
-        return True
-    return "\x00" in text or (not text.isascii() and _UNSAFE.search(text) is not None)
-
-
-def _clean_text(text: str) -> str | None:
-    """None for text holding a PIN-shaped digit run; else the text as jsonb accepts it."""
-    if _DIGITS.search(text):
-        return None
-    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-
-
-class _Redactor:
-    """json.loads object hook: blanks secrets as each object is parsed (inner objects first).
-
-    Hot: it sees every object of every request and response the uploader sends.
-    """
-
-    __slots__ = ("changed",)
-
-    def __init__(self) -> None:
-        self.changed = False
-
-    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
-        kinds = _KINDS
-        odd_keys = False
-        for key, value in obj.items():
-            kind = kinds.get(key)
-            if kind is None:
-                kind = _kind(key)
-                odd_keys = odd_keys or _suspect(key)
-            if kind == _PLAIN:
-                vtype = type(value)
-                if vtype is str:
-                    if (len(value) >= 16 or "\x00" in value or not value.isascii()) and _suspect(
-                        value
-                    ):
-                        obj[key] = _clean_text(value)
-                        self.changed = True
-                elif vtype is list:
-                    self._list(value, blank=False)
-            elif kind == _SECRET:
-                if value is not None:
-                    obj[key] = None
-                    self.changed = True
-            elif type(value) is list:  # _LIST
-                self._list(value, blank=True)
-            elif value is not None and type(value) is not dict:
-                obj[key] = None
-                self.changed = True
-        if odd_keys:
-            self.changed = True
-            return {(_clean_text(k) or "?") if _suspect(k) else k: v for k, v in obj.items()}
-        return obj
-
-    def _list(self, items: list[Any], *, blank: bool) -> None:
-        """Objects in it are done already; bare values are blanked in a list of secrets."""
-        for i, item in enumerate(items):
-            itype = type(item)
-            if itype is dict or item is None:
-                continue
-            if itype is list:
-                self._list(item, blank=blank)
-            elif blank:
-                items[i] = None
-                self.changed = True
-            elif itype is str and _suspect(item):
-                items[i] = _clean_text(item)
-                self.changed = True
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON that jsonb accepts")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError("a number too large for jsonb")
-    return number
-
-
-class _Parser(threading.local):
-    """A decoder per thread, made once (json.loads with options builds one per call)."""
-
-    def __init__(self) -> None:
-        self.hook = _Redactor()
-        self.decoder = json.JSONDecoder(
-            object_hook=self.hook, parse_constant=_refuse_constant, parse_float=_finite_float
-        )
-
-
-_PARSER = _Parser()
-_JSONB = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_RECORD = json.JSONEncoder(separators=(",", ":"))
-
-
-def _redact(data: str | bytes | bytearray | memoryview | None) -> tuple[Any, str, bool] | None:
-    if data is None:
-        return None
-    parser = _PARSER
-    parser.hook.changed = False
-    try:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        parsed = parser.decoder.decode(text)
-    except (ValueError, RecursionError, TypeError):  # UnicodeDecodeError is a ValueError
-        return None
-    if not isinstance(parsed, dict):
-        return None
-    return parsed, text, parser.hook.changed
-
-
-def redact_json(data: str | bytes | bytearray | memoryview | None) -> dict[str, Any] | None:
-    """Flash's request or answer with every PIN, token and secret replaced by null.
-
-    Secrets are found by key (`pin`, `voucherPin`, `token`, `tokens[*].token`, `access_token`,
-    `password`, anything containing pin/token/secret/password but for known plain fields such
-    as `tokenType`), plus any text holding a run of 16+ digits. None for anything that is not
-    a JSON object jsonb can hold (malformed, too deep, NaN, top level not an object): never
-    raises. Strings are made jsonb-safe (no NUL, no lone surrogate).
-    """
-    done = _redact(data)
-    return None if done is None else dict(done[0])
-
-
-def redact_json_text(data: str | bytes | bytearray | memoryview | None) -> str | None:
-    """`redact_json` as JSON text for a jsonb column; the text as it came when nothing was
-    hidden (the common case: no second encoding)."""
-    done = _redact(data)
-    if done is None:
-        return None
-    parsed, text, changed = done
-    return jsonb_text(parsed) if changed else text
-
-
-def jsonb_text(value: dict[str, Any] | None) -> str | None:
-    """A redacted value as JSON text for a jsonb column (compact, UTF-8 as is)."""
-    if value is None:
-        return None
-    try:
-        return _JSONB.encode(value)
-    except (ValueError, RecursionError, TypeError):
-        return None

@@ -10,12 +10,13 @@ are numbered by their own ids. What head office holds is described by three high
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from till.journal.errors import JournalFault, JournalMissing, fault_from_os, fault_from_sqlite
-from till.journal.journal import _COLUMNS, Entry, _limit
+from till.journal.journal import _COLUMN_NAMES, _COLUMNS, Entry, _limit
 
 #: The first schema with change numbers.
 OUTBOX_VERSION = 7
@@ -140,6 +141,22 @@ class Outbox:
             (change_no, _limit(limit)),
         )
         return [Change(int(row[0]), Entry._from_row(row[1:])) for row in rows]
+
+    def entry_rows_after(
+        self, change_no: int, limit: int, columns: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """`entries_after` as bare rows: ``(change_no, *columns)``, the values as SQLite holds
+        them (times in ms, flags 0/1, the request as bytes, the response as text). For a reader
+        that maps each row itself (the uploader: no `Entry` per row). `columns` are entry
+        fields (`Entry`'s names, but `response` for `response_json`)."""
+        unknown = [name for name in columns if name not in _COLUMN_NAMES]
+        if unknown or not columns:
+            raise ValueError(f"not columns of an entry: {unknown or 'none given'}")
+        return self._rows(
+            f"SELECT change_no, {', '.join(columns)} FROM entries "  # names checked above
+            "WHERE change_no > ? ORDER BY change_no LIMIT ?",
+            (change_no, _limit(limit)),
+        )
 
     def reprints_after(self, reprint_id: int, limit: int) -> list[ReprintChange]:
         rows = self._rows(
