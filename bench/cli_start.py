@@ -10,7 +10,9 @@ machine, medians compared:
   makes the same two SQLite commits and one httpx POST to the same sandbox (target <= 1.3x).
 
 The till side runs the installed console script's module (`python -m till`), with a bytecode
-cache, as an installed till does; the journal and config live in a private directory.
+cache, as an installed till does; the journal and config live in a private directory. The load
+average is printed before and after: the ratios mean little on a machine that was busy.
+Like every benchmark here it exits 0 whether a target is met or not.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ with db:
     db.execute("UPDATE t SET state = 'approved', body = ? WHERE ref = ?", (answer.text, ref))
 print(json.dumps({"status": answer.status_code}))
 """
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def _free_port() -> int:
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             }
             header(f"cli start-up, {args.runs} interleaved runs per side")
-            failed = False
+            print(f"   load average before: {_load()}")
             for name, (ours, floor) in pairs.items():
                 _timed(ours(), env)  # warm the bytecode caches
                 _timed(floor(), env)
@@ -150,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"  {name:14} till {ms(median(mine)):>12}  floor {ms(median(base_times)):>12}"
                 )
                 ok = ratio <= TARGETS[name]
-                failed |= not ok
                 print(target_line(f"cli {name}", f"{ratio:.2f}x", f"<= {TARGETS[name]}x", ok))
+            print(f"   load average after: {_load()}")
         finally:
             sandbox.terminate()
             sandbox.wait(timeout=60)
-    return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -431,11 +431,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`till`: logs go to the till's log file (see `till.logfile`), never to the terminal."""
     if argv is None:  # the `till` program itself: one command, then the process exits
         one_command()
-    status = _main(argv)
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe is then this command's to report
+    except BrokenPipeError:  # `till journal list | head`: whoever read the output stopped
+        _stdout_gone()
+        return EXIT_FAILED
     problem = logfile.problem()
     if problem:  # after the command: the screens have let go of the terminal by now
         print(f"till: warning: {problem}", file=sys.stderr)
     return status
+
+
+def _stdout_gone() -> None:
+    """Say so once on stderr (the command itself finished: what it did is in the journal), and
+    point stdout at /dev/null so Python's exit does not fail flushing it again."""
+    import os
+
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError):
+        print("till: output cut short (the reader closed the pipe)", file=sys.stderr)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +57,34 @@ def env_name(key: str) -> str:
     return ENV_PREFIX + key.replace(".", "__").upper()
 
 
-@dataclass(frozen=True)
 class ConfigFile:
-    """One read of the TOML file, so the first frame and the full validation see the same text."""
+    """One read of the TOML file, so the first frame and the full validation see the same text.
 
+    Read-only, compared by value. Not a dataclass: `till --help` imports this module, and
+    importing `dataclasses` (with `inspect`) would cost it ~10 % of its start-up."""
+
+    __slots__ = ("data", "path", "present")
     path: Path
     present: bool
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any]
+
+    def __init__(self, path: Path, present: bool, data: dict[str, Any] | None = None) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "present", present)
+        object.__setattr__(self, "data", {} if data is None else data)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ConfigFile.{name} cannot be changed: read the file again")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ConfigFile):
+            return NotImplemented
+        return (self.path, self.present, self.data) == (other.path, other.present, other.data)
+
+    __hash__ = None  # type: ignore[assignment]  # its data is a dict, as a dataclass's would be
+
+    def __repr__(self) -> str:
+        return f"ConfigFile(path={self.path!r}, present={self.present!r}, data={self.data!r})"
 
     @property
     def where(self) -> str:
@@ -75,6 +94,8 @@ class ConfigFile:
 
 def read_config_file(path: Path | None = None) -> ConfigFile:
     """PATH, or the default file if it exists; a PATH given but missing is an error."""
+    import tomllib  # here: `till --help` reads no config
+
     file_path = (path or default_config_path()).expanduser()
     if not file_path.is_file():
         if path is not None:

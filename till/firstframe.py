@@ -6,6 +6,10 @@ anything can be sold. The view must equal `FirstFrame.of(settings)` once they ar
 app checks, and stops with the config error otherwise); anything this reader cannot read exactly
 as pydantic would makes `read_first_frame` return None, and then the settings are validated
 before the screens start, as for every other command.
+
+The commands that only read the journal (`till journal ...`) use the same quick read, plus the
+till's zone and log file (`read_for_readers`): they never import pydantic when it can be sure,
+and validate the whole config first when it cannot.
 """
 
 from __future__ import annotations
@@ -17,19 +21,22 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from till import clock
 from till.configfile import (
     DEFAULT_IDLE_LOCK_SECONDS,
     ENV_PREFIX,
     ConfigFile,
     check_journal_file,
     default_journal_path,
+    default_log_path,
 )
+from till.logfile import LEVELS, LogTarget
 
 if TYPE_CHECKING:
     from till.config import Settings
 
 #: The sections `Settings` has; other `TILL_` variables are not the till's (pydantic ignores them).
-SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff", "log")
+SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff", "log", "central")
 _TRUE = {"1", "on", "t", "true", "y", "yes"}
 _FALSE = {"0", "off", "f", "false", "n", "no"}
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -160,27 +167,83 @@ def read_first_frame(
 ) -> FirstFrame | None:
     """The first frame's view of the config, or None when only full validation can say."""
     try:
-        merged = _sources(config_file, defaults or {}, forced or {})
-        till = merged.get("till", {})
-        store_id = _text(till, "store_id", None)
-        terminal_id = _text(till, "terminal_id", None)
-        if store_id is None or terminal_id is None:
-            return None  # the error ("is required") comes from full validation
-        training = _flag(merged.get("training", {}), "enabled")
-        keys_section = merged.get("keys", {})
-        keys = {mode: _text(keys_section, mode, None) for mode in keys_section}
-        staff = merged.get("staff", {})
-        journal = _text(merged.get("journal", {}), "path", None)
-        base = check_journal_file(Path(journal)) if journal is not None else default_journal_path()
-        return FirstFrame(
-            store_id=store_id,
-            terminal_id=terminal_id,
-            store_name=_text(till, "store_name", "") or "",
-            training=training,
-            keys={mode: key for mode, key in keys.items() if key is not None},
-            staff_enabled=_flag(staff, "enabled"),
-            idle_lock_seconds=_whole(staff, "idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS),
-            journal_path=journal_file(base.expanduser(), training=training),
-        )
+        return _first_frame(_sources(config_file, defaults or {}, forced or {}))
     except (_Unsure, ValueError):  # ValueError: a journal path that names no file
+        return None
+
+
+def _first_frame(merged: Mapping[str, Mapping[str, Any]]) -> FirstFrame:
+    till = merged.get("till", {})
+    store_id = _text(till, "store_id", None)
+    terminal_id = _text(till, "terminal_id", None)
+    if store_id is None or terminal_id is None:
+        raise _Unsure("till")  # the error ("is required") comes from full validation
+    training = _flag(merged.get("training", {}), "enabled")
+    keys_section = merged.get("keys", {})
+    keys = {mode: _text(keys_section, mode, None) for mode in keys_section}
+    staff = merged.get("staff", {})
+    journal = _text(merged.get("journal", {}), "path", None)
+    base = check_journal_file(Path(journal)) if journal is not None else default_journal_path()
+    return FirstFrame(
+        store_id=store_id,
+        terminal_id=terminal_id,
+        store_name=_text(till, "store_name", "") or "",
+        training=training,
+        keys={mode: key for mode, key in keys.items() if key is not None},
+        staff_enabled=_flag(staff, "enabled"),
+        idle_lock_seconds=_whole(staff, "idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS),
+        journal_path=journal_file(base.expanduser(), training=training),
+    )
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    """What a command that only reads the journal takes from the config: its file, the zone
+    its times are shown in, and the log file. Equal to `ReaderView.of(settings)` whenever
+    `read_for_readers` answers (a hypothesis test holds it to that)."""
+
+    journal_path: Path
+    timezone: str
+    log: LogTarget
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReaderView:
+        return cls(
+            journal_path=FirstFrame.of(settings).journal_path,
+            timezone=settings.till.timezone,
+            log=LogTarget.of(settings),
+        )
+
+
+def read_for_readers(config_file: ConfigFile) -> ReaderView | None:
+    """The readers' view of the config, or None when only full validation can say.
+
+    Only what they use is read: a mistake in a key they do not read (a printer's, Flash's
+    timeouts) is reported by the commands that use it, by `till check` and by the screens.
+    An `api_key_file` is left to validation, which reads it (the key is only redacted here)."""
+    try:
+        merged = _sources(config_file, {}, {})
+        first = _first_frame(merged)
+        zone = _text(merged.get("till", {}), "timezone", clock.DEFAULT_ZONE) or ""
+        clock.zone(zone)  # UnknownZone (a ValueError): validation names the key
+        log = merged.get("log", {})
+        path = _text(log, "path", None)
+        if path is not None and Path(path).name in ("", ".", ".."):
+            raise _Unsure("log.path")
+        level = (_text(log, "level", "info") or "").lower()
+        if level not in LEVELS:
+            raise _Unsure("log.level")
+        flash = merged.get("flash", {})
+        key = _text(flash, "api_key", None)
+        if key is None and flash.get("api_key_file") is not None:
+            raise _Unsure("flash.api_key_file")
+        target = LogTarget(
+            path=(Path(path) if path is not None else default_log_path()).expanduser(),
+            level=level,
+            key=key or "",
+            store_id=first.store_id,
+            terminal_id=first.terminal_id,
+        )
+        return ReaderView(first.journal_path, zone, target)
+    except (_Unsure, ValueError):
         return None

@@ -29,7 +29,7 @@ import stat
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from logging.handlers import RotatingFileHandler
@@ -40,6 +40,7 @@ __all__ = [
     "BACKUP_COUNT",
     "LEVELS",
     "MAX_BYTES",
+    "LogTarget",
     "Redactor",
     "begin",
     "close",
@@ -197,20 +198,50 @@ def begin(level: str | None = None) -> None:
         logging.getLogger().addHandler(_state.hold)
 
 
-def settings_loaded(settings: Settings) -> None:
+class LogTarget(NamedTuple):
+    """What the log file opens from: the file, its level, the key it must never show, and the
+    till whose references it keeps whole. From validated settings (`of`), or from the quick read
+    of the config by the commands that only read the journal (`till.firstframe`). (Not a
+    dataclass: `till --help` imports this module, and `dataclasses` would cost it ~10 %.)"""
+
+    path: Path
+    level: str
+    key: str
+    store_id: str
+    terminal_id: str
+
+    def __repr__(self) -> str:  # never the key
+        return (
+            f"LogTarget(path={self.path!r}, level={self.level!r}, key=..., "
+            f"store_id={self.store_id!r}, terminal_id={self.terminal_id!r})"
+        )
+
+    @classmethod
+    def of(cls, settings: Settings) -> LogTarget:
+        key = settings.flash.api_key.get_secret_value() if settings.flash.api_key else ""
+        return cls(
+            path=settings.log.resolved_path(),
+            level=settings.log.level,
+            key=key,
+            store_id=settings.till.store_id,
+            terminal_id=settings.till.terminal_id,
+        )
+
+
+def settings_loaded(settings: Settings | LogTarget) -> None:
     """`load_settings` calls this: the `till` command (see `begin`) opens its log file now."""
     if _state.wanted:
         open_log(settings)
 
 
-def open_log(settings: Settings) -> str | None:
+def open_log(settings: Settings | LogTarget) -> str | None:
     """Log to the file `settings` name, at their level (or `begin`'s), from now on; what was
     held goes in first. None, or why the file cannot be written (then nothing is logged, and
     still nothing reaches the terminal). Again with the same settings: nothing changes."""
-    path = settings.log.resolved_path()
-    level = _state.override or settings.log.level
-    key = settings.flash.api_key.get_secret_value() if settings.flash.api_key else ""
-    store, terminal = settings.till.store_id, settings.till.terminal_id
+    target = settings if isinstance(settings, LogTarget) else LogTarget.of(settings)
+    path, key = target.path, target.key
+    level = _state.override or target.level
+    store, terminal = target.store_id, target.terminal_id
     identity = (path, level, key, store, terminal)
     with _state.lock:
         if _state.handler is not None and _state.key == identity:

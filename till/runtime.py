@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from till.firstframe import catalog_file, journal_file
+from till.firstframe import catalog_file, journal_file, read_for_readers
 
 if TYPE_CHECKING:  # imported where used, so the screens can start before them
     from receipts import Document, ReceiptPrinter
@@ -39,9 +38,12 @@ async def open_flash_client(
         async with FlashClient.from_settings(settings.flash) as client:
             yield client
         return
+    import asyncio  # here: `till journal` reads through this module and never needs it
+
     from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
 
-    sandbox = Sandbox()
+    revision = settings.flash.api_revision  # training speaks the revision the till is set to
+    sandbox = Sandbox(revision=revision)
     with contextlib.ExitStack() as stack:
         if loopback:
             base_url = await asyncio.to_thread(stack.enter_context, running_sandbox(sandbox))
@@ -55,6 +57,7 @@ async def open_flash_client(
             transport=transport,
             connect_timeout=settings.flash.connect_timeout,
             read_timeout=settings.flash.read_timeout,
+            api_revision=revision,
         ) as client:
             yield client
 
@@ -113,6 +116,25 @@ def catalog_path(settings: Settings) -> Path:
     """The product list the screens cache beside the journal (`catalog.json`, training's its
     own)."""
     return catalog_file(journal_path(settings))
+
+
+def reader_journal_path(config: Path | None) -> Path:
+    """The journal a command that only reads it opens (`till journal ...`), from the quick read
+    of the config when it can be sure (`till.firstframe.read_for_readers`: no pydantic), else
+    from the validated settings. Either way the till's zone and log file are set, as
+    `load_settings` sets them, before anything is read."""
+    from till import clock, logfile
+    from till.configfile import read_config_file
+
+    config_file = read_config_file(config)
+    view = read_for_readers(config_file)
+    if view is None:
+        from till.config import load_settings
+
+        return journal_path(load_settings(config_file, need_flash=False))
+    logfile.settings_loaded(view.log)
+    clock.use_zone(view.timezone)
+    return view.journal_path
 
 
 def journal_path(settings: Settings) -> Path:

@@ -96,9 +96,9 @@ def starting() -> Iterator[None]:
     config make ~50,000 objects that live as long as the process, and no garbage. Python's
     cyclic collector is paused meanwhile, instead of walking them again and again; in the `till`
     program they are then frozen (`gc.freeze`), so no later collection, nor the interpreter's
-    last ones at exit, walks them at all. (About a third of `till sell`'s run, measured by
-    `bench/cli_start.py`.) Objects are still freed as soon as nothing refers to them; only a
-    reference cycle made during start-up would wait for the process to end."""
+    last ones at exit, walks them at all: a fifth of the run of `till sell` and of
+    `till journal show`, measured. Objects are still freed as soon as nothing refers to them;
+    only a reference cycle made during start-up would wait for the process to end."""
     enabled = gc.isenabled()
     gc.disable()
     try:

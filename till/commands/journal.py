@@ -7,8 +7,6 @@ travels by email: it never holds a PIN or a token.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import re
 import stat
@@ -33,6 +31,7 @@ from till.commands.base import (
     rands,
     reference,
     serial,
+    starting,
     whole_number,
 )
 from till.money import rands_plain
@@ -75,13 +74,14 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @contextmanager
 def _open_journal(args: argparse.Namespace) -> Iterator[Journal]:
-    """The till's journal, read where it is: never made by a command that only reads it."""
-    from till.config import load_settings
-    from till.journal import Journal
-    from till.runtime import journal_path
+    """The till's journal, read where it is: never made by a command that only reads it.
+    The config is read quickly when that can be sure of it (`reader_journal_path`)."""
+    with starting():
+        from till.journal import Journal
+        from till.runtime import reader_journal_path
 
-    path = journal_path(load_settings(args.config, need_flash=False))
-    with Journal.open(path, create=False) as journal:
+        journal = Journal.open(reader_journal_path(args.config), create=False)
+    with journal:
         yield journal
 
 
@@ -131,6 +131,8 @@ def search_filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_entries(entries: list[Entry], *, as_json: bool) -> None:
+    import json  # here, as csv below: `till --help` builds this module's parsers only
+
     from till.commands.output import entry_json, format_table, list_row
 
     if as_json:
@@ -164,6 +166,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if entry is None:
         return fail(f"no journal entry with reference {args.reference!r}", EXIT_FAILED)
     if args.json:
+        import json
+
         data = entry_json(entry)
         data["related"] = [e.reference for e in related]
         data["reprints"] = [
@@ -173,7 +177,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         ]  # fmt: skip
         print(json.dumps(data))
     else:
-        print(format_entry(entry, related, reprints))
+        with starting():  # what the customer got is read with the Flash models (pydantic)
+            text = format_entry(entry, related, reprints)
+        print(text)
     return EXIT_OK
 
 
@@ -218,6 +224,8 @@ def csv_row(entry: Entry) -> list[str]:
 
 
 def write_csv(entries: list[Entry], out: TextIO) -> None:
+    import csv
+
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for entry in entries:

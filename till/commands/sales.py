@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import sys
 import time
@@ -27,6 +26,7 @@ from till.commands.base import (
     rands,
     reference,
     serial,
+    starting,
     user_id,
     whole_number,
 )
@@ -116,6 +116,8 @@ async def transact(
                 EXIT_USAGE,
             )
     if as_json:
+        import json  # here: `till --help` builds this module's parsers only
+
         print(json.dumps(outcome_json(outcome)))
     else:
         print(format_outcome(outcome))
@@ -130,11 +132,12 @@ def _run(args: argparse.Namespace, call: Call, *, listed: Listing | None = None)
     or the journal is opened. The engine checks again, on the same list, before journaling."""
     import asyncio
 
-    from till.config import load_settings
-    from till.sales import InputError
-    from till.sales.products import check_sale
+    with starting():
+        from till.config import load_settings
+        from till.sales import InputError
+        from till.sales.products import check_sale
 
-    settings = load_settings(args.config)
+        settings = load_settings(args.config)
     products: list[SaleItem] = []
     if listed is not None:
         products = asyncio.run(product_list(settings))
@@ -357,6 +360,8 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
         entries = [e for e in (engine.journal.get(r) for r in refs) if e is not None]
         left = engine.open_count
     if as_json:
+        import json
+
         print(
             json.dumps(
                 {
