@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import psycopg
 
@@ -42,6 +42,9 @@ from till.central.staging import (
 )
 from till.journal.errors import JournalFault
 from till.journal.outbox import Marks, Outbox, ReprintChange, ZChange
+
+if TYPE_CHECKING:
+    from till.config import CentralSection, TillSection
 
 __all__ = ["HqStatus", "StepResult", "UploadError", "Uploader", "safe_error"]
 
@@ -476,3 +479,28 @@ def _values(marks: Marks) -> tuple[int, int, int]:
 
 def _shown(status: HqStatus) -> tuple[str, int, str | None]:
     return status.state, status.behind, status.error
+
+
+def uploader_for(
+    till: TillSection,
+    central: CentralSection,
+    journal: Path,
+    key: SealKey,
+    *,
+    backoff_base: float = 0.5,
+    backoff_max: float = 60.0,
+) -> Uploader:
+    """This till's uploader as its config describes it (the screens choose their own backoff)."""
+    from till.central.connect import connect
+
+    return Uploader(
+        journal,
+        lambda: connect(central),
+        key,
+        store_id=till.store_id,
+        terminal_id=till.terminal_id,
+        batch_size=central.batch_size,
+        interval=central.interval,
+        backoff_base=backoff_base,
+        backoff_max=backoff_max,
+    )

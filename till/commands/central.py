@@ -24,17 +24,13 @@ from till.commands.base import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
-    digits,
     fail,
     file_path,
-    mobile,
-    rands,
     reference,
-    serial,
     user_id,
     whole_number,
 )
-from till.commands.journal import MAX_LIMIT, STATES, day, kind
+from till.commands.journal import MAX_LIMIT, day
 
 if TYPE_CHECKING:
     import psycopg
@@ -208,8 +204,7 @@ def cmd_central_keygen(args: argparse.Namespace) -> int:
 @central_command
 def cmd_sync(args: argparse.Namespace) -> int:
     """Upload this till's journal to head office: until caught up, or (`--follow`) until stopped."""
-    from till.central.connect import connect
-    from till.central.upload import Uploader
+    from till.central.upload import uploader_for
     from till.runtime import journal_path
     from till.words.desk import SYNC_NO_KEY
 
@@ -217,16 +212,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     key = _key(central)
     if key is None:
         raise UsageError(SYNC_NO_KEY)
-    uploader = Uploader(
-        journal_path(settings),
-        lambda: connect(central),
-        key,
-        store_id=settings.till.store_id,
-        terminal_id=settings.till.terminal_id,
-        batch_size=central.batch_size,
-        interval=central.interval,
-    )
-    with uploader:
+    with uploader_for(settings.till, central, journal_path(settings), key) as uploader:
         return _follow(uploader) if args.follow else _catch_up(uploader)
 
 
@@ -459,19 +445,9 @@ def format_report(report: FleetReport) -> str:
 
 def _filters() -> argparse.ArgumentParser:
     """`till journal search`'s filters, and the till that made the sale."""
-    filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--reference", type=reference, metavar="REF")
-    filters.add_argument("--from", dest="from_date", type=day, metavar="DATE",
-                         help="YYYY-MM-DD, in [till] timezone")  # fmt: skip
-    filters.add_argument(
-        "--to", dest="to_date", type=day, metavar="DATE", help="YYYY-MM-DD, inclusive"
-    )
-    filters.add_argument("--amount", type=rands, metavar="RANDS")
-    filters.add_argument("--mobile", type=mobile, metavar="NUMBER")
-    filters.add_argument("--meter", type=digits("a meter number", 1, 32), metavar="NUMBER")
-    filters.add_argument("--serial", type=serial, metavar="SERIAL")
-    filters.add_argument("--kind", type=kind, metavar="KIND", help="e.g. 1voucher.purchase")
-    filters.add_argument("--state", choices=STATES)
+    from till.commands.journal import filter_options
+
+    filters = argparse.ArgumentParser(add_help=False, parents=[filter_options()])
     filters.add_argument("--till", type=user_id, metavar="TERMINAL", help="one till's sales only")
     return filters
 

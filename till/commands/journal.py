@@ -305,10 +305,8 @@ def kind(text: str) -> str:
     return text
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `till journal` and its actions."""
-    out = argparse.ArgumentParser(add_help=False)
-    out.add_argument("--json", action="store_true", help="print one JSON object instead")
+def filter_options() -> argparse.ArgumentParser:
+    """The search options `till journal search|export` take, and `till desk search` too."""
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--reference", type=reference, metavar="REF")
     filters.add_argument(
@@ -323,6 +321,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     filters.add_argument("--serial", type=serial, metavar="SERIAL")
     filters.add_argument("--kind", type=kind, metavar="KIND", help="e.g. 1voucher.purchase")
     filters.add_argument("--state", choices=STATES)
+    return filters
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `till journal` and its actions."""
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="print one JSON object instead")
+    filters = filter_options()
 
     journal = sub.add_parser(
         "journal",

@@ -99,24 +99,15 @@ class HqLink:
 
 def _uploader(settings: Settings, central: CentralSection, journal: Path) -> Uploader:
     """The store's uploader for `journal` (psycopg and the store key load here, in a thread)."""
-    from till.central.connect import connect
     from till.central.seal import KeyFileError, SealKey
-    from till.central.upload import Uploader
+    from till.central.upload import uploader_for
 
     if central.key_file is None:
         raise KeyFileError(NO_UPLOAD_KEY)
     key = SealKey.load(central.key_file.expanduser())
     first, longest = backoff_limits(central.interval)
-    return Uploader(
-        journal,
-        lambda: connect(central),
-        key,
-        store_id=settings.till.store_id,
-        terminal_id=settings.till.terminal_id,
-        batch_size=central.batch_size,
-        interval=central.interval,
-        backoff_base=first,
-        backoff_max=longest,
+    return uploader_for(
+        settings.till, central, journal, key, backoff_base=first, backoff_max=longest
     )
 
 
