@@ -146,3 +146,20 @@ def test_an_old_journal_is_numbered_in_the_order_it_was_made(tmp_path: Path) -> 
 def test_no_file_is_a_clear_fault(tmp_path: Path) -> None:
     with pytest.raises(JournalMissing):
         Outbox.open(tmp_path / "nothing.sqlite3")
+
+
+def test_every_numbered_change_commits_durably(journal: Journal) -> None:
+    """A change the uploader may read must survive a power cut: were it undone, its number
+    would go to the next change, which head office (already past it) would never ask for."""
+    entry = journal.add(new(), now=1)
+    journal.settle(entry.reference, "approved", now=2)
+    seen: list[str] = []
+    journal._conn.set_trace_callback(seen.append)
+    try:
+        journal.record_print(entry.reference, now=3)
+        journal.record_print(entry.reference, now=4, error="paper out")
+        journal.record_print(entry.reference, now=5, copy=True)
+    finally:
+        journal._conn.set_trace_callback(None)
+    assert seen and not [s for s in seen if "synchronous" in s.lower()], seen
+    assert journal._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -624,11 +624,10 @@ class Journal:
         printed and who approved it), or remember why printing failed: the entry then shows
         as unprinted until a print succeeds.
 
-        This bookkeeping is not money, so it commits without waiting for the disk (WAL with
-        synchronous=NORMAL: lost only on power failure, when the receipt shows as unprinted);
-        a reprint's record is an audit trail of a PIN put on paper again, so it waits.
+        It commits durably like every other change: it takes a change number head office's
+        uploader may read at once, and a commit a power cut undid would hand that number to
+        the next change, which head office would then never ask for.
         """
-        relaxed = not (copy and error is None)
         if error is None:
             assignments = (
                 "print_count = print_count + 1, reprint_count = reprint_count + ?, "
@@ -637,28 +636,22 @@ class Journal:
             params: tuple[Any, ...] = (int(copy), now)
         else:
             assignments, params = "print_error = ?", (error,)
-        if relaxed:
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-        try:
-            with self._write() as conn:
-                row = conn.execute(
-                    f"UPDATE entries SET {assignments}, change_no = {NEXT_CHANGE} "
-                    f"WHERE reference = ? RETURNING {_COLUMNS}",
-                    (*params, reference),
-                ).fetchone()
-                if row is None:
-                    raise JournalError(f"no journal entry with reference {reference!r}")
-                entry = Entry._from_row(row)
-                if copy and error is None:
-                    conn.execute(
-                        "INSERT INTO reprints (reference, copy, printed_at, cashier, approved_by) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (reference, entry.reprint_count, now, cashier, approved_by or None),
-                    )
-                return entry
-        finally:
-            if relaxed:
-                self._conn.execute("PRAGMA synchronous = FULL")
+        with self._write() as conn:
+            row = conn.execute(
+                f"UPDATE entries SET {assignments}, change_no = {NEXT_CHANGE} "
+                f"WHERE reference = ? RETURNING {_COLUMNS}",
+                (*params, reference),
+            ).fetchone()
+            if row is None:
+                raise JournalError(f"no journal entry with reference {reference!r}")
+            entry = Entry._from_row(row)
+            if copy and error is None:
+                conn.execute(
+                    "INSERT INTO reprints (reference, copy, printed_at, cashier, approved_by) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (reference, entry.reprint_count, now, cashier, approved_by or None),
+                )
+            return entry
 
     @_guarded
     def reprints(self, reference: str) -> list[Reprint]:
