@@ -144,6 +144,34 @@ async def test_a_voided_cash_out_pin_cannot_be_cancelled_nor_voided_again(
         await engine.cancel_cash_out_pin(sale.reference)
 
 
+async def test_a_void_written_by_another_process_mid_cancel_stops_the_cancel(
+    journal: Journal, client: FlashClient, sandbox: Sandbox
+) -> None:
+    """The cancel checks again inside its own journal write, as a void does: a void another
+    process wrote after the first check (here, just before the write) wins, nothing is sent."""
+    seller = make_engine(journal, client)
+    sale = await approved(seller.sell_cash_out_pin(300, 20_000))
+
+    class RacedEngine(SaleEngine):
+        def _check_approval(self, kind: str, amount: int | None, approved_by: str | None) -> None:
+            with Journal.open(journal.path) as other:  # the other process's own connection
+                other.add(
+                    NewEntry(
+                        "cash-out-pin.reverse", lambda ref: b"{}", "S1", "T1",
+                        related_reference=sale.reference,
+                    ),
+                    now=1,
+                )  # fmt: skip
+            super()._check_approval(kind, amount, approved_by)
+
+    raced = RacedEngine(journal, client, store_id="S1", terminal_id="T1", cashier="c1")
+    sent_before = len(sandbox.ledger)
+    with pytest.raises(InputError, match="was voided: nothing to cancel"):
+        await raced.cancel_cash_out_pin(sale.reference)
+    assert len(sandbox.ledger) == sent_before
+    assert [e.kind for e in journal.related(sale.reference)] == ["cash-out-pin.reverse"]
+
+
 # -- refused before anything is written or sent ------------------------------------------------
 
 

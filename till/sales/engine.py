@@ -512,19 +512,13 @@ class SaleEngine:
             raise InputError(f"{purchase_reference} is not a Cash Out PIN sale on this till")
         if purchase.state != "approved" or not purchase.serial_number:
             raise InputError(f"Cash Out PIN sale {purchase_reference} was not approved")
-        if any(
-            e.kind == endpoints.CASH_OUT_PIN_CANCEL.name and e.state != "declined"
-            for e in self.journal.related(purchase_reference)
-        ):
-            raise InputError(f"Cash Out PIN sale {purchase_reference} is already cancelled")
-        if reversal.live_void(self.journal, purchase_reference) is not None:
-            raise InputError(
-                f"Cash Out PIN sale {purchase_reference} was voided: nothing to cancel"
-            )
+        self._check_not_undone(purchase_reference)
         serial = purchase.serial_number
         product_code = purchase.product_code
 
         def factory(reference: str) -> FlashRequest:
+            # Again inside the journal's write transaction: no cancel or void got in meanwhile.
+            self._check_not_undone(purchase_reference)
             return CashOutPinCancelRequest(
                 reference=reference,
                 serial_number=serial,
@@ -542,6 +536,18 @@ class SaleEngine:
             related_reference=purchase_reference,
             approved_by=approved_by,
         )
+
+    def _check_not_undone(self, purchase_reference: str) -> None:
+        """InputError when this Cash Out PIN sale has a cancel or a void that stands."""
+        if any(
+            e.kind == endpoints.CASH_OUT_PIN_CANCEL.name and e.state != "declined"
+            for e in self.journal.related(purchase_reference)
+        ):
+            raise InputError(f"Cash Out PIN sale {purchase_reference} is already cancelled")
+        if reversal.live_void(self.journal, purchase_reference) is not None:
+            raise InputError(
+                f"Cash Out PIN sale {purchase_reference} was voided: nothing to cancel"
+            )
 
     async def lookup_cash_out_pin(self, serial_number: str, product_code: int) -> Outcome:
         def factory(reference: str) -> FlashRequest:
