@@ -54,7 +54,7 @@ import psycopg
 
 from bench._common import header, median, percentile, target_line
 from bench.journal_scale import _mark, _real_entries
-from tests.central.pgserver import PgServer, find_bindir
+from tests.central.pgserver import PgServer, throwaway_database
 from till.central.schema import init_central, store_login
 from till.central.seal import SealKey
 from till.central.upload import Uploader
@@ -285,14 +285,7 @@ class Central:
 
 @contextlib.contextmanager
 def running_central(stores: Sequence[str], *, months_back: int = 1) -> Iterator[Central]:
-    bindir = find_bindir()
-    if bindir is None:
-        raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
-    server = PgServer(bindir)
-    try:
-        server.start()
-        with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE bench")
+    with throwaway_database("bench") as server:
         central = Central(server, "bench", {s: secrets.token_urlsafe(12) for s in stores})
         with psycopg.connect(server.admin_dsn("bench")) as conn:
             init_central(conn, stores=list(central.passwords.items()), months_ahead=1)
@@ -301,8 +294,6 @@ def running_central(stores: Sequence[str], *, months_back: int = 1) -> Iterator[
             for back in range(months_back + 1):
                 conn.execute("SELECT till.ensure_month(%s)", (now - timedelta(days=30 * back),))
         yield central
-    finally:
-        server.destroy()
 
 
 def store_names(count: int) -> list[str]:

@@ -38,16 +38,14 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from bench.chaos import ChaosReport, _fault_plan, _heal, _QuietFaults, _run_drivers, compare
-from tests.central.pgserver import PgServer, find_bindir
+from tests.central.pgserver import PgServer, throwaway_database
 from till.central.schema import init_central, store_login
 from till.central.seal import SealKey, generate_key_file, unseal_record
 from till.journal import Journal
@@ -407,21 +405,6 @@ def compare_central(report: UploadReport, tills: list[Till], admin_dsn: str, key
 # -- the run -----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _postgres(scratch: Path) -> Iterator[tuple[PgServer, str]]:
-    bindir = find_bindir()
-    if bindir is None:
-        raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
-    server = PgServer(bindir)
-    try:
-        server.start()
-        with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("chaos")))
-        yield server, "chaos"
-    finally:
-        server.destroy()
-
-
 def run_central_chaos(
     transactions: int,
     *,
@@ -472,7 +455,8 @@ def _run(
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="till-central-chaos-") as name:
         scratch = Path(name)
-        with _postgres(scratch) as (server, dbname):
+        dbname = "chaos"
+        with throwaway_database(dbname) as server:
             passwords = {store: secrets.token_urlsafe(12) for store, _ in TILL_IDS[:tills]}
             with psycopg.connect(server.admin_dsn(dbname=dbname)) as conn:
                 init_central(conn, stores=sorted(passwords.items()))

@@ -19,10 +19,12 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tests.support import HANG_SECONDS
@@ -264,3 +266,20 @@ class PgServer:
         if password is not None:
             params["password"] = password
         return make_conninfo(**params)
+
+
+@contextlib.contextmanager
+def throwaway_database(dbname: str) -> Iterator[PgServer]:
+    """A server of its own with one empty database `dbname`, deleted afterwards: for the
+    benchmarks, which run outside pytest and its fixtures."""
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit(INSTALL_HINT)
+    server = PgServer(bindir)
+    try:
+        server.start()
+        with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        yield server
+    finally:
+        server.destroy()
