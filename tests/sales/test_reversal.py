@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import till.sandbox.server as sandbox_server
+import till.sandbox.state as sandbox_server
 from receipts import PreviewPrinter, render_text
 from till.flash import FlashClient
 from till.journal import Entry, Journal, NewEntry

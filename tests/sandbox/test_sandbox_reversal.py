@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import till.sandbox.server as sandbox_server
+import till.sandbox.state as sandbox_server
 from till.sandbox import Sandbox
 
 from .conftest import Api

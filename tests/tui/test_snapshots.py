@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 import till.journal.journal as journal_module
-import till.sandbox.server as sandbox_server
+import till.sandbox.state as sandbox_server
 import till.tui.app as app_module
 from receipts import PreviewPrinter
 from tests.tui.harness import sandbox_engine, wait_for, write_settings

@@ -1,4 +1,4 @@
-"""Fixed test data: product catalog, test meters and training vouchers (listed in the README)."""
+"""Fixed test data: products, test meters and training vouchers (listed in docs/sandbox.md)."""
 
 from __future__ import annotations
 

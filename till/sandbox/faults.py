@@ -1,6 +1,6 @@
 """Fault injection for transaction POSTs: a queue of one-off faults and/or a random plan.
 
-Kinds (see the README, "The Flash sandbox"):
+Kinds (see docs/sandbox.md):
   delay        sleep ``seconds`` first, then process, commit and answer normally
   error_500    answer HTTP 500 (plain text) without committing
   error_503    answer HTTP 503 (plain text) without committing

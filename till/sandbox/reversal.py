@@ -28,15 +28,11 @@ reversed and ``voucher`` the voided voucher, without its PIN.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import catalog
+from . import catalog, state
 from ._codes import Decline
-
-if TYPE_CHECKING:
-    from .server import LedgerEntry, Sandbox
-
-DEFAULT_WINDOW_SECONDS = 24 * 3600.0
+from .state import LedgerEntry, SandboxState
 
 #: Reversal kind -> the sale kinds it undoes.
 UNDOES: dict[str, tuple[str, ...]] = {
@@ -55,7 +51,7 @@ _VOUCHER_SALES = frozenset(
 )
 
 
-def _allows_reversal(sb: Sandbox, original: LedgerEntry) -> bool:
+def _allows_reversal(sb: SandboxState, original: LedgerEntry) -> bool:
     if original.kind in _VOUCHERLESS_SALES:
         group = _VOUCHERLESS_SALES[original.kind]
         return any(p.allow_reversal for p in catalog.PRODUCTS if p.group == group)
@@ -63,10 +59,8 @@ def _allows_reversal(sb: Sandbox, original: LedgerEntry) -> bool:
     return voucher is not None and catalog.PRODUCTS_BY_CODE[voucher.product_code].allow_reversal
 
 
-def reverse(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
+def reverse(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     """The handler of every reversal path (see the module docstring for the checks)."""
-    from .server import _now  # at call time: the tests' fixed clock is the server's
-
     if not sb.reversals:
         raise Decline(2274)
     if data.get("mobileNumber") is not None:
@@ -87,7 +81,7 @@ def reverse(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> dict[str
     amount = data.get("amount")
     if amount is not None and amount != original.amount:
         raise Decline(2282)
-    now = _now()
+    now = state._now()
     window = sb.reversal_window
     if window is not None and (now - original.created).total_seconds() > window:
         raise Decline(2281)

@@ -1,19 +1,17 @@
 """Prepaid utilities: meter lookup and purchase, in the April 2023 (3.1.14) or the rev 3.0 (3.1.27)
-purchase shape (``Sandbox.utility_shape``). Handlers of ``till.sandbox.server.Sandbox``."""
+purchase shape (``Sandbox.utility_shape``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import catalog
 from ._codes import MESSAGES, Decline
 from .catalog import Meter
-
-if TYPE_CHECKING:
-    from .server import Sandbox
+from .state import Handler, SandboxState
 
 
-def _meter(sb: Sandbox, data: dict[str, Any]) -> Meter:
+def _meter(sb: SandboxState, data: dict[str, Any]) -> Meter:
     number = data["meterNumber"]
     prefix = catalog.MAGIC_METER_PREFIX
     if len(number) == 8 and number.startswith(prefix) and number.isdigit():
@@ -41,7 +39,7 @@ def _meter(sb: Sandbox, data: dict[str, Any]) -> Meter:
     return meter
 
 
-def _billing_info(sb: Sandbox, meter: Meter) -> dict[str, Any]:
+def _billing_info(sb: SandboxState, meter: Meter) -> dict[str, Any]:
     tariff = catalog.TARIFFS[meter.utility]
     arrears = sb._arrears.get(meter.number, 0)
     return {
@@ -57,7 +55,7 @@ def _customer(meter: Meter) -> dict[str, str]:
     return {"address": meter.customer_address, "name": meter.customer_name}
 
 
-def meter_lookup(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
+def meter_lookup(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     meter = _meter(sb, data)
     body = sb._base(data, tx_id=str(sb._next_tx()), echo=False)
     body = {
@@ -90,7 +88,7 @@ def meter_lookup(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> dic
     return body
 
 
-def meter_purchase(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
+def meter_purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     meter = _meter(sb, data)
     amount = data["amount"]
     fbe = bool(data.get("isFBE"))
@@ -136,7 +134,7 @@ def meter_purchase(sb: Sandbox, kind: str, path: str, data: dict[str, Any]) -> d
     )  # fmt: skip
 
 
-def _body_v4(sb: Sandbox, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
+def _body_v4(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
     meter: Meter = c["meter"]
     tariff: catalog.Tariff = c["tariff"]
     body = sb._base(data, tx_id=c["tx_id"])
@@ -199,7 +197,7 @@ def _body_v4(sb: Sandbox, data: dict[str, Any], c: dict[str, Any]) -> dict[str, 
     return body
 
 
-def _body_rev3(sb: Sandbox, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
+def _body_rev3(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
     meter: Meter = c["meter"]
     tariff: catalog.Tariff = c["tariff"]
     body = sb._base(data, tx_id=c["tx_id"])
@@ -255,3 +253,9 @@ def _body_rev3(sb: Sandbox, data: dict[str, Any], c: dict[str, Any]) -> dict[str
         }
     ]
     return body
+
+
+HANDLERS: dict[str, Handler] = {
+    "prepaid-utilities/lookup": meter_lookup,
+    "prepaid-utilities/purchase": meter_purchase,
+}
