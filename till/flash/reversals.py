@@ -19,14 +19,9 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from till.flash.models import (
-    FlashRequest,
-    Metadata,
-    StoreId,
-    TerminalId,
-    VoucherResponse,
-    _check_reference,
-)
+from till.flash.models.fields import check_reference
+from till.flash.models.requests import TillRequest
+from till.flash.models.responses import VoucherResponse
 
 __all__ = ["ReversalRequest", "ReversalResponse"]
 
@@ -34,7 +29,7 @@ __all__ = ["ReversalRequest", "ReversalResponse"]
 def _check_original(value: object) -> str:
     """The sale's reference, held to the same rules, its messages naming it."""
     try:
-        return _check_reference(value)
+        return check_reference(value)
     except PydanticCustomError as exc:
         raise PydanticCustomError(
             exc.type, "Original reference" + exc.message().removeprefix("Reference")
@@ -44,13 +39,10 @@ def _check_original(value: object) -> str:
 OriginalReference = Annotated[str, BeforeValidator(_check_original)]
 
 
-class ReversalRequest(FlashRequest):
+class ReversalRequest(TillRequest):
     """The body of every reversal: `reference` is the reversal's own, never the sale's."""
 
     original_reference: OriginalReference
-    store_id: StoreId | None = None
-    terminal_id: TerminalId | None = None
-    metadata: Metadata | None = None
 
     @model_validator(mode="after")
     def _own_reference(self) -> Self:

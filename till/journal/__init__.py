@@ -1,5 +1,6 @@
 """The SQLite write-ahead journal: every transaction is in it before a byte goes to Flash."""
 
+from till.journal.entry import OPEN_STATES, Entry, NewEntry, Reprint, State, Totals
 from till.journal.errors import (
     JournalCorrupt,
     JournalError,
@@ -11,16 +12,7 @@ from till.journal.errors import (
     JournalReadOnly,
     JournalUnavailable,
 )
-from till.journal.journal import (
-    OPEN_STATES,
-    Check,
-    Entry,
-    Journal,
-    NewEntry,
-    Reprint,
-    State,
-    Totals,
-)
+from till.journal.journal import Check, Journal
 from till.journal.schema import SCHEMA_VERSION, SchemaTooNew
 from till.journal.storage import preflight
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from till.journal.entry import COLUMN_NAMES, COLUMNS, Entry, row_limit
 from till.journal.errors import JournalFault, JournalMissing, fault_from_os, fault_from_sqlite
-from till.journal.journal import _COLUMN_NAMES, _COLUMNS, Entry, _limit
 
 #: The first schema with change numbers.
 OUTBOX_VERSION = 7
@@ -136,9 +136,9 @@ class Outbox:
     def entries_after(self, change_no: int, limit: int) -> list[Change]:
         """Entries changed after `change_no`, oldest change first, at most `limit`."""
         rows = self._rows(
-            f"SELECT change_no, {_COLUMNS} FROM entries WHERE change_no > ? "
+            f"SELECT change_no, {COLUMNS} FROM entries WHERE change_no > ? "
             "ORDER BY change_no LIMIT ?",
-            (change_no, _limit(limit)),
+            (change_no, row_limit(limit)),
         )
         return [Change(int(row[0]), Entry._from_row(row[1:])) for row in rows]
 
@@ -149,13 +149,13 @@ class Outbox:
         them (times in ms, flags 0/1, the request as bytes, the response as text). For a reader
         that maps each row itself (the uploader: no `Entry` per row). `columns` are entry
         fields (`Entry`'s names, but `response` for `response_json`)."""
-        unknown = [name for name in columns if name not in _COLUMN_NAMES]
+        unknown = [name for name in columns if name not in COLUMN_NAMES]
         if unknown or not columns:
             raise ValueError(f"not columns of an entry: {unknown or 'none given'}")
         return self._rows(
             f"SELECT change_no, {', '.join(columns)} FROM entries "  # names checked above
             "WHERE change_no > ? ORDER BY change_no LIMIT ?",
-            (change_no, _limit(limit)),
+            (change_no, row_limit(limit)),
         )
 
     def reprints_after(self, reprint_id: int, limit: int) -> list[ReprintChange]:
@@ -164,7 +164,7 @@ class Outbox:
             "IFNULL(e.training, 0) FROM reprints AS r "
             "LEFT JOIN entries AS e ON e.reference = r.reference "
             "WHERE r.id > ? ORDER BY r.id LIMIT ?",
-            (reprint_id, _limit(limit)),
+            (reprint_id, row_limit(limit)),
         )
         return [
             ReprintChange(r[0], r[1], r[2], r[3], r[4], r[5], training=bool(r[6])) for r in rows
@@ -174,7 +174,7 @@ class Outbox:
         rows = self._rows(
             "SELECT number, created_at, period_start, period_end, created_by, override_by, body "
             "FROM z_reports WHERE number > ? ORDER BY number LIMIT ?",
-            (number, _limit(limit)),
+            (number, row_limit(limit)),
         )
         return [ZChange(*row) for row in rows]
 
