@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import till.slips.slip as slip_module
+import till.slips.approved as slip_module
 import till.tui.widgets as widgets
 import till.words
 import till.words.rows as rows_module

@@ -406,7 +406,7 @@ def test_the_void_kinds_agree_everywhere() -> None:
     from till.flash.client import REVERSAL_KINDS as FLASH_KINDS
     from till.flash.models import METADATA_VALUE_MAX_LENGTH
     from till.reports.report import REVERSALS
-    from till.slips.slip import REVERSALS as SLIP_KINDS
+    from till.slips.parts import REVERSALS as SLIP_KINDS
     from till.words import KIND_LABELS, in_doubt_advice
 
     assert REVERSAL_KINDS == FLASH_KINDS == SLIP_KINDS == VOID_KINDS == REVERSALS

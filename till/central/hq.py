@@ -12,12 +12,12 @@ import csv
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from till.central.desk import OPEN_STATES_SQL, from_ms, to_ms
+from till.central.fleet import Doubt, FleetReport, Reprinted, Silent, Total
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,78 +38,6 @@ __all__ = [
 TOP_REPRINTS = 20
 #: The most in-doubt sales the report lists (oldest first): a support desk's day, not a dump.
 MAX_DOUBTS = 1000
-
-
-@dataclass(frozen=True)
-class Total:
-    store_id: str
-    terminal_id: str
-    kind: str
-    state: str
-    count: int
-    amount: int  # cents
-
-
-@dataclass(frozen=True)
-class Doubt:
-    """A sale still pending or in doubt, open for `age_minutes`."""
-
-    store_id: str
-    terminal_id: str
-    reference: str
-    kind: str
-    state: str
-    amount: int | None
-    created_at: int  # Unix ms
-    age_minutes: int
-
-
-@dataclass(frozen=True)
-class Reprinted:
-    """How often one sale's receipt was printed again (tills and desks) in the period."""
-
-    store_id: str
-    terminal_id: str | None
-    reference: str
-    kind: str | None
-    amount: int | None
-    copies: int
-    last_printed_at: int  # Unix ms
-
-
-@dataclass(frozen=True)
-class Silent:
-    """A till whose uploads have not reached head office for `minutes`."""
-
-    store_id: str
-    terminal_id: str
-    last_seen: int  # Unix ms
-    minutes: int
-    #: Changes the till said were still to send when it was last heard from.
-    backlog: int
-
-
-@dataclass(frozen=True)
-class FleetReport:
-    since_ms: int
-    until_ms: int
-    store: str | None
-    now_ms: int
-    stale_minutes: int
-    silent_minutes: int
-    totals: tuple[Total, ...]
-    in_doubt: tuple[Doubt, ...]
-    reprints: tuple[Reprinted, ...]
-    silent: tuple[Silent, ...]
-
-    def store_totals(self) -> dict[str, tuple[int, int]]:
-        """Approved sales by store: (count, amount in cents)."""
-        out: dict[str, tuple[int, int]] = {}
-        for t in self.totals:
-            if t.state == "approved":
-                count, amount = out.get(t.store_id, (0, 0))
-                out[t.store_id] = (count + t.count, amount + t.amount)
-        return out
 
 
 def _where(store: str | None, clauses: list[str], params: list[Any]) -> str:

@@ -165,6 +165,110 @@ def _live(entries: Iterable[Entry]) -> list[Entry]:
     return [e for e in entries if not e.training and e.kind not in QUERIES]
 
 
+def _state_at(entry: Entry, period_end: int) -> str:
+    """An entry as it stood at `period_end`: one settled later is still in doubt there."""
+    late = entry.settled_at is not None and entry.settled_at >= period_end
+    return "in_doubt" if entry.is_open or late else entry.state
+
+
+def _counts() -> defaultdict[tuple[str, str], list[int]]:
+    """(kind, state) -> [count, amount]."""
+    return defaultdict(lambda: [0, 0])
+
+
+def _kind_lines(counts: dict[tuple[str, str], list[int]]) -> tuple[KindLine, ...]:
+    return tuple(
+        KindLine(k, state, count, amount) for (k, state), (count, amount) in sorted(counts.items())
+    )
+
+
+@dataclass
+class _Tally:
+    """The period's live entries counted: by kind and state, by cashier, and the totals."""
+
+    by_kind: defaultdict[tuple[str, str], list[int]] = field(default_factory=_counts)
+    #: cashier -> [sales, sales amount, paid out, refunds, in doubt, voids] (`CashierLine`).
+    cashiers: defaultdict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    )
+    in_doubt: list[int] = field(default_factory=lambda: [0, 0])
+    refunds: list[int] = field(default_factory=lambda: [0, 0])
+    voids: list[int] = field(default_factory=lambda: [0, 0])
+    reprints: int = 0
+    #: Live references still open at the period's end: the next report after a Z carries them.
+    still_open: list[str] = field(default_factory=list)
+
+    def add(self, entry: Entry, state: str) -> None:
+        amount = _settled_amount(entry)
+        line = self.by_kind[(entry.kind, state)]
+        line[0] += 1
+        line[1] += amount
+        self.reprints += entry.reprint_count
+        person = self.cashiers[entry.cashier or "-"]
+        if state == "in_doubt":
+            self.in_doubt[0] += 1
+            self.in_doubt[1] += amount
+            person[4] += 1
+            self.still_open.append(entry.reference)
+        elif state == "approved":
+            self._add_approved(entry, amount, person)
+
+    def _add_approved(self, entry: Entry, amount: int, person: list[int]) -> None:
+        if entry.kind in CASH_IN:
+            person[0] += 1
+            person[1] += amount
+        elif entry.kind in CASH_OUT:
+            person[2] += amount
+        if entry.kind == "1voucher.refund":
+            self.refunds[0] += 1
+            self.refunds[1] += amount
+            person[3] += 1
+        elif entry.kind in REVERSALS:
+            self.voids[0] += 1
+            self.voids[1] += amount
+            person[5] += 1
+
+
+def _shift_cash(shift: Shift, live: list[Entry], *, period_end: int, now: int) -> ShiftCash:
+    """One shift's cash, over the whole shift: its cashier's live entries while it was open."""
+    end = shift.closed_at if shift.closed_at is not None else now
+    mine = [
+        (e, _state_at(e, period_end))
+        for e in live
+        if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
+    ]
+
+    def cash(state: str, kinds: frozenset[str]) -> int:
+        return sum(_settled_amount(e) for e, st in mine if st == state and e.kind in kinds)
+
+    return ShiftCash(
+        shift_id=shift.id,
+        cashier=shift.cashier,
+        opening_float=shift.opening_float,
+        cash_in=cash("approved", CASH_IN),
+        cash_out=cash("approved", CASH_OUT),
+        in_doubt_cash=cash("in_doubt", CASH_IN),
+        counted=shift.counted_cash,
+    )
+
+
+def _settled_since(
+    carried: Iterable[Entry], period_end: int, still_open: list[str]
+) -> dict[tuple[str, str], list[int]]:
+    """Earlier sales open at the last Z that have settled since, by kind and state; the ones
+    still open are added to `still_open`, to be carried on to the next report."""
+    settled = _counts()
+    for entry in _live(carried):
+        state = _state_at(entry, period_end)
+        if state == "in_doubt":
+            still_open.append(entry.reference)
+        else:
+            line = settled[(entry.kind, state)]
+            line[0] += 1
+            line[1] += _settled_amount(entry)
+    return settled
+
+
 def build_report(
     entries: Iterable[Entry],
     shifts: Iterable[Shift],
@@ -187,107 +291,35 @@ def build_report(
     because its drawer is counted once, at its close, whatever Z reports fell inside it.
     `carried` are earlier sales, open at the last Z, that have settled since.
     """
-
-    def state_of(entry: Entry) -> str:
-        late = entry.settled_at is not None and entry.settled_at >= period_end
-        return "in_doubt" if entry.is_open or late else entry.state
-
     live = _live(entries)
     shift_live = live if shift_entries is None else _live(shift_entries)
-    by_kind: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    cashiers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    in_doubt = [0, 0]
-    refunds = [0, 0]
-    voids = [0, 0]
-    reprints = 0
-    still_open: list[str] = []
+    tally = _Tally()
     for entry in live:
-        state = state_of(entry)
-        amount = _settled_amount(entry)
-        line = by_kind[(entry.kind, state)]
-        line[0] += 1
-        line[1] += amount
-        reprints += entry.reprint_count
-        person = cashiers[entry.cashier or "-"]
-        if state == "in_doubt":
-            in_doubt[0] += 1
-            in_doubt[1] += amount
-            person[4] += 1
-            still_open.append(entry.reference)
-        elif state == "approved":
-            if entry.kind in CASH_IN:
-                person[0] += 1
-                person[1] += amount
-            elif entry.kind in CASH_OUT:
-                person[2] += amount
-            if entry.kind == "1voucher.refund":
-                refunds[0] += 1
-                refunds[1] += amount
-                person[3] += 1
-            elif entry.kind in REVERSALS:
-                voids[0] += 1
-                voids[1] += amount
-                person[5] += 1
-    cash = []
-    for shift in shifts:
-        end = shift.closed_at if shift.closed_at is not None else now
-        mine = [
-            (e, state_of(e))
-            for e in shift_live
-            if e.cashier == shift.cashier and shift.opened_at <= e.created_at < end
-        ]
-        cash.append(
-            ShiftCash(
-                shift_id=shift.id,
-                cashier=shift.cashier,
-                opening_float=shift.opening_float,
-                cash_in=sum(
-                    _settled_amount(e) for e, st in mine if st == "approved" and e.kind in CASH_IN
-                ),
-                cash_out=sum(
-                    _settled_amount(e) for e, st in mine if st == "approved" and e.kind in CASH_OUT
-                ),
-                in_doubt_cash=sum(
-                    _settled_amount(e) for e, st in mine if st == "in_doubt" and e.kind in CASH_IN
-                ),
-                counted=shift.counted_cash,
-            )
-        )
-    settled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for entry in _live(carried):
-        state = state_of(entry)
-        if state == "in_doubt":
-            still_open.append(entry.reference)  # carried on to the next report
-        else:
-            line = settled[(entry.kind, state)]
-            line[0] += 1
-            line[1] += _settled_amount(entry)
+        tally.add(entry, _state_at(entry, period_end))
+    cash = [_shift_cash(shift, shift_live, period_end=period_end, now=now) for shift in shifts]
+    settled = _settled_since(carried, period_end, tally.still_open)
     return Report(
         kind=kind,
         number=number,
         period_start=period_start,
         period_end=period_end,
         created_at=now,
-        lines=tuple(
-            KindLine(k, state, count, amount)
-            for (k, state), (count, amount) in sorted(by_kind.items())
+        lines=_kind_lines(tally.by_kind),
+        cashiers=tuple(
+            CashierLine(name, *values) for name, values in sorted(tally.cashiers.items())
         ),
-        cashiers=tuple(CashierLine(name, *values) for name, values in sorted(cashiers.items())),
         shifts=tuple(cash),
-        in_doubt_count=in_doubt[0],
-        in_doubt_amount=in_doubt[1],
-        refund_count=refunds[0],
-        refund_amount=refunds[1],
-        void_count=voids[0],
-        void_amount=voids[1],
-        reprints=reprints,
+        in_doubt_count=tally.in_doubt[0],
+        in_doubt_amount=tally.in_doubt[1],
+        refund_count=tally.refunds[0],
+        refund_amount=tally.refunds[1],
+        void_count=tally.voids[0],
+        void_amount=tally.voids[1],
+        reprints=tally.reprints,
         created_by=created_by,
         override_by=override_by,
-        carried=tuple(
-            KindLine(k, state, count, amount)
-            for (k, state), (count, amount) in sorted(settled.items())
-        ),
-        open_at_close=tuple(still_open),
+        carried=_kind_lines(settled),
+        open_at_close=tuple(tally.still_open),
     )
 
 

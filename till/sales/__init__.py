@@ -1,9 +1,9 @@
 """The sale engine: every transaction journaled, sent, settled, and resolved when in doubt."""
 
+from till.outcome import EngineHooks, InputError, Outcome, ResolveReport
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
 from till.sales.engine import SaleEngine, redeemed_amount, refunded_amount
-from till.sales.outcome import EngineHooks, InputError, Outcome, ResolveReport
 
 __all__ = [
     "Backoff",

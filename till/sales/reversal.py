@@ -38,7 +38,7 @@ from till.flash.models import METADATA_VALUE_MAX_LENGTH, FlashRequest
 from till.flash.reversals import ReversalRequest
 from till.flash.revision import describe
 from till.journal import Entry, Journal
-from till.sales.outcome import InputError, Outcome
+from till.outcome import InputError, Outcome
 from till.sales.products import LISTED_KINDS, WITHOUT_CODE, Listed
 from till.words import kind_label
 from till.words.void import VOID_APPROVAL, reversal_in, void_refused

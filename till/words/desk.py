@@ -14,7 +14,7 @@ from till.words.entry import format_entry, indented_rows
 from till.words.labels import local_time, rands_or_dash
 
 if TYPE_CHECKING:
-    from till.central.hq import FleetReport
+    from till.central.fleet import FleetReport
     from till.journal import Entry
 
 # -- configuration and the connection ------------------------------------------------------

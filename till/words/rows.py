@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         VoucherResponse,
     )
     from till.journal import Entry
-    from till.sales import Outcome
+    from till.outcome import Outcome
 
 #: Number as the response models hold it (int when whole, Decimal, or the text as sent).
 Number = int | Decimal | str
