@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.support import LOG_LINES, track_instances
 from till import logfile
-from till.configfile import default_log_path
+from till.config.paths import default_log_path
 from till.flash import FlashClient
 from till.sandbox import DEFAULT_ACCOUNT, Sandbox
 

@@ -15,8 +15,9 @@ import pytest
 
 from tests.test_cli_sales import Till, reference_in, value_of, write_config
 from till import clock
-from till.cli import DEMO_FORCED, DEMO_IDENTITY, main
+from till.cli import main
 from till.commands.output import format_outcome
+from till.commands.screens import DEMO_FORCED, DEMO_IDENTITY
 from till.config import load_settings
 from till.digits import format_sts_token, group_digits
 from till.journal import Entry, Journal, NewEntry, State
@@ -71,7 +72,7 @@ def test_list_is_newest_first_with_limit_and_open(desk: Till) -> None:
 
 
 def test_journal_without_an_action_takes_the_list_options(desk: Till) -> None:
-    """`till journal [--limit N] [--open] [--json]`, as the README documents it."""
+    """`till journal [--limit N] [--open] [--json]`, as docs/commands.md documents it."""
     newest_first = [e.reference for e in desk.entries()]
     status, out, err = desk.run("journal", "--limit", "2")
     assert status == 0, err

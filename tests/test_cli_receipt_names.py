@@ -36,7 +36,7 @@ def test_a_gift_voucher_receipt_names_the_product_from_the_cached_catalog(
 
 
 def test_training_and_live_keep_their_own_product_lists(tmp_path: Path) -> None:
-    from till.firstframe import catalog_file, journal_file
+    from till.config.paths import catalog_file, journal_file
 
     live = tmp_path / "journal.sqlite3"
     assert catalog_file(live) == tmp_path / "catalog.json"

@@ -474,7 +474,7 @@ def test_the_product_list_refuses_before_the_journal_is_opened(
 
 
 def _saved_list(till: Till) -> Path:
-    from till.firstframe import catalog_file
+    from till.config.paths import catalog_file
 
     return catalog_file(till.journal_path)
 

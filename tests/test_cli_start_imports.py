@@ -95,7 +95,9 @@ def test_journal_list_search_and_export_load_no_pydantic(desk: Path, tmp_path: P
     ):
         modules = loaded(tmp_path, "--config", str(desk), *argv)
         assert packages(modules, "pydantic", "pydantic_settings", "httpx", "textual") == set()
-        assert packages(modules, "escpos", "receipts", "till.config", "till.sandbox") == set()
+        assert (
+            packages(modules, "escpos", "receipts", "till.config.settings", "till.sandbox") == set()
+        )
 
 
 def test_journal_show_reads_the_answer_with_the_models_only(desk: Path, tmp_path: Path) -> None:
@@ -104,8 +106,9 @@ def test_journal_show_reads_the_answer_with_the_models_only(desk: Path, tmp_path
     refs = _references(desk, tmp_path)
     modules = loaded(tmp_path, "--config", str(desk), "journal", "show", refs["approved"])
     assert "till.flash.models" in modules
-    assert packages(modules, "httpx", "pydantic_settings", "till.config", "till.flash.client") == (
-        set()
+    assert (
+        packages(modules, "httpx", "pydantic_settings", "till.config.settings", "till.flash.client")
+        == set()
     )
     assert packages(modules, "textual", "escpos", "receipts", "till.sandbox") == set()
     modules = loaded(tmp_path, "--config", str(desk), "journal", "show", refs["declined"])
@@ -115,7 +118,7 @@ def test_journal_show_reads_the_answer_with_the_models_only(desk: Path, tmp_path
 def test_a_config_the_quick_read_cannot_be_sure_of_is_validated(desk: Path, tmp_path: Path) -> None:
     desk.write_text(desk.read_text() + "[staff]\nidle_lock_seconds = 300.0\n")
     modules = loaded(tmp_path, "--config", str(desk), "journal", "list")
-    assert "till.config" in modules
+    assert "till.config.settings" in modules
 
 
 def test_a_sale_loads_neither_the_screens_nor_the_sandbox_nor_escpos(

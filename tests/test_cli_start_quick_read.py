@@ -20,8 +20,9 @@ from tests.test_firstframe import ORDINARY, configs, environment
 from till import clock, logfile
 from till.cli import main
 from till.config import ConfigError, load_settings
-from till.configfile import ConfigFile, default_log_path
-from till.firstframe import ReaderView, read_for_readers
+from till.config.paths import default_log_path
+from till.config.quick import ReaderView, read_for_readers
+from till.config.sources import ConfigFile
 from till.journal import Journal
 
 

@@ -31,8 +31,8 @@ from till import clock
 from till.cli import main
 from till.commands.output import format_entry, list_row
 from till.config import ConfigError, load_settings
-from till.configfile import read_config_file
-from till.firstframe import read_first_frame
+from till.config.quick import read_first_frame
+from till.config.sources import read_config_file
 from till.journal import Entry, Journal, NewEntry
 from till.reports import build_report, report_document
 from till.sandbox import Sandbox, running_sandbox
@@ -167,7 +167,8 @@ def test_zones_load_without_the_systems_tz_database() -> None:
 def test_the_first_frame_loads_no_tz_data() -> None:
     out = run_python(
         "import sys; from pathlib import Path; "
-        "from till.configfile import ConfigFile; from till.firstframe import read_first_frame; "
+        "from till.config.sources import ConfigFile; "
+        "from till.config.quick import read_first_frame; "
         "import till.clock; "
         "data = {'till': {'store_id': 'S1', 'terminal_id': 'T1', 'timezone': 'Mars/Olympus'}}; "
         "first = read_first_frame(ConfigFile(Path('/x/till.toml'), True, data)); "

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from till.cli import DEMO_FORCED, DEMO_IDENTITY
+from till.commands.screens import DEMO_FORCED, DEMO_IDENTITY
 from till.config import ConfigError, load_settings
-from till.configfile import ConfigFile, read_config_file
-from till.firstframe import FirstFrame, read_first_frame
+from till.config.quick import FirstFrame, read_first_frame
+from till.config.sources import ConfigFile, read_config_file
 
 
 @contextlib.contextmanager

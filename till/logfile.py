@@ -6,8 +6,9 @@ Linux), at `[log] level` or `till --log-level`. The file and its rotations are m
 Never on the terminal: the screens own it, and the one-shot commands keep stderr for their
 one-line messages. So `begin` (called once by `till.cli.main`) puts a holding handler on the root
 logger at once, before anything can fall through to Python's last-resort stderr handler; the file
-opens once the configuration is validated (`open_log`, from `till.config.load_settings` for the
-one-shot commands and from the screens' start-up thread), and what was held goes into it first.
+opens once the configuration is validated (`open_log`, from `till.config.settings.load_settings`
+for the one-shot commands and from the screens' start-up thread), and what was held goes into it
+first.
 
 Never a secret: a filter on the file's handler redacts what looks like a PIN or token (10 or more
 digits, grouped by spaces or hyphens or not), `Bearer ...` and `Basic ...` credentials and the
@@ -29,18 +30,17 @@ import stat
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from logging.handlers import RotatingFileHandler
-
-    from till.config import Settings
 
 __all__ = [
     "BACKUP_COUNT",
     "LEVELS",
     "MAX_BYTES",
     "LogTarget",
+    "LoggedSettings",
     "Redactor",
     "begin",
     "close",
@@ -200,9 +200,10 @@ def begin(level: str | None = None) -> None:
 
 class LogTarget(NamedTuple):
     """What the log file opens from: the file, its level, the key it must never show, and the
-    till whose references it keeps whole. From validated settings (`of`), or from the quick read
-    of the config by the commands that only read the journal (`till.firstframe`). (Not a
-    dataclass: `till --help` imports this module, and `dataclasses` would cost it ~10 %.)"""
+    till whose references it keeps whole. From validated settings (`Settings.log_target`), or
+    from the quick read of the config by the commands that only read the journal
+    (`till.config.quick`). (Not a dataclass: `till --help` imports this module, and
+    `dataclasses` would cost it ~10 %.)"""
 
     path: Path
     level: str
@@ -216,29 +217,25 @@ class LogTarget(NamedTuple):
             f"store_id={self.store_id!r}, terminal_id={self.terminal_id!r})"
         )
 
-    @classmethod
-    def of(cls, settings: Settings) -> LogTarget:
-        key = settings.flash.api_key.get_secret_value() if settings.flash.api_key else ""
-        return cls(
-            path=settings.log.resolved_path(),
-            level=settings.log.level,
-            key=key,
-            store_id=settings.till.store_id,
-            terminal_id=settings.till.terminal_id,
-        )
+
+class LoggedSettings(Protocol):
+    """Validated settings (`till.config.settings.Settings`), which name their log file: typed
+    by shape, so this module (imported before the config) never imports the config."""
+
+    def log_target(self) -> LogTarget: ...
 
 
-def settings_loaded(settings: Settings | LogTarget) -> None:
+def settings_loaded(settings: LoggedSettings | LogTarget) -> None:
     """`load_settings` calls this: the `till` command (see `begin`) opens its log file now."""
     if _state.wanted:
         open_log(settings)
 
 
-def open_log(settings: Settings | LogTarget) -> str | None:
+def open_log(settings: LoggedSettings | LogTarget) -> str | None:
     """Log to the file `settings` name, at their level (or `begin`'s), from now on; what was
     held goes in first. None, or why the file cannot be written (then nothing is logged, and
     still nothing reaches the terminal). Again with the same settings: nothing changes."""
-    target = settings if isinstance(settings, LogTarget) else LogTarget.of(settings)
+    target = settings if isinstance(settings, LogTarget) else settings.log_target()
     path, key = target.path, target.key
     level = _state.override or target.level
     store, terminal = target.store_id, target.terminal_id

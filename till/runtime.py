@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from till.firstframe import catalog_file, journal_file, read_for_readers
+from till.config.paths import catalog_file, journal_file
+from till.config.quick import read_for_readers
 
 if TYPE_CHECKING:  # imported where used, so the screens can start before them
     from receipts import Document, ReceiptPrinter
-    from till.config import Settings
+    from till.config.settings import Settings
     from till.flash import FlashClient
     from till.journal import Journal
     from till.sales import SaleEngine
@@ -120,16 +121,16 @@ def catalog_path(settings: Settings) -> Path:
 
 def reader_journal_path(config: Path | None) -> Path:
     """The journal a command that only reads it opens (`till journal ...`), from the quick read
-    of the config when it can be sure (`till.firstframe.read_for_readers`: no pydantic), else
+    of the config when it can be sure (`till.config.quick.read_for_readers`: no pydantic), else
     from the validated settings. Either way the till's zone and log file are set, as
     `load_settings` sets them, before anything is read."""
     from till import clock, logfile
-    from till.configfile import read_config_file
+    from till.config.sources import read_config_file
 
     config_file = read_config_file(config)
     view = read_for_readers(config_file)
     if view is None:
-        from till.config import load_settings
+        from till.config.settings import load_settings
 
         return journal_path(load_settings(config_file, need_flash=False))
     logfile.settings_loaded(view.log)

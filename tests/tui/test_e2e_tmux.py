@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import HANG_SECONDS
-from till.configfile import read_config_file
-from till.firstframe import read_first_frame
+from till.config.quick import read_first_frame
+from till.config.sources import read_config_file
 
 TMUX = shutil.which("tmux")
 EXITED = re.compile(r"till exited with status (\d+)")

@@ -20,7 +20,8 @@ from textual.widgets import Static
 from tests.support import HANG_SECONDS
 from tests.tui.harness import wait_for, write_settings
 from till.config import ConfigError, Settings
-from till.firstframe import FirstFrame, PendingSettings, catalog_file
+from till.config.paths import catalog_file
+from till.config.quick import FirstFrame, PendingSettings
 from till.journal import Journal
 from till.tui.app import TillApp
 from till.tui.catalog import ONE_VOUCHER, save_catalog

@@ -35,7 +35,7 @@ EXIT_JOURNAL_UNAVAILABLE = 10
 EXIT_PRINTER_FAULT = 11
 EXIT_INTERRUPTED = 130
 
-#: Every exit status of the `till` command, in one place (the README's table is this one).
+#: Every exit status of the `till` command, in one place (docs/commands.md's table is this one).
 #: 4-10 are the journal's faults: nothing was recorded or sent to Flash, except for a sale the
 #: message names, whose answer came but could not be recorded.
 EXIT_STATUSES: tuple[tuple[int, str], ...] = (

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from till.central.hq import FleetReport
     from till.central.seal import SealKey
     from till.central.upload import Uploader
-    from till.config import CentralSection, Settings
+    from till.config.sections import CentralSection
+    from till.config.settings import Settings
     from till.journal import Entry
 
 log = logging.getLogger("till.commands")
@@ -52,7 +53,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, CentralSection]:
     """The validated config and its `[central]`; a UsageError (exit 2) without one."""
-    from till.config import load_settings
+    from till.config.settings import load_settings
     from till.words.desk import NO_CENTRAL
 
     settings = load_settings(args.config, need_flash=False)
@@ -115,7 +116,7 @@ def _given_dsn(args: argparse.Namespace) -> CentralSection | None:
         return None
     from pydantic import ValidationError
 
-    from till.config import CentralSection
+    from till.config.sections import CentralSection
 
     try:
         return CentralSection(dsn=args.dsn)
@@ -356,7 +357,7 @@ def cmd_desk_reprint(args: argparse.Namespace) -> int:
     settings, central = _settings(args)
     approver = None
     if settings.staff.enabled:  # a reprint puts a PIN on paper again: never the desk alone
-        from till.commands.sales import verified_approver
+        from till.commands.approval import verified_approver
 
         if not args.approver:
             return fail(words.APPROVAL_NEEDED, EXIT_USAGE)

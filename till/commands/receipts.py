@@ -18,7 +18,7 @@ from till.commands.base import (
 
 if TYPE_CHECKING:
     from receipts import Document
-    from till.config import Settings
+    from till.config.settings import Settings
 
 
 def show_preview(settings: Settings, document: Document | None) -> None:
@@ -116,7 +116,7 @@ def printer_test_page(printer_name: str, width: str, columns: int, status_line: 
 def cmd_printer_test(args: argparse.Namespace) -> int:
     """Print a test page, and say what the printer reported and whether the page printed."""
     from receipts import PrintError
-    from till.config import load_settings
+    from till.config.settings import load_settings
     from till.runtime import open_receipt_printer
 
     settings = load_settings(args.config, need_flash=False)
@@ -173,12 +173,12 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
 def cmd_reprint(args: argparse.Namespace) -> int:
     import asyncio
 
-    from till.config import load_settings
+    from till.config.settings import load_settings
 
     settings = load_settings(args.config, need_flash=False)
     approver = None
     if settings.staff.enabled:  # a reprint puts a PIN on paper again: never the cashier alone
-        from till.commands.sales import verified_approver
+        from till.commands.approval import verified_approver
 
         if not getattr(args, "approver", None):
             return fail("a supervisor must approve a reprint: add --approver ID", EXIT_USAGE)
@@ -189,7 +189,7 @@ def cmd_reprint(args: argparse.Namespace) -> int:
 def cmd_slip(args: argparse.Namespace) -> int:
     import asyncio
 
-    from till.config import load_settings
+    from till.config.settings import load_settings
 
     settings = load_settings(args.config, need_flash=False)
     return asyncio.run(_print(settings, args.reference, in_doubt=True))

@@ -21,13 +21,9 @@ def cmd_reverse(args: argparse.Namespace) -> int:
     import asyncio
 
     with starting():
-        from till.commands.sales import (
-            product_list,
-            transact,
-            verified_approver,
-            verified_cashier,
-        )
-        from till.config import load_settings
+        from till.commands.approval import verified_approver, verified_cashier
+        from till.commands.sales import product_list, transact
+        from till.config.settings import load_settings
         from till.money import format_rands
         from till.sales import InputError
         from till.sales.reversal import clean_reason

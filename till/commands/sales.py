@@ -32,10 +32,12 @@ from till.commands.base import (
 )
 
 if TYPE_CHECKING:
-    from till.config import Settings
+    from till.config.settings import Settings
     from till.journal import Entry
     from till.sales import InputError, Outcome, SaleEngine
     from till.tui.catalog import SaleItem
+
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 log = logging.getLogger("till.commands")
 
@@ -133,7 +135,8 @@ def _run(args: argparse.Namespace, call: Call, *, listed: Listing | None = None)
     import asyncio
 
     with starting():
-        from till.config import load_settings
+        from till.commands.approval import verified_approver, verified_cashier
+        from till.config.settings import load_settings
         from till.sales import InputError
         from till.sales.products import check_sale
 
@@ -191,36 +194,6 @@ async def product_list(settings: Settings) -> list[SaleItem]:
         with contextlib.suppress(OSError):
             save_catalog(path, items)
     return items
-
-
-def verified_cashier(settings: Settings, args: argparse.Namespace) -> str | None:
-    """Who makes the transaction. With [staff] on, every entry records a signed-in cashier, as
-    at the screens: --cashier is required and their PIN is asked. Off, the id is taken as given."""
-    cashier: str | None = getattr(args, "cashier", None)
-    if not settings.staff.enabled:
-        return cashier or None
-    if not cashier:
-        raise UsageError(
-            "[staff] is on: add --cashier ID (their PIN is asked) so the journal records who "
-            "made this transaction"
-        )
-    from till.commands.staff import authenticate
-    from till.runtime import open_users
-
-    with open_users(settings) as store:
-        return authenticate(store, args, cashier, "cashier").id
-
-
-def verified_approver(settings: Settings, args: argparse.Namespace) -> str | None:
-    """The supervisor named by --approver, once their PIN checks out (AuthError otherwise)."""
-    approver: str | None = getattr(args, "approver", None)
-    if not approver:
-        return None
-    from till.commands.staff import authenticate
-    from till.runtime import open_users
-
-    with open_users(settings) as store:
-        return authenticate(store, args, approver, "supervisor").id
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -386,7 +359,7 @@ async def _retry(settings: Settings, *, as_json: bool) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     import asyncio
 
-    from till.config import load_settings
+    from till.config.settings import load_settings
 
     return asyncio.run(_retry(load_settings(args.config), as_json=args.json))
 
@@ -394,8 +367,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 # -- parsers ----------------------------------------------------------------------------------
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the transaction commands under the main parser."""
+def _transaction_options() -> argparse.ArgumentParser:
+    """The options every transaction command takes: --json, who makes it, who approves it."""
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print one JSON object instead")
     out.add_argument(
@@ -417,7 +390,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="read PINs from stdin, one per line: (for redeem, the customer's 1Voucher PIN "
         "first) the cashier's, then the approver's",
     )
+    return out
 
+
+def _add_sell(sub: Subparsers, out: argparse.ArgumentParser) -> None:
     sell = sub.add_parser("sell", help="sell a voucher, airtime or a Cash Out PIN")
     kinds = sell.add_subparsers(dest="product_kind", metavar="PRODUCT", required=True)
     for name, text, needs_mobile in (
@@ -447,6 +423,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             kind.set_defaults(mobile=None)
         kind.set_defaults(func=cmd_sell)
 
+
+def _add_voucher_payments(sub: Subparsers, out: argparse.ArgumentParser) -> None:
+    """`till disburse`, `till redeem` and `till refund`: 1Voucher money out and in."""
     disburse = sub.add_parser("disburse", help="pay out as a new 1Voucher", parents=[out])
     disburse.add_argument("--amount", type=rands, required=True, metavar="RANDS")
     disburse.set_defaults(func=cmd_disburse)
@@ -478,6 +457,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     refund.set_defaults(func=cmd_refund)
 
+
+def _add_cashout(sub: Subparsers, out: argparse.ArgumentParser) -> None:
     cashout = sub.add_parser("cashout", help="cancel or look up a Cash Out PIN")
     actions = cashout.add_subparsers(dest="cashout_action", metavar="ACTION", required=True)
     cancel = actions.add_parser("cancel", help="cancel a Cash Out PIN sold here", parents=[out])
@@ -490,6 +471,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lookup.add_argument("--product", type=PRODUCT_CODE, default=300, metavar="CODE")
     lookup.set_defaults(func=cmd_cashout)
 
+
+def _add_utility(sub: Subparsers, out: argparse.ArgumentParser) -> None:
+    """`till meter` and `till vend`: prepaid electricity and water."""
     meter = sub.add_parser("meter", help="look up a prepaid meter before vending", parents=[out])
     meter.add_argument("--meter", type=METER, required=True, metavar="NUMBER")
     meter.add_argument("--amount", type=rands, required=True, metavar="RANDS")
@@ -501,5 +485,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     vend.add_argument("--fbe", action="store_true", help="free basic electricity (amount 0)")
     vend.set_defaults(func=cmd_vend)
 
+
+def add_parsers(sub: Subparsers) -> None:
+    """Register the transaction commands under the main parser."""
+    out = _transaction_options()
+    _add_sell(sub, out)
+    _add_voucher_payments(sub, out)
+    _add_cashout(sub, out)
+    _add_utility(sub, out)
     retry = sub.add_parser("retry", help="resend every open transaction now", parents=[out])
     retry.set_defaults(func=cmd_retry)

@@ -32,13 +32,15 @@ from till.commands.base import (
 from till.money import format_rands
 
 if TYPE_CHECKING:
-    from till.config import Settings
+    from till.config.settings import Settings
     from till.reports import (
         Report,
         ReportBook,
         ShiftCash,
     )
     from till.staff import Role, User, UserStore
+
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 TRAINING_NOTE = "Training mode is on: reports and shifts cover live sales only."
 
@@ -77,7 +79,7 @@ def authenticate(store: UserStore, args: argparse.Namespace, user_id: str, role:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from till.config import load_settings
+    from till.config.settings import load_settings
 
     return load_settings(args.config, need_flash=False)
 
@@ -421,10 +423,7 @@ def role(text: str) -> Role:
     raise argparse.ArgumentTypeError(f"{printable(repr(text))} is not one of {', '.join(ROLES)}")
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-
-    pins = _pin_options()
-
+def _add_users(sub: Subparsers, pins: argparse.ArgumentParser) -> None:
     users = sub.add_parser("users", help="cashiers, supervisors and managers (a manager signs in)")
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = users_sub.add_parser(
@@ -456,6 +455,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         )
         action.set_defaults(func=func)
 
+
+def _add_shift(sub: Subparsers, pins: argparse.ArgumentParser) -> None:
     shift = sub.add_parser("shift", help="open a cashier's shift with a float, close it counted")
     shift_sub = shift.add_subparsers(dest="shift_command", metavar="ACTION", required=True)
     opening = shift_sub.add_parser("open", parents=[pins], help="the cashier signs in")
@@ -478,6 +479,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     closing.set_defaults(func=cmd_shift_close)
 
+
+def _add_report(sub: Subparsers, pins: argparse.ArgumentParser) -> None:
     report = sub.add_parser("report", help="X (running totals) and Z (close the day) reports")
     report_sub = report.add_subparsers(dest="report_command", metavar="KIND", required=True)
     x = report_sub.add_parser("x", help="running totals since the last Z: changes nothing")
@@ -504,6 +507,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     show.set_defaults(func=cmd_report_show)
     for parser in (x, z, show):
         parser.add_argument("--csv", type=file_path, metavar="FILE", help="also write the figures")
+
+
+def add_parsers(sub: Subparsers) -> None:
+    """Register `till users`, `till shift` and `till report`."""
+    pins = _pin_options()
+    _add_users(sub, pins)
+    _add_shift(sub, pins)
+    _add_report(sub, pins)
 
 
 __all__ = ["add_parsers", "read_pin"]

@@ -2,7 +2,9 @@
 
 Screens never await the network themselves: they ask the app to `transact`, the app runs the
 engine call in a worker it owns (so closing a screen cannot orphan a sale) and posts the outcome
-back to the screen that asked. One transaction at a time: a second submit is refused.
+back to the screen that asked. One transaction at a time: a second submit is refused. What the
+screens read (entries, lists, the product list) they read through `reads` (`till.sales.reads`),
+never from the journal or the Flash client themselves; the slow lists in a thread.
 
 Staff (when `[staff] enabled`):
 
@@ -42,8 +44,9 @@ from textual.screen import Screen
 
 from till import logfile
 from till.clock import now_ms
-from till.configfile import ConfigError
-from till.firstframe import FirstFrame, PendingSettings, catalog_file
+from till.config.paths import catalog_file
+from till.config.quick import FirstFrame, PendingSettings
+from till.config.sources import ConfigError
 from till.runtime import open_engine, open_users
 from till.tui.catalog import SaleItem, load_catalog, sale_items, save_catalog
 from till.tui.confirm import QuitScreen
@@ -54,7 +57,9 @@ if TYPE_CHECKING:  # loaded in the background once the Sell screen is up
     from till.config import Settings
     from till.journal import Journal, JournalFault
     from till.sales import SaleEngine
+    from till.sales.reads import SaleReads
     from till.staff import Role, User, UserStore
+    from till.tui.host import TillHost
     from till.tui.hq import HqLink
 
 log = logging.getLogger("till.tui")
@@ -147,6 +152,7 @@ class TillApp(StaffedApp):
         self._engine: SaleEngine | None = engine
         self._journal: Journal | None = engine.journal if engine is not None else None
         self._own_journal = False
+        self._reads: SaleReads | None = None
         self._engine_started = asyncio.Event()
         self.start_error: str | None = None
         self._stack = contextlib.AsyncExitStack()
@@ -190,10 +196,15 @@ class TillApp(StaffedApp):
         return self._engine is not None
 
     @property
-    def journal(self) -> Journal:
-        """The till's journal: open from the first frame, before the engine is up."""
-        assert self._journal is not None, "the journal opens when the app mounts"
-        return self._journal
+    def reads(self) -> SaleReads:
+        """The screens' one way to read the journal and the product list: there from the first
+        frame (the journal opens then), given the engine once it has started."""
+        if self._reads is None:
+            from till.sales.reads import SaleReads  # loads the engine's modules: only when asked
+
+            assert self._journal is not None, "the journal opens when the app mounts"
+            self._reads = SaleReads(self._journal, self._engine)
+        return self._reads
 
     @staticmethod
     def now() -> int:
@@ -272,6 +283,7 @@ class TillApp(StaffedApp):
             return
         engine = self._engine
         engine.cashier = self.cashier
+        self.reads.engine = engine
         self._use_catalog()
         self.open_count = engine.open_count
         engine.on_open_count(self._open_count_changed)
@@ -281,8 +293,9 @@ class TillApp(StaffedApp):
         if settings.central is not None:  # head office: a thread of its own, never waited on
             from till.tui.hq import start_hq
 
+            assert self._journal is not None
             self.hq = await start_hq(
-                settings, self.journal.path, self._refresh_identity, self._warn
+                settings, self._journal.path, self._refresh_identity, self._warn
             )
             self._refresh_identity()
         from till.tui.screens import SCREEN_MODULES
@@ -378,7 +391,7 @@ class TillApp(StaffedApp):
         from till.flash import FlashError
 
         try:
-            products = await self.engine.client.list_products()
+            products = await self.reads.list_products()
         except FlashError as exc:
             if not self.catalog:
                 self.notify(f"Product list unavailable: {exc}", severity="warning")
@@ -459,6 +472,13 @@ class TillApp(StaffedApp):
                 await call(engine)
 
         self.run_worker(when_ready(), group="engine", exit_on_error=False)
+
+
+if TYPE_CHECKING:
+
+    def _as_host(app: TillApp) -> TillHost:
+        """mypy checks here that the app is what its screens take it for (`TillHost`)."""
+        return app
 
 
 __all__ = ["DEFAULT_KEYS", "Binding", "TillApp"]

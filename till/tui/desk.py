@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from till.journal import Entry
     from till.slips import SlipHeader
     from till.staff import UserStore
+    from till.tui.screens.desk import DeskHost
 
 T = TypeVar("T")
 
@@ -273,6 +274,13 @@ def run_desk(settings: Settings) -> int:
         if users is not None:
             users.close()
     return app.return_code or 0
+
+
+if TYPE_CHECKING:
+
+    def _as_host(app: DeskApp) -> DeskHost:
+        """mypy checks here that the app is what its screens take it for (`DeskHost`)."""
+        return app
 
 
 __all__ = ["REPRINT_REASON", "DeskApp", "DeskProblem", "open_desk", "run_desk"]

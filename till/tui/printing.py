@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.message import Message
 from textual.screen import Screen
 
 if TYPE_CHECKING:
     from till.sales import SaleEngine
+    from till.tui.host import TillHost
 
 #: The reason the supervisor reads before a reprint, at the till and at the service desk.
 REPRINT_REASON = "a supervisor must approve a reprint"
@@ -33,12 +34,9 @@ def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:
 
     The screen only hears back through `SlipPrinted`, so leaving it never cancels a print job.
     """
-    from till.tui.app import TillApp
-
-    app = screen.app
-    assert isinstance(app, TillApp)
-
     from till.journal import JournalError
+
+    app = cast("TillHost", screen.app)
 
     async def call(engine: SaleEngine) -> None:
         if engine.slips is None:

@@ -2,13 +2,13 @@
 
 Both ask an id, then a PIN (masked), and check it with the app's UserStore in a thread (scrypt
 takes a moment; the screens and the resolver keep running). The app is the till's or the service
-desk's: either is a `StaffedApp` (`till.tui.staffing`). Wrong PINs count against the user
+desk's: either is a `StaffHost` (`till.tui.host`). Wrong PINs count against the user
 typed, and the third locks them out for a while: the store does that, the screens say so.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ from till.staff import AuthError, Role, StaffError, User
 from till.tui.widgets import StatusBar
 
 if TYPE_CHECKING:
-    from till.tui.staffing import StaffedApp
+    from till.tui.host import StaffHost
 
 
 class PinLine(Input):
@@ -61,9 +61,9 @@ class PinForm:
         return self
 
     @property
-    def staffed(self) -> StaffedApp:
+    def staffed(self) -> StaffHost:
         """The app signed in to: the till's or the desk's."""
-        return self._screen.app  # type: ignore[return-value]
+        return cast("StaffHost", self._screen.app)
 
     def enter_step(self, step: str) -> None:
         screen = self._screen

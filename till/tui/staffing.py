@@ -6,7 +6,8 @@ top bar shows them. Ctrl+L, or `idle_lock_seconds` without a key, pushes the sam
 whatever is showing (nothing underneath can be read); the cashier's PIN, or a supervisor's, pops
 it again, and another cashier signing in takes over. Workers keep running meanwhile.
 `ask_approval(reason)`, awaited from a worker the app owns, asks a supervisor for their id and
-PIN. The sign-in screens (`till.tui.signin`) talk to the app only through this class.
+PIN. The sign-in screens (`till.tui.signin`) talk to the app only as a `StaffHost`
+(`till.tui.host`).
 """
 
 from __future__ import annotations

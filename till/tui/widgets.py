@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -25,7 +25,7 @@ from till.words.void import VOID_KINDS
 if TYPE_CHECKING:  # the outcome helpers (and the Flash models) load with the engine
     from receipts import Document
     from till.sales import Outcome
-    from till.tui.app import TillApp
+    from till.tui.host import BarHost
 
 log = logging.getLogger("till.tui")
 
@@ -36,7 +36,7 @@ class StatusBar(Vertical):
     """Top of every screen: training banner, where this till is, and the in-doubt badge."""
 
     def compose(self) -> ComposeResult:
-        app: TillApp = self.app  # type: ignore[assignment]
+        app = cast("BarHost", self.app)
         if app.training:
             yield Static(TRAINING_TEXT, classes="training-banner")
         with Horizontal(classes="status-line"):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -10,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from till.money import format_rands, parse_rands
 from till.tui.printing import SlipPrinted, print_slip, slip_message
@@ -17,7 +22,9 @@ from till.tui.widgets import OutcomeView, StatusBar
 
 if TYPE_CHECKING:
     from till.sales import Outcome
-    from till.tui.app import TillApp
+    from till.tui.host import TillHost
+
+log = logging.getLogger("till.tui")
 
 #: The entry line while a supervisor is being asked: nothing has left the till yet.
 APPROVAL_PROMPT = "Waiting for a supervisor to approve: nothing has been sent"
@@ -37,10 +44,12 @@ class TillScreen(Screen[None]):
     title_text = ""
     #: Steps after which a good Enter leaves the error line alone: the answer is still to come.
     KEEP_ERROR_STEPS: ClassVar[frozenset[str]] = frozenset({"outcome", "sending"})
+    #: The latest journal read this screen started (`read_later`), until it has drawn.
+    _read: Worker[None] | None = None
 
     @property
-    def till(self) -> TillApp:
-        return self.app  # type: ignore[return-value]
+    def till(self) -> TillHost:
+        return cast("TillHost", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -77,6 +86,27 @@ class TillScreen(Screen[None]):
 
     def clear_error(self) -> None:
         self.show_error("")
+
+    def read_later(self, read: Callable[[], Awaitable[None]]) -> None:
+        """Run `read()` (journal reads in a thread, then drawing what they found) in a worker:
+        the screen keeps answering keys meanwhile. A newer read replaces one still running."""
+        work = functools.partial(self._reading, read)
+        self._read = self.run_worker(work, group="reads", exclusive=True)
+
+    async def _reading(self, read: Callable[[], Awaitable[None]]) -> None:
+        from till.journal import JournalError
+
+        try:
+            await read()
+        except JournalError as exc:  # the file failing: said in words, as a sale would say it
+            log.error("journal read failed: %s", exc)
+            self.show_error(str(exc))
+
+    async def reads_done(self) -> None:
+        """Once the latest read has drawn: Enter waits for it, so it acts on what is shown."""
+        while (read := self._read) is not None and not read.is_finished:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await read.wait()
 
     def awaiting_approval(self, waiting: bool) -> None:
         """The app is asking a supervisor (True) before sending this screen's transaction, or
@@ -163,11 +193,14 @@ class EntryLine(Input):
 
     async def action_submit(self) -> None:
         screen = self.screen
-        submit = getattr(screen, "submit", None)
-        if submit is None:
+        if not isinstance(screen, TillScreen):
             await super().action_submit()
             return
-        submit(self.value)
+        # Enter acts on the list the cashier sees, once it is read; and keys typed after it
+        # (queued behind this one) land once the step it moves to has its list.
+        await screen.reads_done()
+        screen.submit(self.value)
+        await screen.reads_done()
 
 
 def parse_amount(

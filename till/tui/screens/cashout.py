@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from till.digits import ungroup
 from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
 from till.tui.screens.base import FieldError, parse_amount
-from till.tui.screens.redeem import StepScreen, when
+from till.tui.screens.redeem import reference_matches, when
+from till.tui.steps import StepScreen
+
+if TYPE_CHECKING:
+    from till.sales.reads import SaleReads
 
 Action = Literal["purchase", "cancel", "lookup"]
 ACTIONS: dict[str, Action] = {
@@ -47,7 +51,7 @@ def parse_serial(text: str) -> str:
     return serial
 
 
-class CashOutScreen(StepScreen):
+class CashOutScreen(StepScreen[Entry]):
     """Cash Out PINs: the customer collects the cash at an ATM or partner with PIN and serial."""
 
     title_text = "CASH OUT PIN"
@@ -103,30 +107,17 @@ class CashOutScreen(StepScreen):
 
     # -- the pick list: recent approved sales ---------------------------------------------------
 
-    def candidates(self) -> Iterable[Entry]:
-        journal = self.till.journal
-        sales = journal.search(kind=PURCHASE, state="approved", limit=20)
-        if self.step == "reference":
-            return [e for e in sales if not self._cancelled(e)]
-        return sales
+    def picks(self, reads: SaleReads, step: str) -> list[tuple[Entry, str]]:
+        """This till's latest approved sales; to cancel, only those not given back yet."""
+        sales = reads.search(kind=PURCHASE, state="approved", limit=20)
+        if step == "reference":
+            sales = [e for e in sales if not given_back(reads.related(e.reference))]
+        return [(entry, pick_label(entry)) for entry in sales]
 
-    def _cancelled(self, entry: Entry) -> bool:
-        """Cancelled, or voided: its money was given back either way."""
-        return any(
-            e.kind in (CANCEL, VOID) and e.state != "declined"
-            for e in self.till.journal.related(entry.reference)
-        )
-
-    def pick_label(self, entry: Entry) -> str:
-        return (
-            f"{entry.reference:<16} {when(entry)}  serial {entry.serial_number or '-':<13}"
-            f"{format_rands(entry.amount or 0):>10}"
-        )
-
-    def pick_matches(self, entry: Entry, text: str) -> bool:
+    def pick_matches(self, item: Entry, text: str) -> bool:
         if self.step == "serial":
-            return (entry.serial_number or "").startswith(ungroup(text))
-        return super().pick_matches(entry, text)
+            return (item.serial_number or "").startswith(ungroup(text))
+        return reference_matches(item, text)
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -154,8 +145,8 @@ class CashOutScreen(StepScreen):
             self._confirm()
 
     def _find(self, text: str) -> Entry:
-        journal = self.till.journal
-        entry = (journal.get(text) or journal.get(text.upper())) if text else None
+        reads = self.till.reads
+        entry = reads.find(text) if text else None
         if entry is None:
             entry = self.highlighted()
         if entry is None:
@@ -166,7 +157,7 @@ class CashOutScreen(StepScreen):
             raise FieldError(f"{entry.reference} is not a Cash Out PIN sale.")
         if entry.state != "approved" or not entry.serial_number:
             raise FieldError(f"Cash Out PIN sale {entry.reference} was not approved.")
-        if self._cancelled(entry):
+        if given_back(reads.related(entry.reference)):
             raise FieldError(
                 f"Cash Out PIN sale {entry.reference} is already cancelled or voided: its money "
                 "was given back."
@@ -211,3 +202,20 @@ class CashOutScreen(StepScreen):
     def reset(self) -> None:
         self.amount = 0
         self.purchase = None
+
+
+def given_back(related: Iterable[Entry]) -> bool:
+    """Whether a sale with these entries pointing at it was cancelled, or voided: its money
+    was given back either way."""
+    return any(e.kind in (CANCEL, VOID) and e.state != "declined" for e in related)
+
+
+def pick_label(entry: Entry) -> str:
+    """One line: reference, when, serial, amount."""
+    return (
+        f"{entry.reference:<16} {when(entry)}  serial {entry.serial_number or '-':<13}"
+        f"{format_rands(entry.amount or 0):>10}"
+    )
+
+
+__all__ = ["CashOutScreen", "given_back", "parse_serial", "pick_label"]

@@ -10,11 +10,12 @@ whether head office answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -30,9 +31,12 @@ from till.words.hq import DESK_OFFLINE, sentence
 from till.words.void import reversal_in
 
 if TYPE_CHECKING:
-    from till.central.desk import DeskEntry
+    from receipts import Document
+    from till.central.desk import Desk, DeskEntry
     from till.journal import Entry
-    from till.tui.desk import DeskApp
+    from till.slips import SlipHeader
+
+T = TypeVar("T")
 
 SEARCH_HINT = (
     "Search every till of the store: ref S1-T2-ABCD-3 | date 2026-11-24 | amount 50 | "
@@ -95,12 +99,35 @@ class DeskProblem(Exception):
         self.message = message
 
 
+class DeskHost(Protocol):
+    """What the desk's screens need of the desk's app (`till.tui.desk.DeskApp`)."""
+
+    @property
+    def identity_text(self) -> str: ...
+
+    @property
+    def link(self) -> str: ...
+
+    @property
+    def header(self) -> SlipHeader: ...
+
+    async def ask(self, call: Callable[[Desk], T]) -> T: ...
+
+    def preview(self, document: Document) -> str: ...
+
+    def cannot_reprint(self, entry: Entry) -> str | None: ...
+
+    def reprint(self, screen: Screen[None], reference: str) -> None: ...
+
+    def printed_text(self, message: SlipPrinted) -> str: ...
+
+
 class DeskBar(Vertical):
     """The desk's top bar: the store, the desk and who is at it, and whether head office
     answered the last question."""
 
     def compose(self) -> ComposeResult:
-        app: DeskApp = self.app  # type: ignore[assignment]
+        app = cast(DeskHost, self.app)
         with Horizontal(classes="status-line"):
             yield Static(app.identity_text, classes="identity")
             yield Static(app.link, classes="badge")
@@ -142,8 +169,8 @@ class DeskScreen(SearchScreen):
         self.answers = 0
 
     @property
-    def desk(self) -> DeskApp:
-        return self.app  # type: ignore[return-value]
+    def desk(self) -> DeskHost:
+        return cast(DeskHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield from _with_desk_bar(super().compose())
@@ -271,6 +298,7 @@ class DeskScreen(SearchScreen):
 
 __all__ = [
     "DeskBar",
+    "DeskHost",
     "DeskProblem",
     "DeskScreen",
     "DeskSignInScreen",

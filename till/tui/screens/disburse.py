@@ -11,13 +11,13 @@ from till.sales import Outcome, SaleEngine
 from till.staff import ApprovalRequired
 from till.tui.catalog import ONE_VOUCHER
 from till.tui.screens.base import FieldError, parse_amount
-from till.tui.screens.redeem import StepScreen
+from till.tui.steps import StepScreen
 
 #: Why a disbursement waits for a supervisor (the engine's policy does not ask for it yet).
 APPROVAL_REASON = "a supervisor must approve a disbursement: money paid out"
 
 
-class DisburseScreen(StepScreen):
+class DisburseScreen(StepScreen[object]):
     """Pays a customer out (winnings, a payout the store owes) as a new 1Voucher PIN."""
 
     title_text = "DISBURSE  -  pay a customer out as a new 1Voucher"

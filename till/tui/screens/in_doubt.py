@@ -7,6 +7,8 @@ that proves payment without a PIN, so nobody sells the same thing twice while wa
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -109,12 +111,14 @@ class InDoubtScreen(TillScreen):
         yield Static("", id="open-report")
         yield Static("", id="open-details", classes="hint")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         entry = self.query_one(EntryLine)
         entry.prompt("Up/Down pick a sale, Enter = its details (or type/scan a reference)")
         entry.focus()
-        self.watch(self.till, "open_count", self._count_changed)
+        self.watch(self.app, "open_count", self._count_changed, init=False)
         self.set_interval(REFRESH_SECONDS, self.refresh_list)
+        self.refresh_list()
+        await self.reads_done()  # the list is there before the screen settles
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Clearing in-doubt sales is for a training till only; both keys only when any are open."""
@@ -124,19 +128,32 @@ class InDoubtScreen(TillScreen):
             return bool(self.entries)
         return True
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
         self.refresh_list()
         self.query_one(EntryLine).focus()
+        await self.reads_done()
 
     def _count_changed(self, count: int) -> None:
         self.refresh_list()
 
     def refresh_list(self) -> None:
-        """Re-read the journal, keeping the highlight on the same sale when it is still open."""
+        """Re-read the journal (in a thread), keeping the highlight on the same sale when it is
+        still open."""
+        self.read_later(self._reload)
+
+    async def _reload(self) -> None:
+        reads = self.till.reads
+
+        def read() -> tuple[list[Entry], list[Entry]]:
+            return reads.open_entries(), reads.unprinted(limit=5)
+
+        self._show_list(*await asyncio.to_thread(read))
+
+    def _show_list(self, entries: list[Entry], unprinted: list[Entry]) -> None:
         open_list = self.query_one("#open-list", OptionList)
         current = self.highlighted_entry()
         now = self.till.now()
-        self.entries = self.till.journal.open_entries()
+        self.entries = entries
         open_list.clear_options()
         open_list.add_options(
             Option(open_row(entry, now), id=entry.reference) for entry in self.entries
@@ -156,7 +173,6 @@ class InDoubtScreen(TillScreen):
         )
         if count and self.till.training:
             summary += "\nTraining: Ctrl+T clears these training sales (nothing was sold)."
-        unprinted = self.till.journal.unprinted(limit=5)
         if unprinted:  # approved, but the customer may never have had the PIN on paper
             owed = ", ".join(entry.reference for entry in unprinted)
             summary += f"\nNOT PRINTED (reprint from F7, Ctrl+R): {owed}"
@@ -200,7 +216,7 @@ class InDoubtScreen(TillScreen):
 
     def _show_details(self, entry: Entry | None) -> None:
         self.details = entry.reference if entry is not None else None
-        fresh = self.till.journal.get(entry.reference) if entry is not None else None
+        fresh = self.till.reads.get(entry.reference) if entry is not None else None
         details = f"{in_doubt_advice(fresh.kind)}\n\n{format_entry(fresh)}" if fresh else ""
         self.query_one("#open-details", Static).update(details)
 
@@ -250,9 +266,10 @@ class InDoubtScreen(TillScreen):
 
         self.till.run_engine(call)
 
-    def on_retried(self, message: Retried) -> None:
+    async def on_retried(self, message: Retried) -> None:
         self.retrying = False
         self.refresh_list()
+        await self.reads_done()  # what is left open counts in the report
         if message.report is None:
             self.query_one("#open-report", Static).update("")
             self.show_error(message.error or "Retry failed.")

@@ -13,6 +13,8 @@ shows as every other answer does. Enter or Escape then goes back to the sale, ma
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,12 +33,12 @@ from till.runtime import receipt_preview, slip_header
 from till.sales import InputError, SaleEngine, normalize_mobile
 from till.sales.outcome import Outcome
 from till.sales.printing import next_copy
-from till.sales.reversal import REASON_MAX, REVERSIBLE, clean_reason, reversible
+from till.sales.reversal import REASON_MAX, REVERSIBLE, clean_reason
 from till.slips import SlipHeader, slip_for
 from till.tui.messages import NOT_APPROVED, TransactionDone, TransactionRefused
 from till.tui.printing import SlipPrinted, print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.tui.screens.redeem import SENDING_PROMPT
+from till.tui.steps import SENDING_PROMPT
 from till.tui.widgets import OutcomeView
 from till.words import format_entry, in_doubt_advice, kind_label, local_time, rands_or_dash
 from till.words.void import reversal_in
@@ -358,8 +360,7 @@ class JournalScreen(SearchScreen):
 
     @property
     def header(self) -> SlipHeader:
-        slips = self.till.engine.slips if self.till.ready else None
-        return slips.header if slips is not None else slip_header(self.till.settings)
+        return self.till.reads.slip_header or slip_header(self.till.settings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F9 (the in-doubt slip) shows only for an open entry; Ctrl+R and F12 (void) work only
@@ -407,8 +408,13 @@ class JournalScreen(SearchScreen):
         super().action_back()
 
     def search(self, text: str) -> None:
+        """Search the journal in a thread; the results show when it is done."""
         query = parse_query(text)
-        results = self.till.journal.search(**query.criteria, limit=RESULT_LIMIT)
+        self.read_later(functools.partial(self._search, text, query))
+
+    async def _search(self, text: str, query: Query) -> None:
+        read = functools.partial(self.till.reads.search, **query.criteria, limit=RESULT_LIMIT)
+        results = await asyncio.to_thread(read)
         self.show_results(text, query.said, results)
         self._enter("search")
 
@@ -424,10 +430,11 @@ class JournalScreen(SearchScreen):
 
     def _show(self, entry: Entry) -> None:
         """Every field, then the slip as the next print would come out (REVERSED once voided)."""
-        fresh = self.till.journal.get(entry.reference) or entry
+        reads = self.till.reads
+        fresh = reads.get(entry.reference) or entry
         self.entry = fresh
-        related = self.till.journal.related(fresh.reference)
-        reprints = self.till.journal.reprints(fresh.reference)
+        related = reads.related(fresh.reference)
+        reprints = reads.reprints(fresh.reference)
         copy = next_copy(fresh)
         void = reversal_in(related)
         slip = slip_for(fresh, self.header, copy=copy, reversal=void)
@@ -449,12 +456,8 @@ class JournalScreen(SearchScreen):
         if entry is None:
             self.show_error("Open a sale first (Up/Down, Enter), then F12 voids it.")
             return
-        revision = self.till.engine.client.api_revision if self.till.ready else None
         try:
-            sale = reversible(
-                self.till.journal, entry.reference, products=self.till.catalog,
-                api_revision=revision,
-            )  # fmt: skip
+            sale = self.till.reads.reversible(entry.reference, products=self.till.catalog)
         except InputError as exc:
             self.show_error(f"{exc.message} Nothing was sent.")
             return
@@ -512,7 +515,7 @@ class JournalScreen(SearchScreen):
         entry = self.to_reprint()
         if entry is None:
             return
-        current = self.till.journal.get(entry.reference) or entry
+        current = self.till.reads.get(entry.reference) or entry
         if current.is_open:
             self.show_error("Flash has not confirmed this sale: F9 prints the in-doubt slip.")
             return
@@ -522,7 +525,7 @@ class JournalScreen(SearchScreen):
 
     def action_print_slip(self) -> None:
         entry = self._chosen()
-        current = self.till.journal.get(entry.reference) if entry else None
+        current = self.till.reads.get(entry.reference) if entry else None
         if current is None or not current.is_open:
             self.show_error("F9 prints a slip only for a sale that is in doubt: Ctrl+R reprints.")
             return
@@ -530,7 +533,7 @@ class JournalScreen(SearchScreen):
         print_slip(self, current.reference, in_doubt=True)
 
     def on_slip_printed(self, message: SlipPrinted) -> None:
-        entry = self.till.journal.get(message.reference)
+        entry = self.till.reads.get(message.reference)
         in_doubt = entry is not None and entry.is_open
         text = slip_message(message, in_doubt=in_doubt)
         if self.step == "details" and self.entry and self.entry.reference == message.reference:

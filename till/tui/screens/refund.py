@@ -8,19 +8,23 @@ it again).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from till.journal import Entry
 from till.money import format_rands
-from till.sales import Outcome, SaleEngine, redeemed_amount, refunded_amount
+from till.sales import Outcome, SaleEngine, redeemed_amount
 from till.tui.screens.base import FieldError, parse_amount
-from till.tui.screens.redeem import StepScreen, mobile_field, parse_optional_mobile, when
+from till.tui.screens.redeem import mobile_field, parse_optional_mobile, reference_matches, when
+from till.tui.steps import StepScreen
 from till.words import display_mobile
+
+if TYPE_CHECKING:
+    from till.sales.reads import SaleReads
 
 REDEEM = "1voucher.redeem"
 
 
-class RefundScreen(StepScreen):
+class RefundScreen(StepScreen[Entry]):
     """Money back to a customer who redeemed a 1Voucher here, as a new 1Voucher."""
 
     title_text = "REFUND A REDEMPTION"
@@ -65,17 +69,15 @@ class RefundScreen(StepScreen):
             lines.append(f"New PIN     {sms}")
         return "\n".join(lines)
 
-    def candidates(self) -> Iterable[Entry]:
-        return self.till.journal.search(kind=REDEEM, state="approved", limit=20)
+    def picks(self, reads: SaleReads, step: str) -> list[tuple[Entry, str]]:
+        """This till's latest approved redemptions, each with what is left to refund."""
+        redemptions = reads.search(kind=REDEEM, state="approved", limit=20)
+        return [
+            (entry, pick_label(entry, reads.refunded(entry.reference))) for entry in redemptions
+        ]
 
-    def pick_label(self, entry: Entry) -> str:
-        """One line (never two at 80 columns): reference, when, what is left of what."""
-        redeemed = redeemed_amount(entry)
-        left = max(0, redeemed - refunded_amount(self.till.journal, entry.reference))
-        return (
-            f"{entry.reference:<14} {when(entry)}  "
-            f"{format_rands(left):>10} left of {format_rands(redeemed)}"
-        )
+    def pick_matches(self, item: Entry, text: str) -> bool:
+        return reference_matches(item, text)
 
     def handle(self, text: str) -> None:
         if self.step == "find":
@@ -100,9 +102,8 @@ class RefundScreen(StepScreen):
             self.send(call)
 
     def _find(self, text: str) -> Entry:
-        journal = self.till.journal
         if text:
-            found = journal.get(text) or journal.get(text.upper())
+            found = self.till.reads.find(text)
             if found is not None:
                 return found
         picked = self.highlighted()
@@ -118,7 +119,7 @@ class RefundScreen(StepScreen):
         if entry.state != "approved":
             raise FieldError(f"Redemption {entry.reference} was not approved: nothing to refund.")
         redeemed = redeemed_amount(entry)
-        refunded = refunded_amount(self.till.journal, entry.reference)
+        refunded = self.till.reads.refunded(entry.reference)
         if redeemed and refunded >= redeemed:
             raise FieldError(
                 f"Redemption {entry.reference} is already refunded in full "
@@ -150,3 +151,16 @@ class RefundScreen(StepScreen):
         self.redemption = None
         self.redeemed = self.refunded = self.amount = 0
         self.mobile = None
+
+
+def pick_label(entry: Entry, refunded: int) -> str:
+    """One line (never two at 80 columns): reference, when, what is left of what."""
+    redeemed = redeemed_amount(entry)
+    left = max(0, redeemed - refunded)
+    return (
+        f"{entry.reference:<14} {when(entry)}  "
+        f"{format_rands(left):>10} left of {format_rands(redeemed)}"
+    )
+
+
+__all__ = ["RefundScreen", "pick_label"]

@@ -8,46 +8,50 @@ ahead: keys never land in a field that was on screen a moment ago.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import LoadingIndicator, OptionList, Static
-from textual.widgets.option_list import Option
 
 from till.money import format_rands
 from till.phone import normalize_mobile
 from till.tui.catalog import SaleItem
-from till.tui.messages import TransactionDone, TransactionRefused
-from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
+from till.tui.screens.base import EntryLine, FieldError, parse_amount
+from till.tui.steps import StepScreen
 from till.tui.widgets import OutcomeView
 from till.words import display_mobile
 
 if TYPE_CHECKING:  # the sale engine loads after the screen is up
     from till.sales import Outcome, SaleEngine
 
-Step = Literal["product", "mobile", "amount", "confirm", "sending", "outcome"]
 MOBILE = re.compile(r"27\d{9}")
 
 
-class SellScreen(AnswerScreen):
+class SellScreen(StepScreen[SaleItem]):
     title_text = "SELL"
     #: Focus lands on the entry line at once (not first on the scrolling body, then moved).
     AUTO_FOCUS = "#entry"
     BINDINGS = [
-        Binding("escape", "back", "Back", show=False),
         Binding("down", "move(1)", "Next product", show=False),
         Binding("up", "move(-1)", "Previous product", show=False),
     ]
+    FIRST = "product"
+    WAITING = {
+        "sending": (
+            "Sending to Flash... do not sell again",
+            "Still waiting for Flash's answer: do not sell again.",
+        ),
+    }
+    OUTCOME_PROMPT = "Enter = next sale (or type the next product)"
+    PICK_STEPS = frozenset({"product"})
+    PICKS = "#products"
 
     def __init__(self) -> None:
         super().__init__()
-        self.step: Step = "product"
         self.item: SaleItem | None = None
         self.mobile = ""
         self.amount = 0
-        self.outcome: Outcome | None = None
-        self._shown: list[SaleItem] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="summary")
@@ -58,70 +62,45 @@ class SellScreen(AnswerScreen):
         yield LoadingIndicator(id="sending")
         yield OutcomeView(id="outcome")
 
-    def on_mount(self) -> None:
-        self.watch(self.till, "catalog", self._refresh_products, init=False)
-        self._enter("product")  # shows the products
+    # -- what the machine asks (till.tui.steps) ----------------------------------------------
 
-    # -- steps ---------------------------------------------------------------------------------
+    def started(self) -> None:
+        self.watch(self.app, "catalog", self._catalog_changed, init=False)
 
-    def _enter(self, step: Step) -> None:
-        self.refresh_bindings()  # the key bar shows only what applies now
-        self.step = step
-        entry = self.query_one(EntryLine)
-        entry.value = ""
-        self.query_one("#products").display = step == "product"
-        self.query_one("#sending").display = step == "sending"
-        self.query_one("#outcome", OutcomeView).display = step == "outcome"
+    def resumed(self) -> None:
+        """The product list follows the catalog as it changes: nothing to read again."""
+
+    def _catalog_changed(self, catalog: tuple[SaleItem, ...]) -> None:
+        self.load_picks()
+
+    def load_picks(self) -> None:
+        """The products, from the catalog the app holds (no journal read)."""
+        self.show_picks((item, product_row(item)) for item in self.till.catalog)
+
+    def pick_matches(self, item: SaleItem, text: str) -> bool:
+        return item.matches(text)
+
+    def prompt_for(self, step: str) -> str:
         item = self.item
-        summary = ""
-        if item is not None and step != "product":
-            summary = f"{item.name}   {limits(item)}"
-            if self.mobile:
-                summary += f"\nCell number  {display_mobile(self.mobile)}"
-            if self.amount and step != "amount":
-                summary += f"\nAmount       {format_rands(self.amount)}"
-        self.query_one("#summary", Static).update(summary)
-        self.query_one("#summary").display = bool(summary) and step != "outcome"
-        entry.prompt(
-            {
-                "product": "Product (type a name or code, Enter)",
-                "mobile": "Customer's cell number, e.g. 082 123 4567",
-                "amount": "Amount in rands" + (f" ({limits(item)})" if item else ""),
-                "confirm": "Enter = CONFIRM and send to Flash     Escape = change",
-                "sending": "Sending to Flash... do not sell again",
-                "outcome": "Enter = next sale (or type the next product)",
-            }[step]
-        )
-        if step == "product":
-            self._refresh_products()
-        entry.focus()
+        return {
+            "product": "Product (type a name or code, Enter)",
+            "mobile": "Customer's cell number, e.g. 082 123 4567",
+            "amount": "Amount in rands" + (f" ({limits(item)})" if item else ""),
+            "confirm": "Enter = CONFIRM and send to Flash     Escape = change",
+        }[step]
 
-    def _refresh_products(self, catalog: tuple[SaleItem, ...] = ()) -> None:
-        text = self.query_one(EntryLine).value if self.step == "product" else ""
-        self._shown = [item for item in self.till.catalog if item.matches(text)]
-        products = self.query_one("#products", OptionList)
-        products.clear_options()
-        products.add_options(
-            Option(f"{item.name:<32} {item.code:>5}  {limits(item)}") for item in self._shown
-        )
-        if self._shown:
-            products.highlighted = 0
+    def summary(self) -> str:
+        item = self.item
+        if item is None:
+            return ""
+        summary = f"{item.name}   {limits(item)}"
+        if self.mobile:
+            summary += f"\nCell number  {display_mobile(self.mobile)}"
+        if self.amount and self.step != "amount":
+            summary += f"\nAmount       {format_rands(self.amount)}"
+        return summary
 
-    def on_input_changed(self, event: EntryLine.Changed) -> None:
-        if self.step == "product":
-            self._refresh_products()
-
-    def action_move(self, delta: int) -> None:
-        if self.step == "product" and self._shown:
-            products = self.query_one("#products", OptionList)
-            current = products.highlighted or 0
-            products.highlighted = max(0, min(len(self._shown) - 1, current + delta))
-
-    def _submit(self, text: str) -> None:
-        if self.step == "outcome":
-            self._new_sale()
-            if not text:
-                return
+    def handle(self, text: str) -> None:
         if self.step == "product":
             self._choose(text)
         elif self.step == "mobile":
@@ -138,8 +117,25 @@ class SellScreen(AnswerScreen):
             if text:
                 raise FieldError("Press Enter on its own to confirm, or Escape to change.")
             self._send()
-        elif self.step == "sending":
-            raise FieldError("Still waiting for Flash's answer: do not sell again.")
+
+    def step_back(self) -> str:
+        item = self.item
+        if self.step == "confirm":
+            fixed = item is not None and item.minimum == item.maximum
+            return "product" if fixed else "amount"
+        if self.step == "amount" and item is not None and item.needs_mobile:
+            return "mobile"
+        return "product"
+
+    def step_for_field(self, field: str | None) -> str:
+        return "mobile" if field == "mobile_number" else "amount"
+
+    def reset(self) -> None:
+        self.item = None
+        self.amount = 0
+        self.mobile = ""
+
+    # -- the sale ------------------------------------------------------------------------------
 
     def _checked(self, amount: int) -> int:
         """The amount, if the product list allows it: the engine's own check, run here first
@@ -156,11 +152,11 @@ class SellScreen(AnswerScreen):
     def _choose(self, text: str) -> None:
         exact = [item for item in self.till.catalog if text and str(item.code) == text]
         shown = [item for item in self.till.catalog if item.matches(text)]
-        highlighted = self.query_one("#products", OptionList).highlighted
+        highlighted = self.highlighted()
         if exact:
             item = exact[0]
         elif shown == self._shown and highlighted is not None:  # the list the cashier sees
-            item = shown[highlighted]
+            item = highlighted
         elif shown:
             item = shown[0]
         else:
@@ -195,42 +191,12 @@ class SellScreen(AnswerScreen):
                 return await engine.sell_cash_out_pin(item.code, amount, approved_by=by)
             return await engine.sell_airtime(item.code, mobile, amount, approved_by=by)
 
-        if not self.till.transact(self, call):
-            raise FieldError("Another transaction is still with Flash: wait for its answer.")
-        self._enter("sending")
+        self.send(call)
 
-    def on_transaction_done(self, message: TransactionDone) -> None:
-        self.show_answer(message.outcome)
-        self._enter("outcome")
 
-    def on_transaction_refused(self, message: TransactionRefused) -> None:
-        if message.field == "approval":  # not approved: Enter asks again, Escape changes it
-            self._enter("confirm")
-        else:
-            self._enter("mobile" if message.field == "mobile_number" else "amount")
-        self.show_error(f"{message.message}. Nothing was sent.")
-
-    def action_back(self) -> None:
-        if self.step == "sending":
-            return  # the sale is on the wire: its answer will show here
-        self.clear_error()
-        if self.step == "outcome":
-            self._new_sale()
-        elif self.step == "confirm":
-            fixed = self.item is not None and self.item.minimum == self.item.maximum
-            self._enter("product" if fixed else "amount")
-        elif self.step == "amount" and self.item is not None and self.item.needs_mobile:
-            self._enter("mobile")
-        elif self.step in ("amount", "mobile"):
-            self._enter("product")
-        else:
-            self.query_one(EntryLine).value = ""
-
-    def _new_sale(self) -> None:
-        self.item = None
-        self.amount = 0
-        self.mobile = ""
-        self._enter("product")
+def product_row(item: SaleItem) -> str:
+    """One product in the list: name, code, and its limits."""
+    return f"{item.name:<32} {item.code:>5}  {limits(item)}"
 
 
 def limits(item: SaleItem) -> str:

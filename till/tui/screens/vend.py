@@ -10,21 +10,18 @@ registration first, and it vends R 0.00.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import LoadingIndicator, Static
 
 from till.digits import ungroup
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine
-from till.tui.messages import TransactionDone, TransactionRefused
-from till.tui.screens.base import AnswerScreen, EntryLine, FieldError, parse_amount
+from till.tui.screens.base import EntryLine, FieldError, parse_amount
+from till.tui.steps import StepScreen
 from till.tui.widgets import OutcomeView
 from till.words import product_rows, vend_limits
 
-Step = Literal["meter", "amount", "looking", "confirm", "sending", "outcome"]
 #: STS meters are 11 or 13 digits; Flash also knows shorter municipal numbers.
 METER = re.compile(r"\d{6,20}")
 #: Flash codes that fault the amount, not the meter: the cashier corrects only the amount.
@@ -32,22 +29,32 @@ AMOUNT_CODES = frozenset({2204, 2230, 2231})
 FBE_WORDS = frozenset({"fbe", "free", "free basic", "f"})
 
 
-class VendScreen(AnswerScreen):
+class VendScreen(StepScreen[object]):
     title_text = "ELECTRICITY AND WATER"
     KEEP_ERROR_STEPS = frozenset({"outcome", "sending", "looking"})
-    BINDINGS = [
-        Binding("escape", "back", "Back", show=False),
-    ]
+    FIRST = "meter"
+    WAITING = {
+        "looking": (
+            "Asking Flash about the meter...",
+            "Still asking Flash about the meter: wait for its answer.",
+        ),
+        "sending": (
+            "Vending at Flash... do not sell again",
+            "Still waiting for Flash's answer: do not sell again.",
+        ),
+    }
+    OUTCOME_PROMPT = "Enter = next meter (or scan it now)"
+    SUMMARY = "#vend-summary"
+    SPINNER = "#vend-sending"
+    SHOWN_AT = {"#vend-hint": frozenset({"meter", "amount"})}
 
     def __init__(self) -> None:
         super().__init__()
-        self.step: Step = "meter"
         self.meter = ""
         self.amount = 0
         self.fbe = False
         #: Flash's lookup answer for `self.meter` (customer, limits, arrears), once it came.
         self.lookup: Outcome | None = None
-        self.outcome: Outcome | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="vend-summary")
@@ -60,10 +67,7 @@ class VendScreen(AnswerScreen):
         yield LoadingIndicator(id="vend-sending")
         yield OutcomeView(id="outcome")
 
-    def on_mount(self) -> None:
-        self._enter("meter")
-
-    # -- steps ---------------------------------------------------------------------------------
+    # -- what the machine asks (till.tui.steps) ----------------------------------------------
 
     @property
     def limits(self) -> tuple[int | None, int | None]:
@@ -77,8 +81,16 @@ class VendScreen(AnswerScreen):
             return ""
         return f"{format_rands(low)} - {format_rands(high)}"
 
-    def _summary(self) -> str:
-        if not self.meter or self.step in ("meter", "outcome"):
+    def prompt_for(self, step: str) -> str:
+        limits = self._limits_text()
+        return {
+            "meter": "Meter number (scan or type, Enter)",
+            "amount": "Amount in rands" + (f" ({limits})" if limits else "") + ", or FBE",
+            "confirm": "Enter = CONFIRM and vend     Escape = change the amount",
+        }[step]
+
+    def summary(self) -> str:
+        if not self.meter:
             return ""
         lines = [f"Meter          {self.meter}"]
         if self.lookup is not None and self.lookup.status == "approved":
@@ -91,35 +103,7 @@ class VendScreen(AnswerScreen):
                 lines.append(f"Amount         {format_rands(self.amount)}")
         return "\n".join(lines)
 
-    def _enter(self, step: Step) -> None:
-        self.refresh_bindings()  # the key bar shows only what applies now
-        self.step = step
-        entry = self.query_one(EntryLine)
-        entry.value = ""
-        self.query_one("#vend-sending").display = step in ("looking", "sending")
-        self.query_one("#vend-hint").display = step in ("meter", "amount")
-        self.query_one("#outcome", OutcomeView).display = step == "outcome"
-        summary = self._summary()
-        self.query_one("#vend-summary", Static).update(summary)
-        self.query_one("#vend-summary").display = bool(summary)
-        limits = self._limits_text()
-        entry.prompt(
-            {
-                "meter": "Meter number (scan or type, Enter)",
-                "amount": "Amount in rands" + (f" ({limits})" if limits else "") + ", or FBE",
-                "looking": "Asking Flash about the meter...",
-                "confirm": "Enter = CONFIRM and vend     Escape = change the amount",
-                "sending": "Vending at Flash... do not sell again",
-                "outcome": "Enter = next meter (or scan it now)",
-            }[step]
-        )
-        entry.focus()
-
-    def _submit(self, text: str) -> None:
-        if self.step == "outcome":
-            self._new_sale()
-            if not text:
-                return
+    def handle(self, text: str) -> None:
         if self.step == "meter":
             meter = ungroup(text)
             if not METER.fullmatch(meter):
@@ -137,10 +121,26 @@ class VendScreen(AnswerScreen):
             if text:
                 raise FieldError("Press Enter on its own to vend, or Escape to change.")
             self._vend()
-        elif self.step == "looking":
-            raise FieldError("Still asking Flash about the meter: wait for its answer.")
-        elif self.step == "sending":
-            raise FieldError("Still waiting for Flash's answer: do not sell again.")
+
+    def step_back(self) -> str:
+        return "amount" if self.step == "confirm" else "meter"
+
+    def step_for_field(self, field: str | None) -> str:
+        return "meter" if field == "meter_number" else "amount"
+
+    def answered(self, outcome: Outcome) -> None:
+        if self.step == "looking":
+            self._looked_up(outcome)
+        else:
+            self.show_outcome(outcome)
+
+    def reset(self) -> None:
+        self.meter = ""
+        self.amount = 0
+        self.fbe = False
+        self.lookup = None
+
+    # -- the lookup, then the vend -------------------------------------------------------------
 
     def _choose_amount(self, text: str) -> None:
         fbe = text.lower() in FBE_WORDS
@@ -159,9 +159,7 @@ class VendScreen(AnswerScreen):
         async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
             return await engine.lookup_meter(meter, amount, fbe=fbe)
 
-        if not self.till.transact(self, call):
-            raise FieldError("Another transaction is still with Flash: wait for its answer.")
-        self._enter("looking")
+        self.send(call, step="looking")
 
     def _check_limits(self) -> None:
         """The meter's own minimum and maximum, from Flash's lookup."""
@@ -179,17 +177,7 @@ class VendScreen(AnswerScreen):
         async def call(engine: SaleEngine, approved_by: str | None) -> Outcome:
             return await engine.vend_utility(meter, amount, fbe=fbe, approved_by=approved_by)
 
-        if not self.till.transact(self, call):
-            raise FieldError("Another transaction is still with Flash: wait for its answer.")
-        self._enter("sending")
-
-    def on_transaction_done(self, message: TransactionDone) -> None:
-        outcome = message.outcome
-        if self.step == "looking":
-            self._looked_up(outcome)
-            return
-        self.show_answer(outcome)
-        self._enter("outcome")
+        self.send(call)
 
     def _looked_up(self, outcome: Outcome) -> None:
         if outcome.status != "approved":
@@ -209,34 +197,6 @@ class VendScreen(AnswerScreen):
             return
         self._enter("confirm")
         self.clear_error()
-
-    def on_transaction_refused(self, message: TransactionRefused) -> None:
-        if message.field == "approval":  # not approved: Enter asks again, Escape changes it
-            self._enter("confirm")
-        else:
-            self._enter("meter" if message.field == "meter_number" else "amount")
-        self.show_error(f"{message.message}. Nothing was sent.")
-
-    def action_back(self) -> None:
-        if self.step in ("sending", "looking"):
-            return  # on the wire: its answer will show here
-        self.clear_error()
-        if self.step == "outcome":
-            self._new_sale()
-        elif self.step == "confirm":
-            self._enter("amount")
-        elif self.step == "amount":
-            self._enter("meter")
-        else:
-            self.query_one(EntryLine).value = ""
-
-    def _new_sale(self) -> None:
-        self.meter = ""
-        self.amount = 0
-        self.fbe = False
-        self.lookup = None
-        self.outcome = None
-        self._enter("meter")
 
 
 __all__ = ["VendScreen"]

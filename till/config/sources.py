@@ -1,55 +1,23 @@
-"""The till's config file and environment, read without pydantic.
+"""The till's config as written: one read of the TOML file, and the `TILL_` environment.
 
-`till.config` validates what is read here into `Settings`; the screens also read it directly
-(`till.firstframe`) so the Sell screen can paint before pydantic has even been imported.
+`till.config.settings` validates what is read here; `till.config.quick` reads it directly so
+the first frame and the journal commands start before pydantic has even been imported.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from till.config.paths import default_config_path
 
-APP_NAME = "till"
 ENV_PREFIX = "TILL_"
-#: `[staff] idle_lock_seconds` when the config does not say.
+#: `[staff] idle_lock_seconds` when the config does not say (both reads of it agree).
 DEFAULT_IDLE_LOCK_SECONDS = 300
 
 
 class ConfigError(Exception):
     """A configuration problem a store manager can fix; the text names the key and the file."""
-
-
-def default_config_path() -> Path:
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def default_data_dir() -> Path:
-    return platformdirs.user_data_path(APP_NAME)
-
-
-def default_journal_path() -> Path:
-    """`[journal] path` when the config does not say."""
-    return default_data_dir() / "journal.sqlite3"
-
-
-def default_log_path() -> Path:
-    """`[log] path` when the config does not say: the user log directory (Linux:
-    ~/.local/state/till/log/till.log)."""
-    return platformdirs.user_log_path(APP_NAME) / "till.log"
-
-
-def check_journal_file(path: Path) -> Path:
-    """The journal must be a file, not a directory: ValueError otherwise."""
-    if path.name in ("", ".", ".."):
-        raise ValueError("must name the journal file, e.g. /var/lib/till/journal.sqlite3")
-    if not str(path).isprintable():
-        raise ValueError("must be a file path without control characters")
-    if any(len(os.fsencode(part)) > 255 for part in path.parts) or len(str(path)) > 4000:
-        raise ValueError("is too long for a file path")
-    return path
 
 
 def env_name(key: str) -> str:

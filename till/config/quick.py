@@ -1,4 +1,4 @@
-"""What the screens need for their first frame, read from the config without pydantic.
+"""The quick read: what the first frame and the journal commands need, without pydantic.
 
 Importing pydantic and validating the settings takes longer than Textual needs to paint, so the
 screens paint from this small view and validate the whole config in the background before
@@ -22,18 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from till import clock
-from till.configfile import (
-    DEFAULT_IDLE_LOCK_SECONDS,
-    ENV_PREFIX,
-    ConfigFile,
+from till.config.paths import (
     check_journal_file,
     default_journal_path,
     default_log_path,
+    journal_file,
 )
+from till.config.sources import DEFAULT_IDLE_LOCK_SECONDS, ENV_PREFIX, ConfigFile
 from till.logfile import LEVELS, LogTarget
 
 if TYPE_CHECKING:
-    from till.config import Settings
+    from till.config.settings import Settings
 
 #: The sections `Settings` has; other `TILL_` variables are not the till's (pydantic ignores them).
 SECTIONS = ("till", "flash", "journal", "printer", "training", "keys", "staff", "log", "central")
@@ -44,18 +43,6 @@ _INT = re.compile(r"[+-]?[0-9]+")
 
 class _Unsure(Exception):
     """A value this reader cannot be sure pydantic reads the same way."""
-
-
-def journal_file(path: Path, *, training: bool) -> Path:
-    """Training sales go to their own file, so they can never be resent to the real Flash."""
-    return path.with_name(f"{path.stem}-training{path.suffix}") if training else path
-
-
-def catalog_file(journal: Path) -> Path:
-    """The product list the till caches beside its journal: the training journal's is its
-    own (`catalog-training.json`), so the sandbox's products never price a live sale."""
-    training = journal.stem.endswith("-training")
-    return journal_file(journal.with_name("catalog.json"), training=training)
 
 
 @dataclass(frozen=True)
@@ -101,7 +88,7 @@ class PendingSettings:
     load: Callable[[], Settings]
 
 
-def _sources(
+def _merged(
     config_file: ConfigFile,
     defaults: Mapping[str, Mapping[str, Any]],
     forced: Mapping[str, Mapping[str, Any]],
@@ -167,7 +154,7 @@ def read_first_frame(
 ) -> FirstFrame | None:
     """The first frame's view of the config, or None when only full validation can say."""
     try:
-        return _first_frame(_sources(config_file, defaults or {}, forced or {}))
+        return _first_frame(_merged(config_file, defaults or {}, forced or {}))
     except (_Unsure, ValueError):  # ValueError: a journal path that names no file
         return None
 
@@ -211,7 +198,7 @@ class ReaderView:
         return cls(
             journal_path=FirstFrame.of(settings).journal_path,
             timezone=settings.till.timezone,
-            log=LogTarget.of(settings),
+            log=settings.log_target(),
         )
 
 
@@ -222,7 +209,7 @@ def read_for_readers(config_file: ConfigFile) -> ReaderView | None:
     timeouts) is reported by the commands that use it, by `till check` and by the screens.
     An `api_key_file` is left to validation, which reads it (the key is only redacted here)."""
     try:
-        merged = _sources(config_file, {}, {})
+        merged = _merged(config_file, {}, {})
         first = _first_frame(merged)
         zone = _text(merged.get("till", {}), "timezone", clock.DEFAULT_ZONE) or ""
         clock.zone(zone)  # UnknownZone (a ValueError): validation names the key
