@@ -1,10 +1,11 @@
-"""Every line of the README's commands table, run against a training till: its documented status.
+"""Every line of the documented commands table, run against a training till: its documented status.
 
-The table's first column is read from README.md, so a line added, changed or dropped there fails
-here until it is run here too. Placeholders (`R`, `REF`, `S`, ...) get real values: `{redeemed}`
-and the like are filled from a command run first on the same till. The till is a training till
-whose sandbox lasts the whole test (as one pointed at `till sandbox` does), so a Cash Out PIN
-sold by one command can be cancelled by the next.
+The table's first column is read from docs/commands.md ("The till's commands", once the README's
+"Commands"), so a line added, changed or dropped there fails here until it is run here too.
+Placeholders (`R`, `REF`, `S`, ...) get real values: `{redeemed}` and the like are filled from a
+command run first on the same till. The till is a training till whose sandbox lasts the whole
+test (as one pointed at `till sandbox` does), so a Cash Out PIN sold by one command can be
+cancelled by the next.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from till.cli import main
 from till.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from till.sandbox import Fault, Sandbox
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+COMMANDS_DOC = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
 
 
 def documented_lines() -> list[str]:
-    """The first column of the table under '## Commands' (each row's command, as written)."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    """The first column of the table under "## The till's commands": each row's command."""
+    text = COMMANDS_DOC.read_text(encoding="utf-8")
+    section = text.split("\n## The till's commands\n", 1)[1].split("\n## ", 1)[0]
     table = section.split("| command | what it does |\n|---|---|\n", 1)[1].split("\n\n", 1)[0]
     return [row.split(" | ", 1)[0].removeprefix("| ") for row in table.splitlines()]
 
