@@ -8,8 +8,9 @@ screens start without it; `Settings` and `load_settings` bring it.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from till.lazy import LazyNames
 
 if TYPE_CHECKING:
     from till.config.paths import APP_NAME, default_config_path, default_data_dir
@@ -74,14 +75,12 @@ __all__ = [
 ]
 
 
+_lazy = LazyNames(globals(), _WHERE)
+
+
 def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value  # the next lookup is a plain module attribute
-    return value
+    return _lazy.get(name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return _lazy.names()

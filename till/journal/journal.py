@@ -57,6 +57,14 @@ def _insert_sequence(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
+class JournalReader(Reads):
+    """A second, read-only connection to a till's journal, for lists read in a thread: it sees
+    only committed entries and never shares a transaction, or its rollback, with a write."""
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class Journal(Writes, Prints, Reads):
     """One till's journal. Not shared between processes that sell at the same time.
 
@@ -71,6 +79,7 @@ class Journal(Writes, Prints, Reads):
     ) -> None:
         super().__init__(conn, path, identity)
         self._checker: Checker | None = None
+        self._reader: JournalReader | None = None
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True, check: Check = "fast") -> Journal:
@@ -158,9 +167,26 @@ class Journal(Writes, Prints, Reads):
             raise TimeoutError("the journal check is still running")
         return self._checker.result
 
+    def reader(self) -> JournalReader:
+        """This journal's read-only twin (opened on first call, closed with the journal)."""
+        if self._reader is None:
+            with self._guard():
+                self._check_identity()
+                conn = sqlite3.connect(
+                    storage.uri(self.path, "ro"),
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                conn.execute("PRAGMA busy_timeout = 5000")
+            self._reader = JournalReader(conn, self.path, self._identity)
+        return self._reader
+
     def close(self) -> None:
         if self._checker is not None:
             self._checker.stop()
+        if self._reader is not None:
+            self._reader.close()
         self._conn.close()
 
     def __enter__(self) -> Journal:

@@ -1,18 +1,18 @@
-"""Receipts in the journal: each print counted (a copy also listed as a reprint), a failed one
-remembered, and the approved sales whose receipt never printed found again."""
+"""Receipts in the journal: each print counted (a copy also listed as a reprint) and a failed
+one remembered. Reading them back (`reprints`, `unprinted`) is the read side's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from till.journal.entry import COLUMNS, Entry, Reprint, row_limit
+from till.journal.entry import COLUMNS, Entry
 from till.journal.errors import JournalError
 from till.journal.file import JournalFile, guarded
 from till.journal.schema import NEXT_CHANGE
 
 
 class Prints(JournalFile):
-    """What was printed for each entry, and what is still owed a receipt."""
+    """What was printed for each entry."""
 
     @guarded
     def record_print(
@@ -57,22 +57,3 @@ class Prints(JournalFile):
                     (reference, entry.reprint_count, now, cashier, approved_by or None),
                 )
             return entry
-
-    @guarded
-    def reprints(self, reference: str) -> list[Reprint]:
-        """Every copy of this entry's receipt, oldest first."""
-        rows = self._conn.execute(
-            "SELECT reference, copy, printed_at, cashier, approved_by FROM reprints "
-            "WHERE reference = ? ORDER BY id",
-            (reference,),
-        ).fetchall()
-        return [Reprint(*row) for row in rows]
-
-    @guarded
-    def unprinted(self, *, limit: int = 100) -> list[Entry]:
-        """Approved sales whose receipt never printed (a printer fault, or a crash between
-        settling and printing): the customer may be owed a PIN."""
-        return self._select(
-            "state = 'approved' AND print_count = 0 AND retryable = 1",
-            suffix=f"ORDER BY id DESC LIMIT {row_limit(limit)}",
-        )

@@ -1,12 +1,12 @@
 """The journal's read side: one entry, the open ones the resolver works through, the service
-desk's search, and the shift report's totals. Nothing here writes."""
+desk's search, the shift report's totals, and the receipts printed or owed. Nothing here writes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from till.journal.entry import COLUMNS, OPEN, Entry, State, Totals, row_limit
+from till.journal.entry import COLUMNS, OPEN, Entry, Reprint, State, Totals, row_limit
 from till.journal.file import JournalFile, guarded
 
 
@@ -133,3 +133,22 @@ class Reads(JournalFile):
             (since if since is not None else 0, until if until is not None else 2**62),
         ).fetchall()
         return [Totals(kind, state, int(count), int(amount)) for kind, state, count, amount in rows]
+
+    @guarded
+    def reprints(self, reference: str) -> list[Reprint]:
+        """Every copy of this entry's receipt, oldest first."""
+        rows = self._conn.execute(
+            "SELECT reference, copy, printed_at, cashier, approved_by FROM reprints "
+            "WHERE reference = ? ORDER BY id",
+            (reference,),
+        ).fetchall()
+        return [Reprint(*row) for row in rows]
+
+    @guarded
+    def unprinted(self, *, limit: int = 100) -> list[Entry]:
+        """Approved sales whose receipt never printed (a printer fault, or a crash between
+        settling and printing): the customer may be owed a PIN."""
+        return self._select(
+            "state = 'approved' AND print_count = 0 AND retryable = 1",
+            suffix=f"ORDER BY id DESC LIMIT {row_limit(limit)}",
+        )

@@ -47,9 +47,9 @@ def identity_of(path: Path) -> Identity:
     return info.st_dev, info.st_ino
 
 
-def uri(path: Path) -> str:
-    """An SQLite URI that opens the existing file read-write and never creates it."""
-    return path.absolute().as_uri() + "?mode=rw"
+def uri(path: Path, mode: str = "rw") -> str:
+    """An SQLite URI that opens the existing file (read-write, or `mode="ro"`), never making it."""
+    return f"{path.absolute().as_uri()}?mode={mode}"
 
 
 def _writable(path: Path) -> bool:

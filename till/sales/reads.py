@@ -5,8 +5,8 @@ built on the journal as soon as that is open (the screens paint before the engin
 is given the engine once it is up, for what only the engine knows (the product list, the API
 revision, the slips' header). The look-ups by reference are quick enough for a key press;
 the lists (`search`, `open_entries`, `unprinted`, the pick lists built from them) can be slow
-on a big journal, so the screens call them from a thread. SQLite serialises the journal's one
-connection between threads (`sqlite3.threadsafety == 3`), and a read never writes.
+on a big journal, so the screens call them from a thread, and they read through the journal's
+read-only twin (`Journal.reader()`): a list never sees, or is aborted by, a write in progress.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class SaleReads:
 
     def __init__(self, journal: Journal, engine: SaleEngine | None = None) -> None:
         self._journal = journal
+        self._lists = journal.reader()  # opened here, on the event loop, before any thread asks
         #: The engine, once it has started (None before: the journal is read all the same).
         self.engine = engine
 
@@ -66,15 +67,15 @@ class SaleReads:
 
     def search(self, *, limit: int = 100, **criteria: Any) -> list[Entry]:
         """`Journal.search`: every criterion narrows, newest first."""
-        return self._journal.search(limit=limit, **criteria)
+        return self._lists.search(limit=limit, **criteria)
 
     def open_entries(self) -> list[Entry]:
         """Every sale Flash has not answered yet, oldest first."""
-        return self._journal.open_entries()
+        return self._lists.open_entries()
 
     def unprinted(self, *, limit: int = 100) -> list[Entry]:
         """Approved sales whose receipt never printed, newest first."""
-        return self._journal.unprinted(limit=limit)
+        return self._lists.unprinted(limit=limit)
 
     # -- what the engine knows -----------------------------------------------------------------
 

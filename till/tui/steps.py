@@ -74,7 +74,7 @@ class StepScreen(AnswerScreen, Generic[P]):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="summary")
         yield EntryLine(id="entry")
-        picks = OptionList(id="picks")
+        picks = OptionList(id=self.PICKS.removeprefix("#"))
         picks.can_focus = False
         yield picks
         yield LoadingIndicator(id="sending")

@@ -10,16 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import LoadingIndicator, OptionList, Static
 
 from till.money import format_rands
 from till.phone import normalize_mobile
 from till.tui.catalog import SaleItem
-from till.tui.screens.base import EntryLine, FieldError, parse_amount
+from till.tui.screens.base import FieldError, parse_amount
 from till.tui.steps import StepScreen
-from till.tui.widgets import OutcomeView
 from till.words import display_mobile
 
 if TYPE_CHECKING:  # the sale engine loads after the screen is up
@@ -52,15 +49,6 @@ class SellScreen(StepScreen[SaleItem]):
         self.item: SaleItem | None = None
         self.mobile = ""
         self.amount = 0
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="summary")
-        yield EntryLine(id="entry")
-        products = OptionList(id="products")
-        products.can_focus = False
-        yield products
-        yield LoadingIndicator(id="sending")
-        yield OutcomeView(id="outcome")
 
     # -- what the machine asks (till.tui.steps) ----------------------------------------------
 
