@@ -29,9 +29,9 @@ from textual.widgets.option_list import Option
 from till.clock import local_day_bounds
 from till.journal import Entry
 from till.money import format_rands, parse_rands
+from till.outcome import Outcome
 from till.runtime import receipt_preview, slip_header
 from till.sales import InputError, SaleEngine, normalize_mobile
-from till.sales.outcome import Outcome
 from till.sales.printing import next_copy
 from till.sales.reversal import REASON_MAX, REVERSIBLE, clean_reason
 from till.slips import SlipHeader, slip_for
