@@ -351,3 +351,27 @@ async def test_a_jammed_printer_still_leaves_the_copy_recorded(
     with central_db.connect() as conn:
         rows = conn.execute("SELECT copy, approved_by FROM till.reprints").fetchall()
     assert rows == [(1, None)]
+
+
+async def test_an_answer_the_desk_fails_to_read_is_said_and_the_desk_goes_on(
+    tmp_path: Path, central_db: CentralDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug reading head office's answer (not the network, not a refusal) never ends the desk:
+    the clerk reads what happened, and the next search works."""
+    s1, sale, _ = await one_sale_uploaded(tmp_path, central_db)
+    search = Desk.search
+    broken = True
+
+    def flaky_search(self: Desk, *args: object, **kwargs: object) -> object:
+        if broken:
+            raise KeyError("a column the desk did not expect")
+        return search(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Desk, "search", flaky_search)
+    async with desk_app(tmp_path, s1) as d, d.app.run_test(size=(80, 24)) as pilot:
+        await ask(pilot, d.app, "amount 50")
+        error = text(d.app, "#error")
+        assert "could not be read (KeyError)" in error and "column" not in error
+        assert d.app.is_running and text(d.app, ".badge") != "HQ offline"
+        broken = False
+        assert await found(pilot, d.app, "amount 50") == {sale.reference}

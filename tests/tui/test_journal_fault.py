@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from tests.tui.harness import till_app, wait_for, write_settings
-from till.journal import Journal, JournalFault, SchemaTooNew
+from till.journal import Journal, JournalFault, JournalUnavailable, SchemaTooNew
+from till.journal.reader import JournalReader
 from till.tui.app import TillApp
 from till.tui.screens.sell import SellScreen
 
@@ -51,3 +53,20 @@ async def test_a_journal_the_screens_cannot_open_ends_them_with_the_fault(tmp_pa
         await wait_for(pilot, lambda: app.journal_fault is not None)
     assert isinstance(app.journal_fault, SchemaTooNew)
     assert isinstance(app.journal_fault, JournalFault)
+
+
+async def test_a_twin_the_screens_cannot_open_ends_them_as_the_journal_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only twin the lists read through opens with the journal, under the same
+    handler: failing, it ends the screens with its fault rather than leave every sale waiting."""
+
+    def refused(journal: Journal) -> JournalReader:
+        raise JournalUnavailable(journal.path, "the test refuses its twin")
+
+    monkeypatch.setattr(Journal, "reader", refused)
+    app = TillApp(write_settings(tmp_path), catalog_path=tmp_path / "catalog.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.journal_fault is not None)
+    assert isinstance(app.journal_fault, JournalUnavailable)
+    assert "the test refuses its twin" in str(app.journal_fault)

@@ -25,8 +25,8 @@ from till.tui.screens.journal import (
     VOID_DONE_PROMPT,
     JournalScreen,
 )
-from till.tui.screens.redeem import SENDING_PROMPT
 from till.tui.signin import ApprovalScreen
+from till.tui.steps import SENDING_PROMPT
 
 
 def journal_screen(app: TillApp) -> JournalScreen:

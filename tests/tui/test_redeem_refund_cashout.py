@@ -24,8 +24,9 @@ from till.sandbox._codes import message as flash_message
 from till.tui.app import TillApp
 from till.tui.screens.base import EntryLine
 from till.tui.screens.cashout import CashOutScreen
-from till.tui.screens.redeem import RedeemScreen, StepScreen
+from till.tui.screens.redeem import RedeemScreen
 from till.tui.screens.refund import RefundScreen
+from till.tui.steps import StepScreen
 
 S = TypeVar("S", bound=StepScreen)
 

@@ -13,6 +13,7 @@ from till.journal.errors import (
     JournalUnavailable,
 )
 from till.journal.journal import Check, Journal
+from till.journal.reads import Reads
 from till.journal.schema import SCHEMA_VERSION, SchemaTooNew
 from till.journal.storage import preflight
 
@@ -32,6 +33,7 @@ __all__ = [
     "JournalReadOnly",
     "JournalUnavailable",
     "NewEntry",
+    "Reads",
     "Reprint",
     "SchemaTooNew",
     "State",

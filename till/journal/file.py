@@ -1,13 +1,13 @@
-"""The one SQLite file a journal opened, and the guarded ways to use it: every call checks the
-path still names that file, every failure becomes a `JournalFault`, and every write is one
-durable transaction. The journal's reads, writes and prints (`Journal`'s parts) build on it.
+"""The one SQLite file a journal opened, and the guarded ways to read it: every call checks the
+path still names that file and every failure becomes a `JournalFault`. Writing is another
+part's (`till.journal.writable`), so the read-only twin has no way to ask for it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,37 +57,61 @@ def settling(
     return guard
 
 
+class Faults:
+    """The one fault a journal and its read-only twin share: the file found gone or damaged
+    through either connection stops both, so a list is never read from a file the till may
+    no longer sell on, nor a sale made on one a list found damaged."""
+
+    def __init__(self) -> None:
+        self._fault: JournalFault | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def fault(self) -> JournalFault | None:
+        return self._fault
+
+    def poison(self, fault: JournalFault) -> JournalFault:
+        """Keep `fault` when it is the file's (gone or damaged) and none is kept yet."""
+        if isinstance(fault, (JournalGone, JournalCorrupt)):
+            with self._lock:
+                if self._fault is None:
+                    self._fault = fault
+        return fault
+
+
 class JournalFile:
     """One journal file, kept to: before each use it checks that the path still names the file
     it opened (device and inode). Once the file is found gone or damaged, every later call
-    raises that same fault."""
+    raises that same fault (and so does every call on the parts that share its `Faults`)."""
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, identity: storage.Identity | None = None
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        identity: storage.Identity | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self._conn = conn
         self.path = path
         self._absolute = path.absolute()
         self._identity = identity
-        self._fault: JournalFault | None = None
+        self._faults = faults if faults is not None else Faults()
 
     # -- faults ------------------------------------------------------------------------------
 
     @property
     def fault(self) -> JournalFault | None:
         """Why this journal refuses everything (it was found gone or damaged), or None."""
-        return self._fault
+        return self._faults.fault
 
     def _poison(self, fault: JournalFault) -> JournalFault:
         """A gone or damaged file stays refused: the next call must not find it usable."""
-        if isinstance(fault, (JournalGone, JournalCorrupt)) and self._fault is None:
-            self._fault = fault
-        return fault
+        return self._faults.poison(fault)
 
     def _check_identity(self, reference: str | None = None) -> None:
         """JournalGone unless the path still names the file this journal opened."""
-        if self._fault is not None:
-            raise self._fault
+        if (fault := self.fault) is not None:
+            raise fault
         if self._identity is None:
             return
         try:
@@ -103,8 +127,8 @@ class JournalFile:
     @contextmanager
     def _guard(self, reference: str | None = None) -> Iterator[None]:
         """Turn SQLite's and the system's failures on the file into JournalFaults."""
-        if self._fault is not None:
-            raise self._fault
+        if (fault := self.fault) is not None:
+            raise fault
         try:
             yield
         except JournalFault as raised:
@@ -120,36 +144,7 @@ class JournalFile:
             found = fault_from_os(exc, self.path)
             raise self._poison(found.for_reference(reference) if reference else found) from None
 
-    # -- transactions ------------------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One durable write transaction: taken with the write lock, committed with fsync.
-
-        Every caller has checked the file is the one opened (`guarded`, `transaction`); it
-        is checked again just after the commit: a commit into a file that was deleted or
-        replaced meanwhile is a record nobody will find, so it is reported (JournalGone)
-        instead of trusted. (A check between BEGIN and COMMIT would add a stat to every write
-        and catch nothing the one after the commit does not.)
-        """
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-            raise
-        self._check_identity()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A durable write transaction for the journal's other tables (shifts, Z reports)."""
-        with self._guard():
-            self._check_identity()
-            with self._write() as conn:
-                yield conn
+    # -- reading ------------------------------------------------------------------------------
 
     @guarded
     def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -44,7 +44,7 @@ class Checker:
                     self._conn.close()
                     self._conn = None
             if isinstance(self.result, JournalCorrupt):
-                journal._fault = self.result  # every later call refuses, loudly
+                journal._poison(self.result)  # every later call refuses, loudly
             self.done.set()
 
     def stop(self) -> None:

@@ -4,8 +4,9 @@ Durability settings are deliberate: WAL with `synchronous=FULL` so a committed e
 power cut, and explicit `BEGIN IMMEDIATE` transactions (the connection runs in autocommit mode;
 Python 3.11's implicit transactions would defer the write lock and hide commit points).
 
-`Journal` is opened here and made of parts with one job each: the guarded file (`file`), the
-write side (`writes`), receipts (`prints`) and the read side (`reads`).
+`Journal` is opened here and made of parts with one job each: the guarded file (`file`, and
+`writable` for writing), the write side (`writes`), receipts (`prints`) and the read side
+(`reads`); its read-only twin for lists read in a thread is `reader`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from till.journal.entry import OPEN
 from till.journal.errors import JournalCorrupt, JournalFault, fault_from_os, fault_from_sqlite
 from till.journal.integrity import Checker, quick_check
 from till.journal.prints import Prints
+from till.journal.reader import JournalReader
 from till.journal.reads import Reads
 from till.journal.schema import SCHEMA_VERSION, migrate
 from till.journal.writes import Writes
@@ -55,14 +57,6 @@ def _insert_sequence(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-class JournalReader(Reads):
-    """A second, read-only connection to a till's journal, for lists read in a thread: it sees
-    only committed entries and never shares a transaction, or its rollback, with a write."""
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class Journal(Writes, Prints, Reads):
@@ -168,18 +162,12 @@ class Journal(Writes, Prints, Reads):
         return self._checker.result
 
     def reader(self) -> JournalReader:
-        """This journal's read-only twin (opened on first call, closed with the journal)."""
+        """This journal's read-only twin (opened on first call, closed with the journal). It
+        shares this journal's fault: either finding the file gone or damaged stops both."""
         if self._reader is None:
             with self._guard():
                 self._check_identity()
-                conn = sqlite3.connect(
-                    storage.uri(self.path, "ro"),
-                    uri=True,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-                conn.execute("PRAGMA busy_timeout = 5000")
-            self._reader = JournalReader(conn, self.path, self._identity)
+                self._reader = JournalReader.open(self.path, self._identity, self._faults)
         return self._reader
 
     def close(self) -> None:

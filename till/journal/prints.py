@@ -7,11 +7,12 @@ from typing import Any
 
 from till.journal.entry import COLUMNS, Entry
 from till.journal.errors import JournalError
-from till.journal.file import JournalFile, guarded
+from till.journal.file import guarded
 from till.journal.schema import NEXT_CHANGE
+from till.journal.writable import WritableFile
 
 
-class Prints(JournalFile):
+class Prints(WritableFile):
     """What was printed for each entry."""
 
     @guarded

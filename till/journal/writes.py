@@ -8,11 +8,12 @@ from typing import Any, Literal
 
 from till.journal.entry import COLUMNS, OPEN, Entry, NewEntry
 from till.journal.errors import JournalError
-from till.journal.file import JournalFile, guarded, settling
+from till.journal.file import guarded, settling
 from till.journal.schema import NEXT_CHANGE
+from till.journal.writable import WritableFile
 
 
-class Writes(JournalFile):
+class Writes(WritableFile):
     """Writing entries: `add` before a byte is sent, then `settle` or `mark_in_doubt`."""
 
     @guarded

@@ -3,26 +3,56 @@
 The screens hold neither a Flash client nor a Journal; they read through `SaleReads`. It is
 built on the journal as soon as that is open (the screens paint before the engine starts) and
 is given the engine once it is up, for what only the engine knows (the product list, the API
-revision, the slips' header). The look-ups by reference are quick enough for a key press;
-the lists (`search`, `open_entries`, `unprinted`, the pick lists built from them) can be slow
-on a big journal, so the screens call them from a thread, and they read through the journal's
-read-only twin (`Journal.reader()`): a list never sees, or is aborted by, a write in progress.
+revision, the slips' header). The look-ups by reference are quick enough for a key press, and
+run on the event loop, where no write is ever half done. The lists (`search`, `open_entries`,
+`unprinted`, and the pick lists: `cancellable_cash_out_sales`, `recent_redemptions`) can be
+slow on a big journal, so the screens call them from a thread, and every read they make goes
+through the journal's read-only twin (`Journal.reader()`): a list never sees, or is aborted by,
+a write in progress. The rules the pick lists apply (what was given back, what is refunded)
+are here, not in the screens, which only draw what they are given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from till.flash import client as endpoints
 from till.journal import Entry, Journal, Reprint
 from till.sales.reversal import reversible
-from till.sales.vouchers import refunded_amount
+from till.sales.vouchers import redeemed_amount, refunded_amount
 
 if TYPE_CHECKING:
     from till.flash.models import Product
     from till.sales.engine import SaleEngine
     from till.sales.products import Listed
     from till.slips import SlipHeader
+
+
+#: The entries that give a Cash Out PIN sale's money back: its cancel, or its void.
+_GIVING_BACK = frozenset({endpoints.CASH_OUT_PIN_CANCEL.name, endpoints.CASH_OUT_PIN_REVERSE.name})
+
+
+def given_back(related: Iterable[Entry]) -> bool:
+    """Whether a Cash Out PIN sale with these entries pointing at it was cancelled, or voided:
+    its money was given back either way (unless Flash declined the cancel or the void)."""
+    return any(e.kind in _GIVING_BACK and e.state != "declined" for e in related)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """A 1Voucher redemption, what it was worth and what of it is already refunded (refunds
+    in doubt included: they may yet be approved)."""
+
+    entry: Entry
+    redeemed: int
+    refunded: int
+
+    @property
+    def left(self) -> int:
+        """What may still be refunded."""
+        return max(0, self.redeemed - self.refunded)
 
 
 class SaleReads:
@@ -54,6 +84,14 @@ class SaleReads:
         """What is already refunded of a 1Voucher redemption, refunds in doubt included."""
         return refunded_amount(self._journal, redemption_reference)
 
+    def redemption(self, entry: Entry) -> Redemption:
+        """A redemption with what it was worth and what of it is already refunded."""
+        return Redemption(entry, redeemed_amount(entry), self.refunded(entry.reference))
+
+    def given_back(self, reference: str) -> bool:
+        """Whether this Cash Out PIN sale was cancelled or voided: its money was given back."""
+        return given_back(self._journal.related(reference))
+
     def reversible(self, reference: str, products: Sequence[Listed] = ()) -> Entry:
         """The sale, when the till may void it; else an InputError that says why."""
         return reversible(
@@ -77,6 +115,22 @@ class SaleReads:
         """Approved sales whose receipt never printed, newest first."""
         return self._lists.unprinted(limit=limit)
 
+    def cancellable_cash_out_sales(self, *, limit: int = 20) -> list[Entry]:
+        """The latest `limit` approved Cash Out PIN sales, less those given back already."""
+        sales = self.search(
+            kind=endpoints.CASH_OUT_PIN_PURCHASE.name, state="approved", limit=limit
+        )
+        return [sale for sale in sales if not given_back(self._lists.related(sale.reference))]
+
+    def recent_redemptions(self, *, limit: int = 20) -> list[Redemption]:
+        """The latest `limit` approved 1Voucher redemptions, each with what is refunded of it
+        (those refunded in full too: they show with nothing left)."""
+        found = self.search(kind=endpoints.ONE_VOUCHER_REDEEM.name, state="approved", limit=limit)
+        return [
+            Redemption(entry, redeemed_amount(entry), refunded_amount(self._lists, entry.reference))
+            for entry in found
+        ]
+
     # -- what the engine knows -----------------------------------------------------------------
 
     @property
@@ -96,4 +150,4 @@ class SaleReads:
         return await self.engine.client.list_products()
 
 
-__all__ = ["SaleReads"]
+__all__ = ["Redemption", "SaleReads", "given_back"]

@@ -16,7 +16,7 @@ from till.flash.models import (
     OneVoucherRedeemRequest,
     OneVoucherRefundRequest,
 )
-from till.journal import Entry, Journal
+from till.journal import Entry, Reads
 from till.money import format_rands
 from till.outcome import InputError, Outcome
 from till.phone import normalize_mobile
@@ -28,7 +28,7 @@ def redeemed_amount(redemption: Entry) -> int:
     return int((redemption.response or {}).get("amount") or redemption.amount or 0)
 
 
-def refunded_amount(journal: Journal, redemption_reference: str) -> int:
+def refunded_amount(journal: Reads, redemption_reference: str) -> int:
     """Refunds made against a redemption, in doubt ones included (they may yet be approved)."""
     return sum(
         e.amount or 0

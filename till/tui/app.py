@@ -198,9 +198,11 @@ class TillApp(StaffedApp):
     @property
     def reads(self) -> SaleReads:
         """The screens' one way to read the journal and the product list: there from the first
-        frame (the journal opens then), given the engine once it has started."""
+        frame (the journal and its read-only twin open then), given the engine once it has
+        started. Built on first use, as it loads the engine's modules: nothing here touches
+        the file, so it cannot fail for the journal's sake."""
         if self._reads is None:
-            from till.sales.reads import SaleReads  # loads the engine's modules: only when asked
+            from till.sales.reads import SaleReads
 
             assert self._journal is not None, "the journal opens when the app mounts"
             self._reads = SaleReads(self._journal, self._engine)
@@ -230,23 +232,48 @@ class TillApp(StaffedApp):
 
     async def on_mount(self) -> None:
         """Show the Sell screen first; the Flash client and engine start in the background."""
-        if self._journal is None:
-            from till.journal import Journal, JournalFault
+        from till.journal import JournalFault
 
-            try:
-                self._journal = Journal.open(self.first.journal_path)
-            except JournalFault as exc:  # said on the terminal, with its exit status
-                self.journal_fault = exc
-                self.call_after_refresh(self.exit, None, 1)  # once the Sell screen is up
-                return
-            self._own_journal = True
+        try:
+            self._open_journal()
+        except JournalFault as exc:  # said on the terminal, with its exit status
+            self.journal_fault = exc
+            self.call_after_refresh(self.exit, None, 1)  # once the Sell screen is up
+            return
         self.catalog = tuple(load_catalog(self.catalog_path))
         self.add_mode("sell", self._sell_factory)
         await self.sign_in_first()
         # After the first frame: the cashier sees the Sell screen while the rest loads.
         self.call_after_refresh(self.run_worker, self._start(), name="start", exit_on_error=False)
 
+    def _open_journal(self) -> None:
+        """The journal (unless the engine the app was given brought its own) and its read-only
+        twin, which the screens' lists read through: a JournalFault opening either ends the
+        app before anything is sold, with the fault said on the terminal."""
+        if self._journal is None:
+            from till.journal import Journal
+
+            self._journal = Journal.open(self.first.journal_path)
+            self._own_journal = True
+        self._journal.reader()
+
     async def _start(self) -> None:
+        """Start everything the first frame did not need. However it ends, a PIN typed and a
+        transaction asked for meanwhile stop waiting for it."""
+        try:
+            await self._start_up()
+        except Exception as exc:  # a bug: logged and said, and the till goes on as far as it can
+            log.error("the till did not start fully (%s)", type(exc).__name__, exc_info=exc)
+            if self._engine is None:  # nothing can be sold: every transaction then says why
+                self.start_error = self.start_error or f"The till could not start: {exc}"
+                self.notify(self.start_error, severity="error", timeout=60)
+            else:
+                self.notify(f"Part of the till did not start: {exc}", severity="warning")
+        finally:
+            self._prepared.set()
+            self._engine_started.set()
+
+    async def _start_up(self) -> None:
         # The settings are validated, and the Flash client, models, engine and sandbox imported,
         # in threads so the screen keeps answering keys meanwhile.
         try:
@@ -254,8 +281,6 @@ class TillApp(StaffedApp):
         except Exception as exc:  # nothing can be sold on a config that is not valid
             self.config_error = str(exc) if isinstance(exc, ConfigError) else f"config: {exc}"
             self.start_error = f"The till could not start: {self.config_error}"
-            self._prepared.set()
-            self._engine_started.set()
             self.exit(return_code=2)
             return
         # The log file (logging.handlers, its directory) opens here, off the first frame.
@@ -279,7 +304,6 @@ class TillApp(StaffedApp):
         except Exception as exc:  # shown to the cashier; every transaction then says so
             self.start_error = self.start_error or f"The till could not start: {exc}"
             self.notify(self.start_error, severity="error", timeout=60)
-            self._engine_started.set()
             return
         engine = self._engine
         engine.cashier = self.cashier

@@ -12,6 +12,7 @@ paper again, so a failed print still says which copy it was).
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +24,8 @@ from textual.screen import Screen
 
 from till.clock import now_ms
 from till.runtime import receipt_preview, slip_header
-from till.tui.printing import REPRINT_REASON, SlipPrinted
+from till.tui.messages import SlipPrinted
+from till.tui.printing import REPRINT_REASON
 from till.tui.screens.desk import DeskProblem, DeskScreen, DeskSignInScreen
 from till.tui.staffing import StaffedApp
 from till.words.desk import NO_KEY, reprint_not_printed, reprint_printed
@@ -36,7 +38,9 @@ if TYPE_CHECKING:
     from till.journal import Entry
     from till.slips import SlipHeader
     from till.staff import UserStore
-    from till.tui.screens.desk import DeskHost
+    from till.tui.host import DeskHost
+
+log = logging.getLogger("till.tui")
 
 T = TypeVar("T")
 
@@ -109,7 +113,7 @@ class DeskApp(StaffedApp):
         from till.central.desk import DeskError
         from till.central.seal import SealError
         from till.central.upload import safe_error
-        from till.words.desk import unreachable
+        from till.words.desk import answer_unreadable, unreachable
 
         try:
             result = await asyncio.to_thread(call, self.desk)
@@ -127,6 +131,9 @@ class DeskApp(StaffedApp):
         except (DeskError, SealError) as exc:
             self.link = DESK_ONLINE
             raise DeskProblem(sentence(str(exc))) from None
+        except Exception as exc:  # a bug reading the answer: said, logged, and the desk goes on
+            log.error("desk call failed unexpectedly (%s)", type(exc).__name__, exc_info=exc)
+            raise DeskProblem(sentence(answer_unreadable(type(exc).__name__))) from None
         self.link = DESK_ONLINE
         return result
 

@@ -3,23 +3,29 @@
 Screens and widgets name these rather than the app classes, so the apps can import their
 screens without the screens importing the apps back (no import circle): `StaffHost` is what the
 sign-in screens need (the till's app and the service desk's are both one), `BarHost` what the
-top bar shows, `TillHost` what the till's screens use.
+top bar shows, `TillHost` what the till's screens use, `DeskHost` what the service desk's use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from receipts import Document
+    from till.central.desk import Desk
     from till.config import Settings
+    from till.journal import Entry
     from till.sales import SaleEngine
     from till.sales.reads import SaleReads
+    from till.slips import SlipHeader
     from till.staff import Role, User
     from till.tui.catalog import SaleItem
-    from till.tui.messages import Call
+    from till.tui.messages import Call, SlipPrinted
+
+T = TypeVar("T")
 
 
 class BarHost(Protocol):
@@ -78,4 +84,27 @@ class TillHost(BarHost, StaffHost, Protocol):
     async def ask_approval(self, reason: str) -> str | None: ...
 
 
-__all__ = ["BarHost", "StaffHost", "TillHost"]
+class DeskHost(Protocol):
+    """What the desk's screens need of the desk's app (`till.tui.desk.DeskApp`)."""
+
+    @property
+    def identity_text(self) -> str: ...
+
+    @property
+    def link(self) -> str: ...
+
+    @property
+    def header(self) -> SlipHeader: ...
+
+    async def ask(self, call: Callable[[Desk], T]) -> T: ...
+
+    def preview(self, document: Document) -> str: ...
+
+    def cannot_reprint(self, entry: Entry) -> str | None: ...
+
+    def reprint(self, screen: Screen[None], reference: str) -> None: ...
+
+    def printed_text(self, message: SlipPrinted) -> str: ...
+
+
+__all__ = ["BarHost", "DeskHost", "StaffHost", "TillHost"]

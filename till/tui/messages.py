@@ -1,5 +1,5 @@
-"""Messages the app sends a screen when the engine has finished something for it, and the
-shape of the engine call a screen hands the app."""
+"""Messages the app sends a screen when the engine (or a printer) has finished something for it,
+and the shape of the engine call a screen hands the app."""
 
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ class TransactionRefused(Message):
         super().__init__()
         self.message = message
         self.field = field
+
+
+class SlipPrinted(Message):
+    """A slip job the app ran for a screen finished: printed, or the printer's error. `copy` is
+    the reprint's number (at the desk it is recorded centrally whenever set, printed or not)."""
+
+    def __init__(
+        self, reference: str, printed: bool, copy: int = 0, error: str | None = None
+    ) -> None:
+        super().__init__()
+        self.reference = reference
+        self.printed = printed
+        self.copy = copy
+        self.error = error

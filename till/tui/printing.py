@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual.message import Message
 from textual.screen import Screen
+
+from till.tui.messages import SlipPrinted
 
 if TYPE_CHECKING:
     from till.sales import SaleEngine
@@ -13,20 +14,6 @@ if TYPE_CHECKING:
 
 #: The reason the supervisor reads before a reprint, at the till and at the service desk.
 REPRINT_REASON = "a supervisor must approve a reprint"
-
-
-class SlipPrinted(Message):
-    """A slip job the app ran for a screen finished: printed, or the printer's error. `copy` is
-    the reprint's number (at the desk it is recorded centrally whenever set, printed or not)."""
-
-    def __init__(
-        self, reference: str, printed: bool, copy: int = 0, error: str | None = None
-    ) -> None:
-        super().__init__()
-        self.reference = reference
-        self.printed = printed
-        self.copy = copy
-        self.error = error
 
 
 def print_slip(screen: Screen[None], reference: str, *, in_doubt: bool) -> None:

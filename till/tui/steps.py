@@ -168,10 +168,10 @@ class StepScreen(AnswerScreen, Generic[P]):
 
     def load_picks(self) -> None:
         """Fill the list the step offers: `picks`, read in a thread, drawn when it is done."""
-        self.read_later(functools.partial(self._read_picks, self.step, self.till.reads))
+        self.read_later(functools.partial(self._read_picks, self.step))
 
-    async def _read_picks(self, step: str, reads: SaleReads) -> None:
-        picks = await asyncio.to_thread(self.picks, reads, step)
+    async def _read_picks(self, step: str) -> None:
+        picks = await asyncio.to_thread(self.picks, self.till.reads, step)
         if self.step == step:
             self.show_picks(picks)
 

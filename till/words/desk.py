@@ -54,6 +54,14 @@ DESK_HEADER = ("time", "till", "reference", "kind", "state", "amount", "attempts
 NO_MATCH = "No matching entries in the central ledger."
 
 
+def answer_unreadable(problem: str) -> str:
+    """Head office answered something the desk failed to read (a bug, not the network)."""
+    return (
+        f"head office's answer could not be read ({problem}); nothing was changed. Try again, "
+        "and if it keeps failing tell head office (the desk's log says why)"
+    )
+
+
 def not_found(reference: str) -> str:
     return f"no central entry with reference {reference!r} for this store"
 

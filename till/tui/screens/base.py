@@ -17,7 +17,8 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from till.money import format_rands, parse_rands
-from till.tui.printing import SlipPrinted, print_slip, slip_message
+from till.tui.messages import SlipPrinted
+from till.tui.printing import print_slip, slip_message
 from till.tui.widgets import OutcomeView, StatusBar
 
 if TYPE_CHECKING:
@@ -28,6 +29,11 @@ log = logging.getLogger("till.tui")
 
 #: The entry line while a supervisor is being asked: nothing has left the till yet.
 APPROVAL_PROMPT = "Waiting for a supervisor to approve: nothing has been sent"
+#: The error line when a list could not be read for a reason the journal did not name.
+READ_FAILED = (
+    "Could not read the journal ({problem}); nothing was sent or changed. Try again, and if "
+    "it keeps failing tell your supervisor (the till's log says why)."
+)
 
 
 class FieldError(ValueError):
@@ -89,9 +95,10 @@ class TillScreen(Screen[None]):
 
     def read_later(self, read: Callable[[], Awaitable[None]]) -> None:
         """Run `read()` (journal reads in a thread, then drawing what they found) in a worker:
-        the screen keeps answering keys meanwhile. A newer read replaces one still running."""
+        the screen keeps answering keys meanwhile. A newer read replaces one still running.
+        A read that fails never ends the app: the error line says so (`_reading`)."""
         work = functools.partial(self._reading, read)
-        self._read = self.run_worker(work, group="reads", exclusive=True)
+        self._read = self.run_worker(work, group="reads", exclusive=True, exit_on_error=False)
 
     async def _reading(self, read: Callable[[], Awaitable[None]]) -> None:
         from till.journal import JournalError
@@ -101,6 +108,9 @@ class TillScreen(Screen[None]):
         except JournalError as exc:  # the file failing: said in words, as a sale would say it
             log.error("journal read failed: %s", exc)
             self.show_error(str(exc))
+        except Exception as exc:  # SQLite's own error, or a bug drawing the list: the till goes on
+            log.error("journal read failed unexpectedly (%s)", type(exc).__name__, exc_info=exc)
+            self.show_error(READ_FAILED.format(problem=type(exc).__name__))
 
     async def reads_done(self) -> None:
         """Once the latest read has drawn: Enter waits for it, so it acts on what is shown."""

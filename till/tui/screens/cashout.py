@@ -9,7 +9,6 @@ changes nothing at Flash, so it is sent without a confirm step, and it never sho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from till.digits import ungroup
@@ -33,9 +32,7 @@ ACTIONS: dict[str, Action] = {
     "l": "lookup",
 }
 PURCHASE = "cash-out-pin.purchase"
-CANCEL = "cash-out-pin.cancel"
 LOOKUP = "cash-out-pin.lookup"
-VOID = "cash-out-pin.reverse"
 #: Flash's Cash Out PIN product, when the product list has not loaded.
 DEFAULT_CODE, DEFAULT_MINIMUM, DEFAULT_MAXIMUM = 300, 2000, 50_000
 SERIAL = re.compile(r"[A-Za-z0-9]{6,32}")
@@ -109,10 +106,11 @@ class CashOutScreen(StepScreen[Entry]):
 
     def picks(self, reads: SaleReads, step: str) -> list[tuple[Entry, str]]:
         """This till's latest approved sales; to cancel, only those not given back yet."""
-        sales = reads.search(kind=PURCHASE, state="approved", limit=20)
         if step == "reference":
-            sales = [e for e in sales if not given_back(reads.related(e.reference))]
-        return [(entry, pick_label(entry)) for entry in sales]
+            sales = reads.cancellable_cash_out_sales(limit=20)
+        else:
+            sales = reads.search(kind=PURCHASE, state="approved", limit=20)
+        return [(entry, cash_out_label(entry)) for entry in sales]
 
     def pick_matches(self, item: Entry, text: str) -> bool:
         if self.step == "serial":
@@ -157,7 +155,7 @@ class CashOutScreen(StepScreen[Entry]):
             raise FieldError(f"{entry.reference} is not a Cash Out PIN sale.")
         if entry.state != "approved" or not entry.serial_number:
             raise FieldError(f"Cash Out PIN sale {entry.reference} was not approved.")
-        if given_back(reads.related(entry.reference)):
+        if reads.given_back(entry.reference):
             raise FieldError(
                 f"Cash Out PIN sale {entry.reference} is already cancelled or voided: its money "
                 "was given back."
@@ -204,13 +202,7 @@ class CashOutScreen(StepScreen[Entry]):
         self.purchase = None
 
 
-def given_back(related: Iterable[Entry]) -> bool:
-    """Whether a sale with these entries pointing at it was cancelled, or voided: its money
-    was given back either way."""
-    return any(e.kind in (CANCEL, VOID) and e.state != "declined" for e in related)
-
-
-def pick_label(entry: Entry) -> str:
+def cash_out_label(entry: Entry) -> str:
     """One line: reference, when, serial, amount."""
     return (
         f"{entry.reference:<16} {when(entry)}  serial {entry.serial_number or '-':<13}"
@@ -218,4 +210,4 @@ def pick_label(entry: Entry) -> str:
     )
 
 
-__all__ = ["CashOutScreen", "given_back", "parse_serial", "pick_label"]
+__all__ = ["CashOutScreen", "cash_out_label", "parse_serial"]

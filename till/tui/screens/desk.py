@@ -10,17 +10,17 @@ whether head office answered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from till.slips import slip_for
-from till.tui.printing import SlipPrinted
+from till.tui.host import DeskHost
+from till.tui.messages import SlipPrinted
 from till.tui.screens.base import EntryLine, FieldError
 from till.tui.screens.journal import RESULT_LIMIT, Query, SearchScreen, parse_query, result_row
 from till.tui.signin import SignInScreen
@@ -31,12 +31,8 @@ from till.words.hq import DESK_OFFLINE, sentence
 from till.words.void import reversal_in
 
 if TYPE_CHECKING:
-    from receipts import Document
-    from till.central.desk import Desk, DeskEntry
+    from till.central.desk import DeskEntry
     from till.journal import Entry
-    from till.slips import SlipHeader
-
-T = TypeVar("T")
 
 SEARCH_HINT = (
     "Search every till of the store: ref S1-T2-ABCD-3 | date 2026-11-24 | amount 50 | "
@@ -97,29 +93,6 @@ class DeskProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class DeskHost(Protocol):
-    """What the desk's screens need of the desk's app (`till.tui.desk.DeskApp`)."""
-
-    @property
-    def identity_text(self) -> str: ...
-
-    @property
-    def link(self) -> str: ...
-
-    @property
-    def header(self) -> SlipHeader: ...
-
-    async def ask(self, call: Callable[[Desk], T]) -> T: ...
-
-    def preview(self, document: Document) -> str: ...
-
-    def cannot_reprint(self, entry: Entry) -> str | None: ...
-
-    def reprint(self, screen: Screen[None], reference: str) -> None: ...
-
-    def printed_text(self, message: SlipPrinted) -> str: ...
 
 
 class DeskBar(Vertical):
@@ -298,7 +271,6 @@ class DeskScreen(SearchScreen):
 
 __all__ = [
     "DeskBar",
-    "DeskHost",
     "DeskProblem",
     "DeskScreen",
     "DeskSignInScreen",

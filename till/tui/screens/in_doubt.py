@@ -18,7 +18,8 @@ from textual.widgets.option_list import Option
 
 from till.journal import Entry
 from till.sales import ResolveReport, SaleEngine
-from till.tui.printing import SlipPrinted, print_slip, slip_message
+from till.tui.messages import SlipPrinted
+from till.tui.printing import print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
 from till.words import format_entry, in_doubt_advice, kind_label, rands_or_dash
 

@@ -35,8 +35,8 @@ from till.sales import InputError, SaleEngine, normalize_mobile
 from till.sales.printing import next_copy
 from till.sales.reversal import REASON_MAX, REVERSIBLE, clean_reason
 from till.slips import SlipHeader, slip_for
-from till.tui.messages import NOT_APPROVED, TransactionDone, TransactionRefused
-from till.tui.printing import SlipPrinted, print_slip, slip_message
+from till.tui.messages import NOT_APPROVED, SlipPrinted, TransactionDone, TransactionRefused
+from till.tui.printing import print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
 from till.tui.steps import SENDING_PROMPT
 from till.tui.widgets import OutcomeView

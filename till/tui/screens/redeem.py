@@ -17,7 +17,7 @@ from till.journal import Entry
 from till.money import format_rands
 from till.sales import Outcome, SaleEngine, normalize_mobile
 from till.tui.screens.base import FieldError, parse_amount
-from till.tui.steps import SENDING_PROMPT, StepScreen
+from till.tui.steps import StepScreen
 from till.words import display_mobile
 
 PIN_LENGTH = 16
@@ -140,9 +140,7 @@ class RedeemScreen(StepScreen[object]):
 
 
 __all__ = [
-    "SENDING_PROMPT",
     "RedeemScreen",
-    "StepScreen",
     "masked_pin",
     "mobile_field",
     "parse_optional_mobile",

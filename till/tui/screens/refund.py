@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from till.journal import Entry
 from till.money import format_rands
-from till.sales import Outcome, SaleEngine, redeemed_amount
+from till.sales import Outcome, SaleEngine
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.screens.redeem import mobile_field, parse_optional_mobile, reference_matches, when
 from till.tui.steps import StepScreen
 from till.words import display_mobile
 
 if TYPE_CHECKING:
-    from till.sales.reads import SaleReads
+    from till.sales.reads import Redemption, SaleReads
 
 REDEEM = "1voucher.redeem"
 
@@ -71,10 +71,7 @@ class RefundScreen(StepScreen[Entry]):
 
     def picks(self, reads: SaleReads, step: str) -> list[tuple[Entry, str]]:
         """This till's latest approved redemptions, each with what is left to refund."""
-        redemptions = reads.search(kind=REDEEM, state="approved", limit=20)
-        return [
-            (entry, pick_label(entry, reads.refunded(entry.reference))) for entry in redemptions
-        ]
+        return [(found.entry, redemption_label(found)) for found in reads.recent_redemptions()]
 
     def pick_matches(self, item: Entry, text: str) -> bool:
         return reference_matches(item, text)
@@ -118,8 +115,8 @@ class RefundScreen(StepScreen[Entry]):
             raise FieldError(f"{entry.reference} is not a 1Voucher redemption: nothing to refund.")
         if entry.state != "approved":
             raise FieldError(f"Redemption {entry.reference} was not approved: nothing to refund.")
-        redeemed = redeemed_amount(entry)
-        refunded = self.till.reads.refunded(entry.reference)
+        found = self.till.reads.redemption(entry)
+        redeemed, refunded = found.redeemed, found.refunded
         if redeemed and refunded >= redeemed:
             raise FieldError(
                 f"Redemption {entry.reference} is already refunded in full "
@@ -153,14 +150,13 @@ class RefundScreen(StepScreen[Entry]):
         self.mobile = None
 
 
-def pick_label(entry: Entry, refunded: int) -> str:
+def redemption_label(found: Redemption) -> str:
     """One line (never two at 80 columns): reference, when, what is left of what."""
-    redeemed = redeemed_amount(entry)
-    left = max(0, redeemed - refunded)
+    entry = found.entry
     return (
         f"{entry.reference:<14} {when(entry)}  "
-        f"{format_rands(left):>10} left of {format_rands(redeemed)}"
+        f"{format_rands(found.left):>10} left of {format_rands(found.redeemed)}"
     )
 
 
-__all__ = ["RefundScreen", "pick_label"]
+__all__ = ["RefundScreen", "redemption_label"]
