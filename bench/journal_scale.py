@@ -37,7 +37,7 @@ from typing import Any
 from bench._common import header, median, ms, percentile, target_line
 from till.flash import FlashClient
 from till.journal import Check, Entry, Journal, storage
-from till.journal.journal import _COLUMNS
+from till.journal.entry import COLUMNS
 from till.sales import SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox
 
@@ -415,7 +415,7 @@ def measure(path: Path, args: argparse.Namespace, built: float | None) -> bool:
     meters = pick("meter_number")
 
     journal = Journal.open(path)
-    pk_sql = f"SELECT {_COLUMNS} FROM entries WHERE id = ?"  # noqa: S608 - constant columns
+    pk_sql = f"SELECT {COLUMNS} FROM entries WHERE id = ?"  # noqa: S608 - constant columns
     times: dict[str, list[float]] = {"pk": [], "get": [], "mobile": [], "meter": []}
     found: dict[str, list[int]] = {"mobile": [], "meter": []}
     clock = time.perf_counter

@@ -30,8 +30,7 @@ from receipts import PreviewPrinter
 from till.flash import FlashClient
 from till.flash.client import API_PREFIX
 from till.journal import Journal
-from till.sales import SaleEngine
-from till.sales.engine import EngineHooks
+from till.sales import EngineHooks, SaleEngine
 from till.sales.printing import SlipPrinter
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
 from till.slips import SlipHeader

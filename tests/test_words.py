@@ -158,9 +158,9 @@ def test_the_slips_and_the_screens_use_the_words_functions() -> None:
     """Not copies: the very functions of `till.words`."""
     same = {
         (slip_module, "display_mobile"): till.words.display_mobile,
-        (slip_module, "_date"): rows_module.expiry_date,
-        (slip_module, "_units_text"): rows_module.units_text,
-        (slip_module, "_money"): rows_module.money,
+        (slip_module, "expiry_date"): rows_module.expiry_date,
+        (slip_module, "units_text"): rows_module.units_text,
+        (slip_module, "money"): rows_module.money,
         (slip_module, "keying_order"): rows_module.keying_order,
         (widgets, "read_receipt"): till.words.read_receipt,
         (widgets, "in_doubt_advice"): till.words.in_doubt_advice,

@@ -19,7 +19,6 @@ from till import __version__, logfile
 from till.commands.base import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
-    EXIT_OK,
     EXIT_USAGE,
     TillArgumentParser,
     UsageError,
@@ -34,7 +33,7 @@ from till.config.sources import ConfigError
 # by the commands that use them: `till` and `till demo` start the screens without them, and
 # without pydantic (the config is validated while the first frame is up).
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["build_parser", "main"]
 
 
 # -- argument parsing -------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 
 from tests.central.test_desk import HOUR, Fleet, build_fleet
 from tests.pg import CentralDb
-from till.central.hq import CSV_HEADER, FleetReport, fleet_report, write_csv
+from till.central.fleet import FleetReport
+from till.central.hq import CSV_HEADER, fleet_report, write_csv
 from till.clock import now_ms
 from till.journal import Journal
 from till.sandbox import Sandbox

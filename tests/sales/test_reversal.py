@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import till.sandbox.state as sandbox_server
+import till.sandbox.state as sandbox_state
 from receipts import PreviewPrinter, render_text
 from till.flash import FlashClient
 from till.journal import Entry, Journal, NewEntry
@@ -348,8 +348,8 @@ async def test_too_late_for_flash_is_said_so(
     engine: SaleEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sale = await approved(engine.sell_1voucher(5_000))
-    later = sandbox_server._now() + timedelta(days=2)
-    monkeypatch.setattr(sandbox_server, "_now", lambda: later)
+    later = sandbox_state._now() + timedelta(days=2)
+    monkeypatch.setattr(sandbox_state, "_now", lambda: later)
     outcome = await engine.reverse_sale(sale.reference, reason="wrong amount")
     assert (outcome.status, outcome.code) == ("declined", 2281)
     assert outcome.message.startswith("Too late to void this sale")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import till.sandbox.state as sandbox_server
+import till.sandbox.state as sandbox_state
 from till.sandbox import Sandbox
 
 from .conftest import Api
@@ -158,8 +158,8 @@ async def test_amount_mobile_and_account_rules(api: Api) -> None:
 
 async def test_time_limit(sb: Sandbox, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     sale = await api.ok("1voucher/purchase", amount=5_000)
-    later = sandbox_server._now() + timedelta(hours=24, seconds=5)
-    monkeypatch.setattr(sandbox_server, "_now", lambda: later)
+    later = sandbox_state._now() + timedelta(hours=24, seconds=5)
+    monkeypatch.setattr(sandbox_state, "_now", lambda: later)
     await refused(api, "1voucher/reverse", sale["reference"], 2281)
     sb.reversal_window = None  # no limit
     await reverse(api, "1voucher/reverse", sale["reference"])

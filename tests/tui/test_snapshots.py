@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 import till.journal.journal as journal_module
-import till.sandbox.state as sandbox_server
+import till.sandbox.state as sandbox_state
 import till.tui.app as app_module
 from receipts import PreviewPrinter
 from tests.tui.harness import sandbox_engine, wait_for, write_settings
@@ -33,7 +33,7 @@ from till.tui.app import TillApp
 
 SIZE = (80, 24)
 HOUR_MS = 3_600_000
-SANDBOX_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=sandbox_server.SAST)
+SANDBOX_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=sandbox_state.SAST)
 SANDBOX_NOW_MS = int(SANDBOX_NOW.timestamp() * 1000)
 
 
@@ -71,7 +71,7 @@ class Steered:
 
         # a fixed journal epoch (references on screen are S1-T1-AAAA-n on every run) and a fixed
         # sandbox clock (voucher expiry dates are "now" plus three years)
-        monkeypatch.setattr(sandbox_server, "_now", lambda: SANDBOX_NOW)
+        monkeypatch.setattr(sandbox_state, "_now", lambda: SANDBOX_NOW)
         fixed = types.SimpleNamespace(choice=lambda alphabet: alphabet[0])
         monkeypatch.setattr(journal_module, "secrets", fixed)
         monkeypatch.setattr(app_module, "open_engine", open_engine)

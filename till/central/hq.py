@@ -22,17 +22,7 @@ from till.central.fleet import Doubt, FleetReport, Reprinted, Silent, Total
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = [
-    "CSV_HEADER",
-    "Doubt",
-    "FleetReport",
-    "Reprinted",
-    "Silent",
-    "Total",
-    "csv_rows",
-    "fleet_report",
-    "write_csv",
-]
+__all__ = ["CSV_HEADER", "csv_rows", "fleet_report", "write_csv"]
 
 #: How many of the most-reprinted sales the report lists.
 TOP_REPRINTS = 20

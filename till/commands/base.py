@@ -14,9 +14,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeAlias, TypeVar
 
 from till.money import parse_rands
+
+if TYPE_CHECKING:
+    #: What `add_subparsers()` returns: each command module adds its parsers to it (a type
+    #: only: argparse's class cannot be subscripted at run time).
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -137,14 +142,6 @@ class TillArgumentParser(argparse.ArgumentParser):
         where = self.prog.removeprefix("till").strip()
         prefix = f"{where}: " if where else ""
         self.exit(EXIT_USAGE, f"till: {prefix}{printable(message)} (see --help)\n")
-
-
-def rands_option(option: str, text: str) -> int:
-    """Parse an amount the cashier typed; a typo is a usage error, never a guess."""
-    try:
-        return parse_rands(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 # -- argparse types: each refuses with one line, before anything is opened ---------------------

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     import psycopg
 
     from till.central.desk import Desk, DeskEntry
-    from till.central.hq import FleetReport
+    from till.central.fleet import FleetReport
     from till.central.seal import SealKey
     from till.central.upload import Uploader
+    from till.commands.base import Subparsers
     from till.config.sections import CentralSection
     from till.config.settings import Settings
     from till.journal import Entry
@@ -453,7 +454,7 @@ def _filters() -> argparse.ArgumentParser:
     return filters
 
 
-def _add_central(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_central(sub: Subparsers) -> None:
     central = sub.add_parser("central", help="set up head office's PostgreSQL ledger")
     actions = central.add_subparsers(dest="central_action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create or upgrade the schema and logins (as admin)")
@@ -481,7 +482,7 @@ def _add_central(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     keygen.set_defaults(func=cmd_central_keygen)
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till central`, `till sync`, `till desk` and `till hq`."""
     _add_central(sub)
 

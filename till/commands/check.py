@@ -13,10 +13,10 @@ from till.commands.base import EXIT_OK, fail, whole_number
 from till.money import format_rands
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.config.settings import Settings
     from till.flash import FlashClient, FlashError
-
-Rows = list[tuple[str, str]]
+    from till.words.rows import Rows
 
 
 async def _check(settings: Settings, config_file: str, product_code: int | None = None) -> int:
@@ -135,7 +135,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return asyncio.run(_check(settings, shown, getattr(args, "product", None)))
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till check`."""
     check = sub.add_parser(
         "check", help="load config, fetch a token, list products, check the API revision"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from till.money import format_rands
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.config.settings import Settings
 
 #: The demo's scripted sale: a R50 1Voucher.
@@ -41,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return start_screens(args.config, demo=True)
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till demo`."""
     demo = sub.add_parser(
         "demo", help="the till in training mode against the built-in sandbox, preview printer"

@@ -37,6 +37,7 @@ from till.commands.base import (
 from till.money import rands_plain
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.journal import Entry, Journal
 
 STATES = ("pending", "approved", "declined", "in_doubt")
@@ -324,7 +325,7 @@ def filter_options() -> argparse.ArgumentParser:
     return filters
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till journal` and its actions."""
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print one JSON object instead")

@@ -18,6 +18,7 @@ from till.commands.base import (
 
 if TYPE_CHECKING:
     from receipts import Document
+    from till.commands.base import Subparsers
     from till.config.settings import Settings
 
 
@@ -195,7 +196,7 @@ def cmd_slip(args: argparse.Namespace) -> int:
     return asyncio.run(_print(settings, args.reference, in_doubt=True))
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     reprint = sub.add_parser(
         "reprint", help="print a sale's receipt again (marked COPY n once one has printed)"
     )

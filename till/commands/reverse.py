@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from till.commands.base import EXIT_USAGE, fail, reference, starting, user_id
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.sales import Outcome, SaleEngine
 
 
@@ -57,7 +58,7 @@ def cmd_reverse(args: argparse.Namespace) -> int:
     return status
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till reverse` under the main parser."""
     reverse = sub.add_parser(
         "reverse",

@@ -32,12 +32,12 @@ from till.commands.base import (
 )
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.config.settings import Settings
     from till.journal import Entry
     from till.sales import InputError, Outcome, SaleEngine
     from till.tui.catalog import SaleItem
 
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 log = logging.getLogger("till.commands")
 

@@ -4,9 +4,13 @@ and the store's own trials; it is a server of its own, not a till."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from till.commands.base import EXIT_OK, EXIT_USAGE, fail, rands, seconds, whole_number
 from till.money import format_rands
+
+if TYPE_CHECKING:
+    from till.commands.base import Subparsers
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -38,7 +42,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     """Register `till sandbox`."""
     sandbox = sub.add_parser("sandbox", help="serve the Flash sandbox over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -32,6 +32,7 @@ from till.commands.base import (
 from till.money import format_rands
 
 if TYPE_CHECKING:
+    from till.commands.base import Subparsers
     from till.config.settings import Settings
     from till.reports import (
         Report,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     )
     from till.staff import Role, User, UserStore
 
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 TRAINING_NOTE = "Training mode is on: reports and shifts cover live sales only."
 

@@ -152,15 +152,6 @@ def _settled_amount(entry: Entry) -> int:
     return entry.amount or 0
 
 
-def _total(entries: list[Entry], kinds: frozenset[str], *, approved: bool) -> int:
-    """Cash of these kinds: approved ones, or (approved=False) the ones still in doubt."""
-    return sum(
-        _settled_amount(e)
-        for e in entries
-        if e.kind in kinds and (e.state == "approved" if approved else e.is_open)
-    )
-
-
 def _live(entries: Iterable[Entry]) -> list[Entry]:
     return [e for e in entries if not e.training and e.kind not in QUERIES]
 

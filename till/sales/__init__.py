@@ -3,7 +3,8 @@
 from till.outcome import EngineHooks, InputError, Outcome, ResolveReport
 from till.phone import normalize_mobile
 from till.sales.backoff import Backoff
-from till.sales.engine import SaleEngine, redeemed_amount, refunded_amount
+from till.sales.engine import SaleEngine
+from till.sales.vouchers import redeemed_amount, refunded_amount
 
 __all__ = [
     "Backoff",

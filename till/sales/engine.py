@@ -12,28 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from till.outcome import EngineHooks, InputError, Outcome, OutcomeStatus, ResolveReport
+from till.outcome import Outcome
 from till.sales import reversal
 from till.sales.cashout import CashOut
 from till.sales.resolver import Resolving
-from till.sales.settle import QUERY_KINDS, unusable_advice
 from till.sales.utilities import Utilities
-from till.sales.vouchers import Vouchers, redeemed_amount, refunded_amount
+from till.sales.vouchers import Vouchers
 
 log = logging.getLogger("till.sales")
 
-__all__ = [
-    "QUERY_KINDS",
-    "EngineHooks",
-    "InputError",
-    "Outcome",
-    "OutcomeStatus",
-    "ResolveReport",
-    "SaleEngine",
-    "redeemed_amount",
-    "refunded_amount",
-    "unusable_advice",
-]
+__all__ = ["SaleEngine"]
 
 
 class SaleEngine(Vouchers, CashOut, Utilities, Resolving):

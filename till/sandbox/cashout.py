@@ -11,13 +11,13 @@ from .validation import product_code
 
 
 def purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-    return sb._voucher_sale(kind, path, data, catalog.GROUP_CASH_OUT, 12, 30)
+    return sb.voucher_sale(kind, path, data, catalog.GROUP_CASH_OUT, 12, 30)
 
 
 def _voucher(sb: SandboxState, data: dict[str, Any]) -> Voucher:
     if product_code(data["productCode"]) != catalog.CASH_OUT.code:
         raise Decline(2268)
-    v = sb._serials.get(data["serialNumber"])
+    v = sb.voucher_by_serial(data["serialNumber"])
     if v is None or v.product_code != catalog.CASH_OUT.code:
         raise Decline(2249)
     return v
@@ -30,17 +30,15 @@ def cancel(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict
     if v.status != "Active":
         raise Decline(2414)
     v.status = "Cancelled"
-    body = sb._base(data)
+    body = sb.base(data)
     body["amount"] = v.amount
     body["voucher"] = v.to_json()
-    return sb._commit(
-        kind, path, data, body, amount=v.amount, float_delta=v.amount, serial=v.serial
-    )
+    return sb.commit(kind, path, data, body, amount=v.amount, float_delta=v.amount, serial=v.serial)
 
 
 def lookup(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     v = _voucher(sb, data)
-    body = sb._base(data, echo=False)
+    body = sb.base(data, echo=False)
     body["voucher"] = v.to_json()
     return body
 

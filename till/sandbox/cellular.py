@@ -11,7 +11,7 @@ from .validation import mobile_number
 
 
 def pinless(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-    product = sb._product_for(data, catalog.GROUP_CELLULAR)
+    product = sb.product_for(data, catalog.GROUP_CELLULAR)
     mobile = mobile_number(data["mobileNumber"])
     assert mobile is not None
     if mobile.startswith(catalog.MAGIC_MOBILE_PREFIX):
@@ -19,15 +19,15 @@ def pinless(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dic
         if code in MESSAGES and code:
             raise Decline(code)
     amount = data["amount"]
-    sb._debit(product, amount)
-    body = sb._base(data)
+    sb.check_debit(product, amount)
+    body = sb.base(data)
     body["amount"] = amount
     body["rechargeDetails"] = {
         "rechargeType": product.recharge_type,
         "callCentre": product.call_centre,
         "rechargeVendor": product.vendor,
     }
-    return sb._commit(kind, path, data, body, amount=amount, float_delta=-amount)
+    return sb.commit(kind, path, data, body, amount=amount, float_delta=-amount)
 
 
 HANDLERS: dict[str, Handler] = {"cellular/pinless/purchase": pinless}

@@ -10,11 +10,11 @@ from .state import Handler, SandboxState
 
 
 def gift(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-    return sb._voucher_sale(kind, path, data, catalog.GROUP_GIFT, 16, 1095)
+    return sb.voucher_sale(kind, path, data, catalog.GROUP_GIFT, 16, 1095)
 
 
 def eezi(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
-    return sb._voucher_sale(kind, path, data, catalog.GROUP_EEZI, 12, 1095)
+    return sb.voucher_sale(kind, path, data, catalog.GROUP_EEZI, 12, 1095)
 
 
 HANDLERS: dict[str, Handler] = {

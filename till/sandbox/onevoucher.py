@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import catalog, state
+from . import catalog
 from ._codes import MESSAGES, Decline
 from .state import Handler, SandboxState, Voucher
 from .validation import mobile_number
@@ -14,12 +14,12 @@ from .validation import mobile_number
 def issue(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     """Purchase or disburse: a new 1Voucher for ``amount``, debited from the float."""
     amount = data["amount"]
-    sb._debit(catalog.ONE_VOUCHER, amount)
-    v = sb._issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
-    body = sb._base(data)
+    sb.check_debit(catalog.ONE_VOUCHER, amount)
+    v = sb.issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
+    body = sb.base(data)
     body["amount"] = amount
     body["voucher"] = v.to_json()
-    return sb._commit(
+    return sb.commit(
         kind, path, data, body, amount=amount, float_delta=-amount, pin=v.pin, serial=v.serial
     )
 
@@ -29,14 +29,14 @@ def _redeemable(sb: SandboxState, pin: str) -> Voucher:
         code = int(pin[len(catalog.MAGIC_PIN_PREFIX) :])
         if code in MESSAGES and code:
             raise Decline(code)
-    v = sb._vouchers.get(pin)
+    v = sb.voucher(pin)
     if v is None or v.product_code != catalog.ONE_VOUCHER.code:
         raise Decline(2402)
     if v.status == "Redeemed":
         raise Decline(2401)
     if v.status in ("Cancelled", "Reversed"):  # a reversal voids it, as a cancel does
         raise Decline(2403)
-    if v.status == "Expired" or v.expiry < state._now().isoformat(timespec="seconds"):
+    if v.status == "Expired" or v.expiry < sb.now().isoformat(timespec="seconds"):
         raise Decline(2405)
     return v
 
@@ -49,17 +49,17 @@ def redeem(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict
         raise Decline(2408)
     v.status = "Redeemed"
     change = v.amount - amount
-    body = sb._base(data)
+    body = sb.base(data)
     body["amount"] = amount
     issued: Voucher | None = None
     if change:
-        issued = sb._issue(catalog.ONE_VOUCHER, change, data["reference"], pin_digits=16, days=1095)
+        issued = sb.issue(catalog.ONE_VOUCHER, change, data["reference"], pin_digits=16, days=1095)
         body["voucher"] = _maybe_sms(sb, issued, data, body)
     else:
         redeemed = v.to_json(with_pin=False)
         redeemed["amount"] = amount
         body["voucher"] = redeemed
-    return sb._commit(
+    return sb.commit(
         kind, path, data, body, amount=amount, float_delta=amount,
         pin=issued.pin if issued else None, serial=issued.serial if issued else v.serial,
     )  # fmt: skip
@@ -86,12 +86,12 @@ def _maybe_sms(
 def refund(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     """Refund a redemption as a new 1Voucher (the document carries no link to the redemption)."""
     amount = data["amount"]
-    sb._debit(catalog.ONE_VOUCHER, amount)
-    v = sb._issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
-    body = sb._base(data)
+    sb.check_debit(catalog.ONE_VOUCHER, amount)
+    v = sb.issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
+    body = sb.base(data)
     body["amount"] = amount
     body["voucher"] = _maybe_sms(sb, v, data, body)
-    return sb._commit(
+    return sb.commit(
         kind, path, data, body, amount=amount, float_delta=-amount, pin=v.pin, serial=v.serial
     )
 

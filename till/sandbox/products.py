@@ -22,7 +22,7 @@ def _reversal_era(sb: SandboxState) -> bool:
 
 def _plain_error(sb: SandboxState, code: int, path: str) -> Response:
     return Response(
-        dumps(error_body(code, None, sb._next_tx(), path)),
+        dumps(error_body(code, None, sb.next_tx(), path)),
         status_code=status_for(code),
         media_type="application/json",
     )

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import catalog, state
+from . import catalog
 from ._codes import Decline
 from .state import LedgerEntry, SandboxState
 
@@ -81,7 +81,7 @@ def reverse(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dic
     amount = data.get("amount")
     if amount is not None and amount != original.amount:
         raise Decline(2282)
-    now = state._now()
+    now = sb.now()
     window = sb.reversal_window
     if window is not None and (now - original.created).total_seconds() > window:
         raise Decline(2281)
@@ -90,10 +90,10 @@ def reverse(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dic
         raise Decline(2412)
     voucher.status = "Reversed"
     sb.reversed[wanted] = data["reference"]
-    body = sb._base(data)
+    body = sb.base(data)
     body["amount"] = original.amount
     body["voucher"] = voucher.to_json(with_pin=False)
-    return sb._commit(
+    return sb.commit(
         kind,
         path,
         data,

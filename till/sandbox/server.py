@@ -115,7 +115,7 @@ class Sandbox(SandboxState):
             return PlainTextResponse("Service Unavailable", status_code=fault.status or 503)
         if fault.kind == "expire_token":
             auth = request.headers.get("authorization", "")
-            self._tokens.pop(auth[7:].strip(), None)
+            self.access_tokens.pop(auth[7:].strip(), None)
             return tokens.unauthorised(2233)
         reference: Any = None
         try:
@@ -126,7 +126,7 @@ class Sandbox(SandboxState):
             pass
         status = fault.status if fault.status is not None else status_for(fault.code)
         return Response(
-            dumps(error_body(fault.code, reference, self._next_tx(), path)),
+            dumps(error_body(fault.code, reference, self.next_tx(), path)),
             status_code=status,
             media_type="application/json",
         )
@@ -137,7 +137,7 @@ class Sandbox(SandboxState):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return 400, dumps(error_body(2231, None, self._next_tx(), path))
+            return 400, dumps(error_body(2231, None, self.next_tx(), path))
         reference = data.get("reference")
         canon = json.dumps(data, sort_keys=True, separators=(",", ":"))
         rec = self._refs.get(reference) if isinstance(reference, str) else None
@@ -145,7 +145,7 @@ class Sandbox(SandboxState):
             return await self._repeat(rec, kind, canon, reference, path, delay)
         invalid = validate(kind, data)
         if invalid is not None:
-            return status_for(invalid), dumps(error_body(invalid, reference, self._next_tx(), path))
+            return status_for(invalid), dumps(error_body(invalid, reference, self.next_tx(), path))
         assert isinstance(reference, str)
         # No await between the lookup above and this registration: check-and-commit is atomic.
         rec = Record(kind, canon)
@@ -169,14 +169,14 @@ class Sandbox(SandboxState):
     ) -> tuple[int, bytes]:
         """A reference seen before: its stored answer, 2256 for another body, 2220 if busy."""
         if rec.kind != kind or rec.canon != canon:
-            return 400, dumps(error_body(2256, reference, self._next_tx(), path))
+            return 400, dumps(error_body(2256, reference, self.next_tx(), path))
         if delay:
             await asyncio.sleep(delay)
         if not rec.done:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(rec.event.wait(), self.inflight_wait)
             if not rec.done:  # still running, or the first one failed without an answer
-                return 200, dumps(error_body(2220, reference, self._next_tx(), path))
+                return 200, dumps(error_body(2220, reference, self.next_tx(), path))
         return rec.status, rec.body
 
     def _handle(self, kind: str, path: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -186,4 +186,4 @@ class Sandbox(SandboxState):
             return 200, HANDLERS[kind](self, kind, path, data)
         except Decline as decline:
             code = decline.code
-            return status_for(code), error_body(code, data["reference"], self._next_tx(), path)
+            return status_for(code), error_body(code, data["reference"], self.next_tx(), path)

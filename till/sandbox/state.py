@@ -179,16 +179,21 @@ class SandboxState:
         self.ledger: list[LedgerEntry] = []
         #: (mobileNumber, pin, serialNumber, amount) of every voucher "sent by SMS".
         self.sms_outbox: list[tuple[str, str, str, int]] = []
-        self._rng = random.Random(seed)
-        self._tokens: dict[str, float] = {}
+        #: Every PIN, serial and access token is drawn from it: a seed repeats a run.
+        self.rng = random.Random(seed)
+        #: Bearer token -> the `time.monotonic()` at which it expires.
+        self.access_tokens: dict[str, float] = {}
         self._refs: dict[str, Record] = {}
         self._vouchers: dict[str, Voucher] = {}
         self._serials: dict[str, Voucher] = {}
-        self._secrets: set[str] = set()
-        self._arrears: dict[str, int] = {
+        #: Every voucher PIN, utility token and access token handed out (see `issued_secrets`).
+        self.secrets: set[str] = set()
+        #: Meter number -> municipal arrears still owed, in cents.
+        self.meter_arrears: dict[str, int] = {
             m.number: m.arrears for m in catalog.METERS.values() if m.arrears
         }
-        self._fbe_issued: set[str] = set()
+        #: Meters that have had this month's Free Basic Electricity token.
+        self.fbe_issued: set[str] = set()
         self._tx_id = 100_000
         self._serial_no = 200_000_000_000
         self._seed_vouchers()
@@ -208,7 +213,7 @@ class SandboxState:
             )
             self._vouchers[v.pin] = v
             self._serials[v.serial] = v
-            self._secrets.add(v.pin)
+            self.secrets.add(v.pin)
 
     # ----------------------------------------------------------------- public helpers
 
@@ -217,11 +222,11 @@ class SandboxState:
 
     def issued_secrets(self) -> set[str]:
         """Every voucher PIN (seeded or issued), utility token and access token handed out."""
-        return set(self._secrets)
+        return set(self.secrets)
 
     def expire_tokens(self) -> None:
         """Invalidate every bearer token issued so far."""
-        self._tokens.clear()
+        self.access_tokens.clear()
 
     def voucher(self, pin: str) -> Voucher | None:
         return self._vouchers.get(pin)
@@ -241,7 +246,7 @@ class SandboxState:
         return rec.status, json.loads(rec.body)
 
     def arrears(self, meter_number: str) -> int:
-        return self._arrears.get(meter_number, 0)
+        return self.meter_arrears.get(meter_number, 0)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -257,44 +262,52 @@ class SandboxState:
         }
 
     # ----------------------------------------------------------------- shared pieces
+    # What the product families (cashout.py, utilities.py, ...) build their answers from.
 
-    def _next_tx(self) -> int:
+    def now(self) -> datetime:
+        """The sandbox's clock, in South African time (tests move it by patching `_now`)."""
+        return _now()
+
+    def next_tx(self) -> int:
+        """A fresh transactionId."""
         self._tx_id += 1
         return self._tx_id
 
-    def _digits(self, n: int) -> str:
-        return str(self._rng.randrange(10 ** (n - 1), 10**n))
+    def digits(self, n: int) -> str:
+        """`n` random digits, the first not 0."""
+        return str(self.rng.randrange(10 ** (n - 1), 10**n))
 
-    def _new_serial(self) -> str:
+    def new_serial(self) -> str:
+        """A fresh serial number, for a voucher or a utility token."""
         self._serial_no += 1
         return str(self._serial_no)
 
-    def _issue(
+    def issue(
         self, product: Product, amount: int, reference: str, *, pin_digits: int, days: int
     ) -> Voucher:
-        pin = self._digits(pin_digits)
+        """A new Active voucher with an unused PIN, valid for `days`; kept by PIN and serial."""
+        pin = self.digits(pin_digits)
         while pin in self._vouchers:
-            pin = self._digits(pin_digits)
-        barcode = self._digits(13) if product.group == catalog.GROUP_GIFT else None
+            pin = self.digits(pin_digits)
+        barcode = self.digits(13) if product.group == catalog.GROUP_GIFT else None
         expiry = (_now() + timedelta(days=days)).isoformat(timespec="seconds")
         v = Voucher(
-            pin, self._new_serial(), amount, product.code, "Active", expiry, barcode, reference
+            pin, self.new_serial(), amount, product.code, "Active", expiry, barcode, reference
         )
         self._vouchers[pin] = v
         self._serials[v.serial] = v
-        self._secrets.add(pin)
+        self.secrets.add(pin)
         return v
 
-    def _base(
-        self, data: dict[str, Any], *, tx_id: Any = None, echo: bool = True
-    ) -> dict[str, Any]:
+    def base(self, data: dict[str, Any], *, tx_id: Any = None, echo: bool = True) -> dict[str, Any]:
+        """The fields every success answer starts with; `echo` repeats storeId and terminalId."""
         body: dict[str, Any] = {
             "responseCode": 0,
             "responseMessage": "Success",
             "accountNumber": data["accountNumber"],
             "reference": data["reference"],
             "transactionDate": _now().isoformat(timespec="seconds"),
-            "transactionId": tx_id if tx_id is not None else self._next_tx(),
+            "transactionId": tx_id if tx_id is not None else self.next_tx(),
             "metadata": data.get("metadata") or {},
         }
         if echo:
@@ -303,7 +316,8 @@ class SandboxState:
                     body[name] = data[name]
         return body
 
-    def _product_for(self, data: dict[str, Any], group: str) -> Product:
+    def product_for(self, data: dict[str, Any], group: str) -> Product:
+        """The request's product: unknown (2101) or of another family (2257) is declined."""
         code = product_code(data["productCode"])
         product = catalog.PRODUCTS_BY_CODE.get(code) if code is not None else None
         if product is None:
@@ -312,29 +326,29 @@ class SandboxState:
             raise Decline(2257)
         return product
 
-    def _debit(self, product: Product | None, amount: int) -> None:
+    def check_debit(self, product: Product | None, amount: int) -> None:
         """Amount range (2204) and float (2003) checks; raises before anything changes."""
         if product is not None and not product.minimum <= amount <= product.maximum:
             raise Decline(2204)
         if amount > self.float_cents:
             raise Decline(2003)
 
-    def _voucher_sale(
+    def voucher_sale(
         self, kind: str, path: str, data: dict[str, Any], group: str, pin_digits: int, days: int
     ) -> dict[str, Any]:
         """Sell a voucher of ``group`` (gift, Cash Out PIN, Eezi): issue it and debit the float."""
-        product = self._product_for(data, group)
+        product = self.product_for(data, group)
         amount = data["amount"]
-        self._debit(product, amount)
-        v = self._issue(product, amount, data["reference"], pin_digits=pin_digits, days=days)
-        body = self._base(data)
+        self.check_debit(product, amount)
+        v = self.issue(product, amount, data["reference"], pin_digits=pin_digits, days=days)
+        body = self.base(data)
         body["amount"] = amount
         body["voucher"] = v.to_json()
-        return self._commit(
+        return self.commit(
             kind, path, data, body, amount=amount, float_delta=-amount, pin=v.pin, serial=v.serial
         )
 
-    def _commit(
+    def commit(
         self,
         kind: str,
         path: str,
@@ -348,6 +362,7 @@ class SandboxState:
         tokens: list[str] | None = None,
         original: str | None = None,
     ) -> dict[str, Any]:
+        """Move the float by `float_delta` and write the sale to the ledger; `body` is returned."""
         self.float_cents += float_delta
         self.ledger.append(
             LedgerEntry(

@@ -33,9 +33,9 @@ async def token(sb: SandboxState, request: Request) -> Response:
             },
             status_code=400,
         )
-    issued = str(uuid.UUID(int=sb._rng.getrandbits(128), version=4))
-    sb._tokens[issued] = time.monotonic() + sb.token_lifetime
-    sb._secrets.add(issued)
+    issued = str(uuid.UUID(int=sb.rng.getrandbits(128), version=4))
+    sb.access_tokens[issued] = time.monotonic() + sb.token_lifetime
+    sb.secrets.add(issued)
     return JSONResponse(
         {
             "access_token": issued,
@@ -51,7 +51,7 @@ def auth_failure(sb: SandboxState, request: Request) -> int | None:
     auth = request.headers.get("authorization")
     if not auth or not auth.startswith("Bearer ") or not auth[7:].strip():
         return 2232
-    expires = sb._tokens.get(auth[7:].strip())
+    expires = sb.access_tokens.get(auth[7:].strip())
     if expires is None or time.monotonic() >= expires:
         return 2233
     return None

@@ -30,7 +30,7 @@ def _meter(sb: SandboxState, data: dict[str, Any]) -> Meter:
             raise Decline(2309)
         if meter.behaviour != "fbe":
             raise Decline(2306)
-        if meter.number in sb._fbe_issued:
+        if meter.number in sb.fbe_issued:
             raise Decline(2312)
     else:
         product = meter.product
@@ -41,7 +41,7 @@ def _meter(sb: SandboxState, data: dict[str, Any]) -> Meter:
 
 def _billing_info(sb: SandboxState, meter: Meter) -> dict[str, Any]:
     tariff = catalog.TARIFFS[meter.utility]
-    arrears = sb._arrears.get(meter.number, 0)
+    arrears = sb.arrears(meter.number)
     return {
         "arrearValue": arrears,
         "arrearDesc": "Municipal arrears" if arrears else "",
@@ -57,7 +57,7 @@ def _customer(meter: Meter) -> dict[str, str]:
 
 def meter_lookup(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     meter = _meter(sb, data)
-    body = sb._base(data, tx_id=str(sb._next_tx()), echo=False)
+    body = sb.base(data, tx_id=str(sb.next_tx()), echo=False)
     body = {
         "responseCode": 0,
         "responseMessage": "Success",
@@ -93,9 +93,9 @@ def meter_purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any])
     amount = data["amount"]
     fbe = bool(data.get("isFBE"))
     if not fbe:
-        sb._debit(None, amount)
+        sb.check_debit(None, amount)
     tariff = catalog.TARIFFS[meter.utility]
-    outstanding = sb._arrears.get(meter.number, 0)
+    outstanding = sb.arrears(meter.number)
     debt = min(outstanding, amount * catalog.ARREARS_RECOVERY_PERCENT // 100)
     net = amount - debt
     vat = (net * catalog.VAT_PERCENT * 2 + 115) // 230  # round(net * 15 / 115)
@@ -111,11 +111,11 @@ def meter_purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any])
         label = "Electricity" if meter.utility == "electricity" else "Water"
         tokens.append({"kind": "Credit", "desc": f"{label} Credit Token"})
     for t in tokens:
-        t["token"] = sb._digits(20)
-        t["serial"] = sb._new_serial()
-        sb._secrets.add(t["token"])
+        t["token"] = sb.digits(20)
+        t["serial"] = sb.new_serial()
+        sb.secrets.add(t["token"])
     remaining = outstanding - debt
-    tx_id = sb._next_tx()
+    tx_id = sb.next_tx()
     key_change = meter.behaviour == "key_change" and not fbe
     calc = {
         "meter": meter, "tariff": tariff, "amount": amount, "debt": debt, "net": net,
@@ -125,10 +125,10 @@ def meter_purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any])
     shape = _body_v4 if sb.utility_shape == "v4" else _body_rev3
     body = shape(sb, data, calc)
     if debt:
-        sb._arrears[meter.number] = remaining
+        sb.meter_arrears[meter.number] = remaining
     if fbe:
-        sb._fbe_issued.add(meter.number)
-    return sb._commit(
+        sb.fbe_issued.add(meter.number)
+    return sb.commit(
         kind, path, data, body, amount=amount, float_delta=-amount,
         tokens=[t["token"] for t in tokens],
     )  # fmt: skip
@@ -137,7 +137,7 @@ def meter_purchase(sb: SandboxState, kind: str, path: str, data: dict[str, Any])
 def _body_v4(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
     meter: Meter = c["meter"]
     tariff: catalog.Tariff = c["tariff"]
-    body = sb._base(data, tx_id=c["tx_id"])
+    body = sb.base(data, tx_id=c["tx_id"])
     body["amount"] = c["amount"]
     billing = _billing_info(sb, meter)
     billing["arrearValue"] = c["remaining"]
@@ -200,7 +200,7 @@ def _body_v4(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[
 def _body_rev3(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
     meter: Meter = c["meter"]
     tariff: catalog.Tariff = c["tariff"]
-    body = sb._base(data, tx_id=c["tx_id"])
+    body = sb.base(data, tx_id=c["tx_id"])
     metadata = body.pop("metadata")
     body["amount"] = c["amount"]
     body["metadata"] = metadata

@@ -22,6 +22,7 @@ from till.flash.models import (
     VoucherResponse,
 )
 from till.journal import Entry
+from till.slips import parts
 from till.slips.parts import (
     CASH_OUT_PIN_CANCEL,
     CASH_OUT_PIN_LOOKUP,
@@ -37,18 +38,17 @@ from till.slips.parts import (
     UTILITY_LOOKUP,
     UTILITY_PURCHASE,
 )
-from till.slips.parts import amount_row as _amount_row
-from till.slips.parts import paragraphs as _paragraphs
-from till.slips.parts import rows as _rows
-from till.slips.parts import title as _title
 from till.words import display_mobile
-from till.words.rows import Number, keying_order
-from till.words.rows import expiry_date as _date
-from till.words.rows import money as _money
-from till.words.rows import number as _number
-from till.words.rows import quantity as _quantity
-from till.words.rows import total as _sum
-from till.words.rows import units_text as _units_text
+from till.words.rows import (
+    Number,
+    expiry_date,
+    keying_order,
+    money,
+    number,
+    quantity,
+    total,
+    units_text,
+)
 from till.words.void import void_reason
 
 
@@ -72,8 +72,8 @@ def approved_body(
         return _VOUCHER_BODIES[kind](entry, voucher, product), voucher.transaction_id
     parsed = FlashResponse.model_validate(response)
     body: list[Block] = [
-        Title(_title(entry)),
-        *_amount_row("Amount", parsed.amount or entry.amount),
+        Title(parts.title(entry)),
+        *parts.amount_row("Amount", parsed.amount or entry.amount),
     ]
     return body, parsed.transaction_id
 
@@ -97,12 +97,14 @@ def _voucher_details(
         blocks.append(BigCode(group_digits(voucher.pin), caption=pin_caption))
     elif sms_to:
         blocks.append(Paragraph(f"The PIN was sent by SMS to {display_mobile(sms_to)}.", "center"))
-    blocks += _rows(("Serial", voucher.serial_number), ("Expires", _date(voucher.expiry_date)))
+    blocks += parts.rows(
+        ("Serial", voucher.serial_number), ("Expires", expiry_date(voucher.expiry_date))
+    )
     if barcode:
         blocks.append(Barcode(barcode))
     content = voucher.content
     if content is not None:
-        blocks += _paragraphs(content.redemption_instructions, content.terms_and_conditions)
+        blocks += parts.paragraphs(content.redemption_instructions, content.terms_and_conditions)
     return blocks
 
 
@@ -114,8 +116,8 @@ def _one_voucher_barcode(voucher: Voucher) -> str | None:
 def _purchase_body(entry: Entry, response: VoucherResponse, product: str) -> list[Block]:
     """1Voucher purchase/disburse, gift, Eezi and Cash Out PIN: a voucher the customer keeps."""
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry)), Row("Product", product)]
-    body += _amount_row("Amount", _sale_amount(entry, response, voucher))
+    body: list[Block] = [Title(parts.title(entry)), Row("Product", product)]
+    body += parts.amount_row("Amount", _sale_amount(entry, response, voucher))
     if entry.kind in (ONE_VOUCHER_PURCHASE, ONE_VOUCHER_DISBURSE):
         barcode = _one_voucher_barcode(voucher)
     elif entry.kind == GIFT_VOUCHER_PURCHASE:
@@ -133,34 +135,34 @@ def _purchase_body(entry: Entry, response: VoucherResponse, product: str) -> lis
 def _redeem_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """Amount redeemed; a partial redemption's change voucher (PIN, or where it was sent)."""
     voucher = response.voucher
-    body: list[Block] = [Title(_title(entry))]
-    body += _amount_row("Amount redeemed", response.amount or entry.amount)
+    body: list[Block] = [Title(parts.title(entry))]
+    body += parts.amount_row("Amount redeemed", response.amount or entry.amount)
     sms_to = response.mobile_number or entry.mobile_number
     fully_redeemed = voucher is None or (voucher.status or "").lower() == "redeemed"
     if voucher is not None and voucher.pin:
         body += [Rule(), Text("CHANGE VOUCHER", "center", bold=True)]
-        body += _amount_row("Change value", voucher.amount)
+        body += parts.amount_row("Change value", voucher.amount)
         body += _voucher_details(
             voucher, barcode=_one_voucher_barcode(voucher), sms_to=None, pin_caption="Change PIN"
         )
     elif voucher is not None and not fully_redeemed and sms_to:
         body += [Rule(), Text("CHANGE VOUCHER", "center", bold=True)]
-        body += _amount_row("Change value", voucher.amount)
+        body += parts.amount_row("Change value", voucher.amount)
         body += _voucher_details(voucher, barcode=None, sms_to=sms_to)
     else:
         body.append(Text("Voucher fully redeemed: no change.", "center"))
         if voucher is not None:
-            body += _rows(("Voucher serial", voucher.serial_number))
+            body += parts.rows(("Voucher serial", voucher.serial_number))
     return body
 
 
 def _refund_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """A refund is paid as a new 1Voucher: its PIN big, or the number it was sent to."""
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry))]
+    body: list[Block] = [Title(parts.title(entry))]
     if entry.related_reference:
         body.append(Text(f"Refund of {entry.related_reference}", "center"))
-    body += _amount_row("Amount refunded", _sale_amount(entry, response, voucher))
+    body += parts.amount_row("Amount refunded", _sale_amount(entry, response, voucher))
     body += [Rule(), Text("NEW 1VOUCHER", "center", bold=True)]
     sms_to = response.mobile_number or entry.mobile_number
     barcode = _one_voucher_barcode(voucher)
@@ -170,9 +172,9 @@ def _refund_body(entry: Entry, response: VoucherResponse, _product: str) -> list
 def _cash_out_cancel_body(entry: Entry, response: VoucherResponse, _product: str) -> list[Block]:
     """Proof the PIN is dead and the money came back; the response carries the PIN: never shown."""
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry)), Text("CANCELLED", "center", bold=True)]
-    body += _rows(("Serial", voucher.serial_number or entry.serial_number))
-    body += _amount_row("Amount returned", _sale_amount(entry, response, voucher))
+    body: list[Block] = [Title(parts.title(entry)), Text("CANCELLED", "center", bold=True)]
+    body += parts.rows(("Serial", voucher.serial_number or entry.serial_number))
+    body += parts.amount_row("Amount returned", _sale_amount(entry, response, voucher))
     if entry.related_reference:
         body.append(Text(f"Cancels sale {entry.related_reference}", "center"))
     body.append(Paragraph("This Cash Out PIN can no longer be used."))
@@ -187,13 +189,13 @@ def _cash_out_lookup_body(entry: Entry, response: VoucherResponse, _product: str
     serial. The PIN is printed once, on the purchase slip (and on its reprints).
     """
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry))]
-    body += _rows(
+    body: list[Block] = [Title(parts.title(entry))]
+    body += parts.rows(
         ("Serial", voucher.serial_number or entry.serial_number),
         ("Status", voucher.status),
     )
-    body += _amount_row("Amount", voucher.amount)
-    body += _rows(("Expires", _date(voucher.expiry_date)))
+    body += parts.amount_row("Amount", voucher.amount)
+    body += parts.rows(("Expires", expiry_date(voucher.expiry_date)))
     body.append(Paragraph("Status enquiry only: not a voucher. The PIN is not printed here."))
     return body
 
@@ -202,14 +204,14 @@ def _reversal_body(entry: Entry, response: VoucherResponse, product: str) -> lis
     """What was voided, the money given back, why, and who approved it; the voided voucher's
     PIN (Flash may echo it) is never printed: it is dead."""
     voucher = response.voucher or Voucher()
-    body: list[Block] = [Title(_title(entry)), Text("SALE VOIDED", "center", bold=True)]
-    body += _rows(
+    body: list[Block] = [Title(parts.title(entry)), Text("SALE VOIDED", "center", bold=True)]
+    body += parts.rows(
         ("Voids sale", entry.related_reference),
         ("Product", product),
         ("Serial", voucher.serial_number or entry.serial_number),
     )
-    body += _amount_row("Amount returned", _sale_amount(entry, response))
-    body += _rows(("Reason", void_reason(entry)), ("Approved by", entry.approved_by))
+    body += parts.amount_row("Amount returned", _sale_amount(entry, response))
+    body += parts.rows(("Reason", void_reason(entry)), ("Approved by", entry.approved_by))
     body.append(Paragraph("The voucher or PIN sold on that sale can no longer be used."))
     return body
 
@@ -233,14 +235,14 @@ def _pinless_body(entry: Entry, response: PinlessResponse, product: str) -> list
     details = response.recharge_details
     recharge_type = details.recharge_type if details else None
     network = details.recharge_vendor if details else None
-    title = f"{recharge_type.upper()} RECHARGE" if recharge_type else _title(entry)
+    title = f"{recharge_type.upper()} RECHARGE" if recharge_type else parts.title(entry)
     body: list[Block] = [Title(title)]
-    body += _rows(
+    body += parts.rows(
         ("Network", network or product),
         ("Mobile", display_mobile(response.mobile_number or entry.mobile_number)),
     )
-    body += _amount_row("Amount", _sale_amount(entry, response))
-    body += _rows(
+    body += parts.amount_row("Amount", _sale_amount(entry, response))
+    body += parts.rows(
         ("Type", recharge_type),
         ("Call centre", details.call_centre if details else None),
     )
@@ -265,13 +267,13 @@ def _is_water(response: UtilityPurchaseResponse) -> bool:
 
 def _charge_rows(charge: UtilityCharge, default: str) -> list[Block]:
     """A deduction from the amount tendered: '-R 50.00' with Flash's description."""
-    value = _number(charge.value)
+    value = number(charge.value)
     if not value:
         return []
-    money = _money(charge.value) or ""
-    rows: list[Block] = [Row(f"Less {charge.description or default}", f"-{money}")]
-    rows += _rows(
-        ("Still outstanding", _money(charge.outstanding)),
+    less = money(charge.value) or ""
+    rows: list[Block] = [Row(f"Less {charge.description or default}", f"-{less}")]
+    rows += parts.rows(
+        ("Still outstanding", money(charge.outstanding)),
         ("Tax invoice", charge.tax_invoice_number),
     )
     return rows
@@ -285,23 +287,23 @@ def _token_blocks(response: UtilityPurchaseResponse) -> list[Block]:
         blocks.append(
             Paragraph("Enter these key change tokens first, in order, then the credit token.")
         )
-    for number, token in enumerate(ordered, 1):
+    for position, token in enumerate(ordered, 1):
         what = "key change" if token.is_key_change else "credit"
-        caption = f"Token {number} of {len(ordered)} - {what}"
+        caption = f"Token {position} of {len(ordered)} - {what}"
         blocks.append(BigCode(format_sts_token(token.token or ""), caption=caption))
-        units = None if token.is_key_change else _units_text(token)
+        units = None if token.is_key_change else units_text(token)
         if units:
             blocks.append(Text(units, "center"))
     fbe = [t for t in response.fbe_tokens if t.token]
     if fbe:
         if ordered:  # on its own, so it is never keyed in as part of the paid sequence
             blocks += [Rule(), Text("FREE BASIC ELECTRICITY", "center", bold=True)]
-        for number, token in enumerate(fbe, 1):
+        for position, token in enumerate(fbe, 1):
             caption = "Free basic electricity token"
             if len(fbe) > 1:
-                caption += f" {number} of {len(fbe)}"
+                caption += f" {position} of {len(fbe)}"
             blocks.append(BigCode(format_sts_token(token.token or ""), caption=caption))
-            units = _units_text(token)
+            units = units_text(token)
             if units:
                 blocks.append(Text(units, "center"))
     return blocks
@@ -311,13 +313,13 @@ def _meter_rows(entry: Entry, meter: MeterInfo | None) -> list[Block]:
     """Whose meter it is and which utility serves it: on both the vend and the lookup slip."""
     customer = meter.customer_info if meter else None
     utility = meter.utility_info if meter else None
-    rows = _rows(
+    rows = parts.rows(
         ("Meter", (meter.meter_number if meter else None) or entry.meter_number),
         ("Customer", customer.name if customer else None),
     )
     if customer and customer.address:
         rows.append(Text(customer.address))
-    return rows + _rows(
+    return rows + parts.rows(
         ("Utility", utility.name if utility else None),
         ("Utility VAT No", utility.vat_number if utility else None),
         ("Call centre", utility.call_centre if utility else None),
@@ -335,11 +337,11 @@ def _utility_body(entry: Entry, response: UtilityPurchaseResponse) -> list[Block
         title = "PREPAID WATER" if _is_water(response) else "PREPAID ELECTRICITY"
     body: list[Block] = [Title(title)]
     body += _meter_rows(entry, meter)
-    body += _rows(
+    body += parts.rows(
         ("Receipt no", billing.receipt_number if billing else None),
     )
     body.append(Rule())
-    body += _amount_row("Amount tendered", _sale_amount(entry, response))
+    body += parts.amount_row("Amount tendered", _sale_amount(entry, response))
     debt = response.debt_charge
     if debt is not None:
         body += _charge_rows(debt, "debt")
@@ -347,13 +349,13 @@ def _utility_body(entry: Entry, response: UtilityPurchaseResponse) -> list[Block
         body += _charge_rows(cost, "fixed cost")
     vat = billing.tax_amount if billing and billing.tax_amount is not None else None
     if vat is None:
-        vat = _sum(t.tax for t in response.tokens)
-    body += _rows(("VAT incl.", _money(vat)))
-    body += _rows(("Excl. VAT", _money(billing.exclusive_amount if billing else None)))
+        vat = total(t.tax for t in response.tokens)
+    body += parts.rows(("VAT incl.", money(vat)))
+    body += parts.rows(("Excl. VAT", money(billing.exclusive_amount if billing else None)))
     body += _units_rows(response)
     body += _key_change_rows(response)
     if meter and meter.consumer_message:
-        body += _paragraphs(meter.consumer_message)
+        body += parts.paragraphs(meter.consumer_message)
     body.append(Rule())
     return body + _token_blocks(response)
 
@@ -369,30 +371,30 @@ def _units_rows(response: UtilityPurchaseResponse) -> list[Block]:
         unit = unit or (token.units.unit_type if token.units else None)
     units: Number | None = billing.units if billing else None
     if units is None:
-        units = _sum(t.units.quantity for t in credit if t.units)
+        units = total(t.units.quantity for t in credit if t.units)
     rows: list[Block] = []
-    quantity = _quantity(units)
-    if quantity is not None and credit:
-        rows.append(Row("Units", f"{quantity} {unit or ''}".strip(), bold=True))
-    free = _number(billing.free_units) if billing else None
+    bought = quantity(units)
+    if bought is not None and credit:
+        rows.append(Row("Units", f"{bought} {unit or ''}".strip(), bold=True))
+    free = number(billing.free_units) if billing else None
     if free is None and fbe and response.credit_tokens:
-        free = _sum(t.units.quantity for t in fbe if t.units)
-    if free and not (credit is fbe and free == _number(units)):
-        rows.append(Row("Free units", f"{_quantity(free)} {unit or ''}".strip()))
+        free = total(t.units.quantity for t in fbe if t.units)
+    if free and not (credit is fbe and free == number(units)):
+        rows.append(Row("Free units", f"{quantity(free)} {unit or ''}".strip()))
     tariff = (billing.tariff_name if billing else None) or (
         response.meter_info.tariff_name if response.meter_info else None
     )
     for token in response.tokens:
         tariff = tariff or token.tariff_name
-    rows += _rows(("Tariff", tariff))
+    rows += parts.rows(("Tariff", tariff))
     for block in response.tariff_blocks or []:
-        rate = _money(block.cost_per_unit)
-        label = f"{_quantity(block.units) or '?'} {unit or 'units'}"
+        rate = money(block.cost_per_unit)
+        label = f"{quantity(block.units) or '?'} {unit or 'units'}"
         if rate:
             label += f" @ {rate}/{unit or 'unit'}"
-        money = _money(block.amount)
-        if money:
-            rows.append(Row(label, money))
+        cost = money(block.amount)
+        if cost:
+            rows.append(Row(label, cost))
     return rows
 
 
@@ -417,16 +419,16 @@ def _meter_lookup_body(entry: Entry, response: UtilityLookupResponse) -> list[Bl
     """Who the meter belongs to and what may be vended: no token, nothing was sold."""
     meter = response.meter_info
     billing = response.billing_info
-    body: list[Block] = [Title(_title(entry))]
+    body: list[Block] = [Title(parts.title(entry))]
     body += _meter_rows(entry, meter)
-    body += _rows(
+    body += parts.rows(
         ("Tariff", billing.tariff_name if billing else None),
-        ("Minimum vend", _money(billing.minimum_vend_value) if billing else None),
-        ("Maximum vend", _money(billing.maximum_vend_value) if billing else None),
+        ("Minimum vend", money(billing.minimum_vend_value) if billing else None),
+        ("Maximum vend", money(billing.maximum_vend_value) if billing else None),
     )
-    if billing is not None and _number(billing.arrear_value):
-        body += _rows(("Arrears", _money(billing.arrear_value)))
-        body += _paragraphs(billing.arrear_desc)
+    if billing is not None and number(billing.arrear_value):
+        body += parts.rows(("Arrears", money(billing.arrear_value)))
+        body += parts.paragraphs(billing.arrear_desc)
         body.append(Paragraph("Part of each purchase goes to the arrears until they are paid."))
     if response.is_fbe:
         body.append(Text("Registered for free basic electricity", "center"))

@@ -32,13 +32,13 @@ from till.slips.parts import (
     PINLESS_PURCHASE,
     REVERSALS,
     UTILITY_PURCHASE,
+    amount_row,
+    paragraphs,
+    rows,
+    title,
 )
-from till.slips.parts import amount_row as _amount_row
-from till.slips.parts import paragraphs as _paragraphs
-from till.slips.parts import rows as _rows
-from till.slips.parts import title as _title
 from till.words import display_mobile
-from till.words.rows import text_or_none as _text
+from till.words.rows import text_or_none
 from till.words.void import REVERSED_MARK, REVERSED_NOTE, VOID_PENDING_MARK
 
 #: A training slip's mark, double width and height top and bottom, and what it means beneath.
@@ -102,9 +102,9 @@ def slip_for(
         body, transaction_id = approved_body(entry, response, _product(entry, header))
     except ValidationError:
         # A response we cannot read still deserves a slip that names the sale and its amount.
-        body = [Title(_title(entry)), *_amount_row("Amount", entry.amount)]
+        body = [Title(title(entry)), *amount_row("Amount", entry.amount)]
         body.append(Paragraph("Details unavailable: ask the cashier to check the journal."))
-        transaction_id = _text(response.get("transactionId"))
+        transaction_id = text_or_none(response.get("transactionId"))
     return _frame(entry, header, body, copy, is_training, transaction_id, marks)
 
 
@@ -195,7 +195,7 @@ def _product(entry: Entry, header: SlipHeader) -> str:
         CASH_OUT_PIN_REVERSE: "Cash Out PIN",
         EEZI_VOUCHER_REVERSE: "Eezi voucher",
     }
-    name = names.get(entry.kind, _title(entry).title())
+    name = names.get(entry.kind, title(entry).title())
     return f"{name} ({entry.product_code})" if entry.product_code else name
 
 
@@ -223,13 +223,13 @@ def catalog_names(text: str | bytes) -> dict[int, str]:
 
 def _declined_body(entry: Entry) -> list[Block]:
     """A short slip a customer can take to Flash's call centre; never a PIN."""
-    body: list[Block] = [Title(_title(entry)), Text("DECLINED", "center", bold=True)]
-    body += _amount_row("Amount", entry.amount or None, bold=False)
-    body += _paragraphs(entry.last_error or "Declined by Flash.")
+    body: list[Block] = [Title(title(entry)), Text("DECLINED", "center", bold=True)]
+    body += amount_row("Amount", entry.amount or None, bold=False)
+    body += paragraphs(entry.last_error or "Declined by Flash.")
     if entry.response_code is not None:
         body.append(Row("Code", str(entry.response_code)))
     if entry.kind in REVERSALS:
-        body += _rows(("Sale", entry.related_reference))
+        body += rows(("Sale", entry.related_reference))
         body.append(Paragraph("Nothing was voided: the sale stands."))
     else:
         body.append(Paragraph("Nothing was sold or redeemed on this slip."))
@@ -239,12 +239,12 @@ def _declined_body(entry: Entry) -> list[Block]:
 def _in_doubt_body(entry: Entry, header: SlipHeader) -> list[Block]:
     what = _COLLECT.get(entry.kind, "PIN")
     body: list[Block] = [
-        Title(_title(entry)),
+        Title(title(entry)),
         Text("NOT YET CONFIRMED", "center", bold=True),
         Text("Do not pay again", "center", bold=True),
     ]
-    body += _amount_row("Amount", entry.amount or None)
-    body += _rows(
+    body += amount_row("Amount", entry.amount or None)
+    body += rows(
         ("Mobile", display_mobile(entry.mobile_number)),
         ("Meter", entry.meter_number),
     )

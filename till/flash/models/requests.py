@@ -80,6 +80,11 @@ class FlashRequest(BaseModel):
         if order != list(fields):
             cls.__pydantic_fields__ = {name: fields[name] for name in order}
             cls.model_rebuild(force=True)  # validator and serializer in the new order
+        if list(cls.model_fields) != order:  # a pydantic that gathers the fields again
+            raise TypeError(
+                f"{cls.__name__}: fields {list(cls.model_fields)} are not in wire order {order}; "
+                "this pydantic no longer keeps the order FlashRequest sets"
+            )
 
     def to_wire(self) -> bytes:
         """Compact JSON in wire order; journaled and resent byte-identically on retry."""
