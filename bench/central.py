@@ -53,7 +53,7 @@ from typing import Any
 import psycopg
 
 from bench._common import header, median, percentile, target_line
-from bench.journal_scale import _mark, _real_entries
+from bench.journal_scale import mark, real_entries
 from tests.central.pgserver import PgServer, throwaway_database
 from till.central.schema import init_central, store_login
 from till.central.seal import SealKey
@@ -96,10 +96,10 @@ class Shape:
 def shapes() -> list[Shape]:
     """One real sale of each kind through the engine and the in-process sandbox."""
     found = []
-    for entry, weight in asyncio.run(_real_entries()):
+    for entry, weight in asyncio.run(real_entries()):
         texts = []
         for text in (entry.request.decode(), entry.response_json or ""):
-            text = _mark(text, entry).replace("\x01", "@@")
+            text = mark(text, entry).replace("\x01", "@@")
             text = text.replace(f'"storeId":"{entry.store_id}"', '"storeId":"@@STORE@@"')
             texts.append(
                 text.replace(f'"terminalId":"{entry.terminal_id}"', '"terminalId":"@@TILL@@"')

@@ -44,7 +44,7 @@ from typing import Any
 
 import psycopg
 
-from bench.chaos import ChaosReport, _fault_plan, _heal, _QuietFaults, _run_drivers, compare
+from bench.chaos import ChaosReport, QuietFaults, compare, fault_plan, heal, run_drivers
 from tests.central.pgserver import PgServer, throwaway_database
 from till.central.schema import init_central, store_login
 from till.central.seal import SealKey, generate_key_file, unseal_record
@@ -420,7 +420,7 @@ def run_central_chaos(
 
     if not 1 <= tills <= len(TILL_IDS):
         raise ValueError(f"tills must be 1..{len(TILL_IDS)}")
-    quiet = _QuietFaults()
+    quiet = QuietFaults()
     uvicorn_log = logging.getLogger("uvicorn.error")
     uvicorn_log.addFilter(quiet)
     try:
@@ -470,13 +470,13 @@ def _run(
                 for store, terminal in TILL_IDS[:tills]
             ]
             sandbox = Sandbox(seed=seed, float_cents=START_FLOAT)
-            sandbox.faults.plan = _fault_plan(fault_rate, seed)
+            sandbox.faults.plan = fault_plan(fault_rate, seed)
             stop = threading.Event()
             with running_sandbox(sandbox) as base_url:
                 flash = [ChaosReport(transactions=transactions) for _ in members]
                 drivers = [
                     threading.Thread(
-                        target=_run_drivers,
+                        target=run_drivers,
                         args=(
                             flash[i],
                             till.journal,
@@ -523,7 +523,7 @@ def _run(
                 sandbox.faults.clear()
                 for i, till in enumerate(members):
                     asyncio.run(
-                        _heal(
+                        heal(
                             till.journal,
                             base_url,
                             120.0,

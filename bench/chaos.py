@@ -419,7 +419,7 @@ def _print_some(journal: Journal, rng: random.Random) -> None:
 # -- the parent: sandbox, kills, heal, check -------------------------------------------------
 
 
-def _fault_plan(rate: float, seed: int) -> FaultPlan:
+def fault_plan(rate: float, seed: int) -> FaultPlan:
     from till.sandbox import FaultPlan
 
     total = sum(FAULT_MIX.values())
@@ -448,7 +448,7 @@ def _count_codes(sandbox: Sandbox) -> Counter[int]:
     return codes
 
 
-class _QuietFaults(logging.Filter):
+class QuietFaults(logging.Filter):
     """Drop uvicorn's traceback for a connection a fault or a kill cut: that is the fault working.
 
     A `drop` fault raises in the app to kill the connection, and a SIGKILLed driver leaves a
@@ -460,7 +460,7 @@ class _QuietFaults(logging.Filter):
         return type(exc).__name__ not in ("DropConnection", "ClientDisconnect")
 
 
-def _run_drivers(
+def run_drivers(
     report: ChaosReport,
     journal_path: Path,
     base_url: str,
@@ -529,7 +529,7 @@ def _run_drivers(
         return
 
 
-async def _heal(
+async def heal(
     journal_path: Path,
     base_url: str,
     limit: float,
@@ -648,7 +648,7 @@ def run_chaos(
         raise ValueError(f"{journal_path} exists: the check needs a fresh journal")
     started = time.monotonic()
     report = ChaosReport(transactions=transactions)
-    quiet = _QuietFaults()
+    quiet = QuietFaults()
     uvicorn_log = logging.getLogger("uvicorn.error")
     uvicorn_log.addFilter(quiet)
     try:
@@ -684,10 +684,10 @@ def _run(
         path = journal_path or Path(scratch) / "journal.sqlite3"
         sandbox = Sandbox(seed=seed, float_cents=START_FLOAT)
         codes = _count_codes(sandbox)
-        sandbox.faults.plan = _fault_plan(fault_rate, seed)
+        sandbox.faults.plan = fault_plan(fault_rate, seed)
         start_float = sandbox.float_cents
         with running_sandbox(sandbox) as base_url:
-            _run_drivers(
+            run_drivers(
                 report,
                 path,
                 base_url,
@@ -700,7 +700,7 @@ def _run(
             sandbox.faults.clear()
             report.faults = dict(Counter(kind for _, kind in sandbox.faults.fired))
             report.fault_codes = dict(codes)
-            asyncio.run(_heal(path, base_url, heal_timeout, report))
+            asyncio.run(heal(path, base_url, heal_timeout, report))
             ledger = list(sandbox.ledger)
             report.ledger_entries = len(ledger)
             with Journal.open(path) as journal:

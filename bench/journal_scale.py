@@ -66,7 +66,7 @@ class Template:
     has_serial: bool
 
 
-async def _real_entries() -> list[tuple[Entry, float]]:
+async def real_entries() -> list[tuple[Entry, float]]:
     """One real sale of each kind, through the engine, against the in-process sandbox."""
     sandbox = Sandbox(seed=7)
     with tempfile.TemporaryDirectory(prefix="bench-tpl-") as tmp:
@@ -99,7 +99,7 @@ async def _real_entries() -> list[tuple[Entry, float]]:
     return entries
 
 
-def _mark(text: str, entry: Entry) -> str:
+def mark(text: str, entry: Entry) -> str:
     """Replace each variable value in a request or response text by a marker."""
     response = entry.response or {}
     voucher = response.get("voucher") or {}
@@ -121,14 +121,14 @@ def _mark(text: str, entry: Entry) -> str:
 
 def templates() -> list[Template]:
     result = []
-    for entry, weight in asyncio.run(_real_entries()):
+    for entry, weight in asyncio.run(real_entries()):
         response = json.dumps(entry.response, separators=(",", ":")) if entry.response else None
         result.append(
             Template(
                 kind=entry.kind,
                 weight=weight,
-                request=_mark(entry.request.decode(), entry),
-                response=_mark(response, entry) if response else None,
+                request=mark(entry.request.decode(), entry),
+                response=mark(response, entry) if response else None,
                 amount=entry.amount or 0,
                 product_code=entry.product_code,
                 has_mobile=entry.mobile_number is not None,
