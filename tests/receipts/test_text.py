@@ -184,3 +184,31 @@ def test_big_code_is_double_width_only_when_it_fits_half_a_line() -> None:
     assert layout.big_code("1234 5678 9012 3456", 42) == (2, ["1234 5678 9012 3456"])
     assert layout.big_code("1234 5678 9012 3456", 32)[0] == 1
     assert layout.big_code("1234-5678-9012-3456-7890", 32) == (1, ["1234-5678-9012-3456-7890"])
+
+
+def _textwrap_wrap(text: str, width: int) -> list[str]:
+    """`layout.wrap` as it was, all through textwrap: what its fast path must agree with."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        if not paragraph.strip():
+            lines.append("")
+            continue
+        lines.extend(
+            textwrap.wrap(
+                paragraph,
+                width=width,
+                break_long_words=True,
+                break_on_hyphens=False,
+                replace_whitespace=True,
+            )
+        )
+    return lines
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab -.\t\u00a0\u3000é")), max_size=60),
+    st.integers(min_value=1, max_value=48),
+)
+def test_wrap_takes_its_short_cut_only_where_textwrap_agrees(text: str, width: int) -> None:
+    assert layout.wrap(text, width) == _textwrap_wrap(text, width)
