@@ -22,17 +22,12 @@ class CashOut(Settling):
     async def sell_cash_out_pin(
         self, product_code: int, amount: int, *, approved_by: str | None = None
     ) -> Outcome:
-        def factory(reference: str) -> FlashRequest:
-            return CashOutPinPurchaseRequest(
-                reference=reference, amount=amount, product_code=product_code, **self._common()
-            )
-
-        return await self._run(
+        return await self._sell_product(
             endpoints.CASH_OUT_PIN_PURCHASE,
-            factory,
-            amount=amount,
-            product_code=product_code,
-            approved_by=approved_by,
+            CashOutPinPurchaseRequest,
+            product_code,
+            amount,
+            approved_by,
         )
 
     async def cancel_cash_out_pin(

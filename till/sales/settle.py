@@ -34,6 +34,26 @@ def unusable_advice(reference: str) -> str:
 class Settling(EngineCore):
     """Journal a transaction, send its bytes, and settle whatever Flash said."""
 
+    async def _sell_product(
+        self,
+        endpoint: endpoints.Endpoint[Any],
+        request: Callable[..., FlashRequest],
+        product_code: int,
+        amount: int,
+        approved_by: str | None,
+    ) -> Outcome:
+        """`amount` of a listed product, bought with the till's ids: the gift voucher, Eezi
+        voucher and Cash Out PIN sales differ only in their request and endpoint."""
+
+        def factory(reference: str) -> FlashRequest:
+            return request(
+                reference=reference, amount=amount, product_code=product_code, **self._common()
+            )
+
+        return await self._run(
+            endpoint, factory, amount=amount, product_code=product_code, approved_by=approved_by
+        )
+
     async def _run(
         self,
         endpoint: endpoints.Endpoint[Any],

@@ -123,33 +123,23 @@ class Vouchers(Settling):
     async def sell_gift_voucher(
         self, product_code: int, amount: int, *, approved_by: str | None = None
     ) -> Outcome:
-        def factory(reference: str) -> FlashRequest:
-            return GiftVoucherPurchaseRequest(
-                reference=reference, amount=amount, product_code=product_code, **self._common()
-            )
-
-        return await self._run(
+        return await self._sell_product(
             endpoints.GIFT_VOUCHER_PURCHASE,
-            factory,
-            amount=amount,
-            product_code=product_code,
-            approved_by=approved_by,
+            GiftVoucherPurchaseRequest,
+            product_code,
+            amount,
+            approved_by,
         )
 
     async def sell_eezi_voucher(
         self, product_code: int, amount: int, *, approved_by: str | None = None
     ) -> Outcome:
-        def factory(reference: str) -> FlashRequest:
-            return EeziVoucherPurchaseRequest(
-                reference=reference, amount=amount, product_code=product_code, **self._common()
-            )
-
-        return await self._run(
+        return await self._sell_product(
             endpoints.EEZI_VOUCHER_PURCHASE,
-            factory,
-            amount=amount,
-            product_code=product_code,
-            approved_by=approved_by,
+            EeziVoucherPurchaseRequest,
+            product_code,
+            amount,
+            approved_by,
         )
 
     async def sell_airtime(
