@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.support import LOG_LINES, track_instances
+from tests.support import LOG_LINES, sandbox_client, track_instances
 from till import logfile
 from till.config.paths import default_log_path
 from till.flash import FlashClient
-from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+from till.sandbox import Sandbox
 
 #: The central ledger's PostgreSQL fixtures (`pg_server`, `central_db`), for every folder.
 pytest_plugins = ["tests.pg"]
@@ -78,10 +78,5 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 async def client(sandbox: Sandbox) -> AsyncIterator[FlashClient]:
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=sandbox.api_key,
-        account_number=DEFAULT_ACCOUNT,
-        transport=sandbox.transport(),
-    ) as flash:
+    async with sandbox_client(sandbox) as flash:
         yield flash

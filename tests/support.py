@@ -16,7 +16,20 @@ import pytest
 
 import till.sandbox.server as sandbox_server
 from till.flash import FlashClient
-from till.sandbox import Sandbox
+from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+
+
+def sandbox_client(sandbox: Sandbox, **options: Any) -> FlashClient:
+    """A Flash client that talks to `sandbox` in process (httpx's ASGI transport) as its
+    merchant; `options` are FlashClient's own (an API revision, an account, timeouts)."""
+    settings: dict[str, Any] = {"account_number": DEFAULT_ACCOUNT, **options}
+    return FlashClient(
+        base_url="http://sandbox.test",
+        api_key=sandbox.api_key,
+        transport=sandbox.transport(),
+        **settings,
+    )
+
 
 #: How long any wait in the suite lasts before it is called a hang (never a measure of speed).
 HANG_SECONDS = 120.0

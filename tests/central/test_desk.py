@@ -14,17 +14,16 @@ import psycopg
 import pytest
 
 from tests.pg import CentralDb
-from tests.support import HANG_SECONDS
+from tests.support import HANG_SECONDS, sandbox_client
 from till.central.desk import Desk, DeskError
 from till.central.schema import store_login
 from till.central.seal import SealKey, generate_key_file
 from till.central.upload import Uploader
 from till.clock import now_ms
 from till.digits import group_digits
-from till.flash import FlashClient
 from till.journal import Entry, Journal, NewEntry
 from till.sales import Backoff, Outcome, SaleEngine
-from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import Fault, Sandbox
 from till.slips import SlipHeader, slip_for
 
 PASSWORDS = {"A": "store-a-password", "B": "store-b-password"}
@@ -95,12 +94,7 @@ class Fleet:
 
     async def sell(self, store: str, terminal: str, script: Script) -> None:
         path = self.journals.setdefault((store, terminal), self.tmp / f"{store}-{terminal}.sqlite3")
-        async with FlashClient(
-            base_url="http://sandbox.test",
-            api_key=self.sandbox.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=self.sandbox.transport(),
-        ) as client:
+        async with sandbox_client(self.sandbox) as client:
             with Journal.open(path) as journal:
                 engine = SaleEngine(
                     journal,

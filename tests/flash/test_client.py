@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.support import until
+from tests.support import sandbox_client, until
 from till.flash import FlashAuthError, FlashClient, FlashDeclined, FlashInDoubt, FlashNotSent
 from till.flash.client import ONE_VOUCHER_PURCHASE
 from till.flash.models import (
@@ -68,12 +68,7 @@ def poor_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 async def poor_client(poor_sandbox: Sandbox) -> AsyncIterator[FlashClient]:
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=poor_sandbox.api_key,
-        account_number=ACC,
-        transport=poor_sandbox.transport(),
-    ) as flash:
+    async with sandbox_client(poor_sandbox) as flash:
         yield flash
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import sandbox_client
 from till.flash import FlashClient, FlashDeclined, FlashUnsupported
 from till.flash import revision as rev
 from till.flash.client import GIFT_VOUCHER_PURCHASE, ONE_VOUCHER_REVERSE
@@ -52,13 +53,7 @@ class Pair:
 
 async def pair(served: str, spoken: str) -> AsyncIterator[Pair]:
     sandbox = Sandbox(seed=17, revision=served)
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=sandbox.api_key,
-        account_number=ACC,
-        transport=sandbox.transport(),
-        api_revision=spoken,
-    ) as client:
+    async with sandbox_client(sandbox, api_revision=spoken) as client:
         yield Pair(sandbox, client)
 
 

@@ -9,7 +9,7 @@ and, when Flash refuses it, the sale stands and the cashier is told why.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,14 @@ import pytest
 
 import till.sandbox.state as sandbox_state
 from receipts import PreviewPrinter, render_text
+from tests.support import sandbox_client
 from till.flash import FlashClient
 from till.journal import Entry, Journal, NewEntry
 from till.sales import Backoff, InputError, Outcome, SaleEngine
 from till.sales import reversal as reversal_module
 from till.sales.printing import SlipPrinter
 from till.sales.reversal import REASON_MAX, REVERSAL_KINDS, REVERSIBLE, plan, reversible
-from till.sandbox import APRIL_2023, DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import APRIL_2023, Fault, Sandbox
 from till.slips import SlipHeader, slip_for
 from till.staff import ApprovalPolicy, ApprovalRequired
 from till.tui.catalog import SaleItem, sale_items
@@ -273,13 +274,7 @@ async def test_a_till_on_the_april_2023_document_has_no_voids(
     journal: Journal, tmp_path: Path
 ) -> None:
     sandbox = Sandbox(seed=5, revision=APRIL_2023)
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=sandbox.api_key,
-        account_number=DEFAULT_ACCOUNT,
-        transport=sandbox.transport(),
-        api_revision=APRIL_2023,
-    ) as client:
+    async with sandbox_client(sandbox, api_revision=APRIL_2023) as client:
         engine = make_engine(journal, client)
         sale = await approved(engine.sell_1voucher(5_000))
         arrived = transaction_paths(sandbox)
@@ -424,14 +419,3 @@ async def test_reversible_says_why_for_the_screens(engine: SaleEngine, journal: 
     assert reversible(journal, sale.reference).reference == sale.reference
     with pytest.raises(InputError, match="which has no voids"):
         reversible(journal, sale.reference, api_revision=APRIL_2023)
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[FlashClient]:
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=sandbox.api_key,
-        account_number=DEFAULT_ACCOUNT,
-        transport=sandbox.transport(),
-    ) as flash:
-        yield flash

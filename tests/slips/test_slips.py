@@ -21,12 +21,12 @@ from tests.receipts.escpos_bytes import (
     print_modes,
     printable_dots,
 )
+from tests.support import sandbox_client
 from till.digits import format_sts_token, group_digits
-from till.flash import FlashClient
 from till.journal import Entry, Journal
 from till.money import format_rands
 from till.sales import Backoff, SaleEngine
-from till.sandbox import DEFAULT_ACCOUNT, Fault, Sandbox
+from till.sandbox import Fault, Sandbox
 from till.slips import SlipHeader, in_doubt_slip, slip_for
 from till.slips.slip import TRAINING_MARK, TRAINING_NOTE, sa_time
 
@@ -60,12 +60,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 async def _engine(sandbox: Sandbox, journal: Journal, **kwargs: Any) -> AsyncIterator[SaleEngine]:
-    async with FlashClient(
-        base_url="http://sandbox.test",
-        api_key=sandbox.api_key,
-        account_number=DEFAULT_ACCOUNT,
-        transport=sandbox.transport(),
-    ) as client:
+    async with sandbox_client(sandbox) as client:
         yield SaleEngine(
             journal,
             client,

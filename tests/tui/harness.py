@@ -14,14 +14,13 @@ import pytest
 from textual.pilot import Pilot
 
 from receipts import PreviewPrinter, PrintError
-from tests.support import HANG_SECONDS
+from tests.support import HANG_SECONDS, sandbox_client
 from till.config import Settings, load_settings
-from till.flash import FlashClient
 from till.journal import Journal
 from till.runtime import slip_header
 from till.sales import Backoff, SaleEngine
 from till.sales.printing import SlipPrinter
-from till.sandbox import DEFAULT_ACCOUNT, Sandbox
+from till.sandbox import Sandbox
 from till.tui.app import TillApp
 
 
@@ -114,12 +113,7 @@ async def sandbox_engine(
         **options,
     }
     with Journal.open(journal_file or settings.journal.resolved_path()) as journal:
-        async with FlashClient(
-            base_url="http://sandbox.test",
-            api_key=sandbox.api_key,
-            account_number=DEFAULT_ACCOUNT,
-            transport=sandbox.transport(),
-        ) as client:
+        async with sandbox_client(sandbox) as client:
             engine = SaleEngine(journal, client, **options)
             if printer is not None:
                 slips = SlipPrinter(journal, printer, slip_header(settings), clock=engine.clock)
