@@ -55,6 +55,16 @@ def _customer(meter: Meter) -> dict[str, str]:
     return {"address": meter.customer_address, "name": meter.customer_name}
 
 
+def _utility(meter: Meter) -> dict[str, str]:
+    """The municipality or utility behind a meter, as the lookup and the purchase both give it."""
+    return {
+        "address": meter.utility_address,
+        "callCentre": meter.call_centre,
+        "name": meter.utility_name,
+        "vatNumber": meter.vat_number,
+    }
+
+
 def meter_lookup(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     meter = _meter(sb, data)
     body = sb.base(data, tx_id=str(sb.next_tx()), echo=False)
@@ -76,12 +86,7 @@ def meter_lookup(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -
             "supplyGroupCode": str(meter.supply_group_code),
             "tariffIndex": str(meter.tariff_index),
             "tokenTechnology": "02",
-            "utilityInfo": {
-                "address": meter.utility_address,
-                "callCentre": meter.call_centre,
-                "name": meter.utility_name,
-                "vatNumber": meter.vat_number,
-            },
+            "utilityInfo": _utility(meter),
         },
         "isFBE": bool(data.get("isFBE")),
     }
@@ -164,12 +169,7 @@ def _body_v4(sb: SandboxState, data: dict[str, Any], c: dict[str, Any]) -> dict[
         "supplyGroupCode": meter.supply_group_code,
         "tariffIndex": meter.tariff_index,
         "tokenTechnology": "02",
-        "utilityInfo": {
-            "address": meter.utility_address,
-            "callCentre": meter.call_centre,
-            "name": meter.utility_name,
-            "vatNumber": meter.vat_number,
-        },
+        "utilityInfo": _utility(meter),
     }
     body["tariffBlocks"] = [
         {"amount": c["exclusive"], "costPerUnit": tariff.cost_per_unit, "units": c["units"]}
