@@ -14,6 +14,7 @@ from till.flash.models import (
 from till.outcome import InputError, Outcome
 from till.sales import reversal
 from till.sales.settle import Settling
+from till.words.void import reversal_in
 
 
 class CashOut(Settling):
@@ -66,12 +67,10 @@ class CashOut(Settling):
 
     def _check_not_undone(self, purchase_reference: str) -> None:
         """InputError when this Cash Out PIN sale has a cancel or a void that stands."""
-        if any(
-            e.kind == endpoints.CASH_OUT_PIN_CANCEL.name and e.state != "declined"
-            for e in self.journal.related(purchase_reference)
-        ):
+        related = self.journal.related(purchase_reference)
+        if reversal.cancel_in(related) is not None:
             raise InputError(f"Cash Out PIN sale {purchase_reference} is already cancelled")
-        if reversal.live_void(self.journal, purchase_reference) is not None:
+        if reversal_in(related) is not None:
             raise InputError(
                 f"Cash Out PIN sale {purchase_reference} was voided: nothing to cancel"
             )

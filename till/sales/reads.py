@@ -14,14 +14,15 @@ are here, not in the screens, which only draw what they are given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from till.flash import client as endpoints
 from till.journal import Entry, Journal, Reprint
-from till.sales.reversal import reversible
+from till.sales.reversal import cancel_in, reversible
 from till.sales.vouchers import redeemed_amount, refunded_amount
+from till.words.void import reversal_in
 
 if TYPE_CHECKING:
     from till.flash.models import Product
@@ -30,14 +31,10 @@ if TYPE_CHECKING:
     from till.slips import SlipHeader
 
 
-#: The entries that give a Cash Out PIN sale's money back: its cancel, or its void.
-_GIVING_BACK = frozenset({endpoints.CASH_OUT_PIN_CANCEL.name, endpoints.CASH_OUT_PIN_REVERSE.name})
-
-
-def given_back(related: Iterable[Entry]) -> bool:
+def given_back(related: Sequence[Entry]) -> bool:
     """Whether a Cash Out PIN sale with these entries pointing at it was cancelled, or voided:
     its money was given back either way (unless Flash declined the cancel or the void)."""
-    return any(e.kind in _GIVING_BACK and e.state != "declined" for e in related)
+    return cancel_in(related) is not None or reversal_in(related) is not None
 
 
 @dataclass(frozen=True)

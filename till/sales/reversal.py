@@ -29,7 +29,7 @@ gives the void its reference, so two processes on one journal cannot both void a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,12 @@ def clean_reason(reason: str) -> str:
             field="reason",
         )
     return text
+
+
+def cancel_in(related: Iterable[Entry]) -> Entry | None:
+    """The cancel of a Cash Out PIN sale among the entries linked to it that stands: any but a
+    declined one, which gave nothing back."""
+    return next((e for e in related if e.kind == _CANCEL and e.state != "declined"), None)
 
 
 def live_void(journal: Journal, reference: str) -> Entry | None:
@@ -145,7 +151,7 @@ def _check_not_undone(journal: Journal, sale: Entry) -> None:
             f"{what} {sale.reference} has a void still waiting for Flash's answer "
             f"({void.reference}): do not void it again; F8 shows when it settles."
         )
-    if any(e.kind == _CANCEL and e.state != "declined" for e in related):
+    if cancel_in(related) is not None:
         raise InputError(
             f"Cash Out PIN sale {sale.reference} was cancelled: its money was given back then."
         )
