@@ -1,10 +1,8 @@
 """`till reverse REF --reason TEXT`: void a sale from the command line, against a sandbox on a real
-socket and a real journal, through `till.cli.main` (with `till reverse` registered as the lead
-registers it, in case `till.cli` does not have it yet)."""
+socket and a real journal, through `till.cli.main`."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
@@ -17,28 +15,12 @@ import pytest
 
 import till.cli
 from till.clock import now_ms
-from till.commands import reverse as reverse_commands
 from till.journal import Entry, Journal
 from till.sandbox import Sandbox, running_sandbox
 from till.staff import UserStore
 
 SUPERVISOR_PIN = "13572468"
 CASHIER_PIN = "11112222"
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`till reverse` in the main parser: as `till.cli` registers it, or as the lead will."""
-    build = till.cli.build_parser
-
-    def with_reverse() -> argparse.ArgumentParser:
-        parser = build()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "reverse" not in sub.choices:
-            reverse_commands.add_parsers(sub)
-        return parser
-
-    monkeypatch.setattr(till.cli, "build_parser", with_reverse)
 
 
 @dataclass

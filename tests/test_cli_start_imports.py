@@ -98,6 +98,9 @@ def test_journal_list_search_and_export_load_no_pydantic(desk: Path, tmp_path: P
         assert (
             packages(modules, "escpos", "receipts", "till.config.settings", "till.sandbox") == set()
         )
+        # and no other area's commands: `till journal` builds the journal's parser alone
+        areas = {m for m in modules if m.startswith("till.commands.")}
+        assert areas == {"till.commands.base", "till.commands.journal", "till.commands.output"}
 
 
 def test_journal_show_reads_the_answer_with_the_models_only(desk: Path, tmp_path: Path) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from till import __version__, logfile
 from till.commands.base import (
@@ -29,6 +31,9 @@ from till.commands.base import (
 from till.config.paths import default_config_path
 from till.config.sources import ConfigError
 
+if TYPE_CHECKING:
+    from till.commands.base import Subparsers
+
 # The command modules (and the Flash client, engine and sandbox behind them) are imported only
 # by the commands that use them: `till` and `till demo` start the screens without them, and
 # without pydantic (the config is validated while the first frame is up).
@@ -39,20 +44,43 @@ __all__ = ["build_parser", "main"]
 # -- argument parsing -------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: each area's module registers its own commands."""
-    from till.commands import (
-        central,
-        check,
-        demo,
-        journal,
-        receipts,
-        reverse,
-        sales,
-        sandbox,
-        staff,
-    )
+#: The module under `till.commands` that registers each top-level command, so that a one-shot
+#: command (`till journal show REF`, all day at a service desk) imports and builds only its own.
+COMMAND_MODULES: dict[str, str] = {
+    "check": "check",
+    "demo": "demo",
+    "sandbox": "sandbox",
+    **dict.fromkeys(
+        ("sell", "disburse", "redeem", "refund", "cashout", "meter", "vend", "retry"), "sales"
+    ),
+    "journal": "journal",
+    **dict.fromkeys(("reprint", "slip", "printer"), "receipts"),
+    **dict.fromkeys(("users", "shift", "report"), "staff"),
+    **dict.fromkeys(("central", "sync", "desk", "hq"), "central"),
+    "reverse": "reverse",
+}
 
+#: Top-level options that take a value: the words the command name may follow.
+_VALUED = ("--config", "--log-level")
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The top-level command `argv` runs, when every word before it is a top-level option the
+    parser surely reads the same way; None (build every command) for anything else: `--help`, an
+    abbreviated option, a misspelt command."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            if next(words, None) is None:
+                return None
+        elif not word.startswith(tuple(f"{option}=" for option in _VALUED)):
+            return word if word in COMMAND_MODULES else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, each area's module registering its own commands; given a known
+    `command`, only the module that registers it."""
     parser: argparse.ArgumentParser = TillArgumentParser(
         prog="till", description="Point-of-sale till for Flash products (Partner API v4)."
     )
@@ -72,17 +100,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="log file level for this run, instead of the config's [log] level",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    check.add_parsers(sub)
-    demo.add_parsers(sub)
-    sandbox.add_parsers(sub)
-    sales.add_parsers(sub)
-    journal.add_parsers(sub)
-    receipts.add_parsers(sub)
-    staff.add_parsers(sub)
-    central.add_parsers(sub)
-    reverse.add_parsers(sub)
+    for add_parsers in _registrars(command):
+        add_parsers(sub)
     _log_level_everywhere(parser)
     return parser
+
+
+def _registrars(command: str | None) -> list[Callable[[Subparsers], None]]:
+    """Each area's `add_parsers`, in `till --help` order; for a known command, its area's alone."""
+    module = COMMAND_MODULES.get(command or "")
+    if module is not None:
+        registrar = importlib.import_module(f"till.commands.{module}").add_parsers
+        return [registrar]
+    from till.commands import (
+        central,
+        check,
+        demo,
+        journal,
+        receipts,
+        reverse,
+        sales,
+        sandbox,
+        staff,
+    )
+
+    areas = (check, demo, sandbox, sales, journal, receipts, staff, central, reverse)
+    return [area.add_parsers for area in areas]
 
 
 def _log_level_everywhere(parser: argparse.ArgumentParser) -> None:
@@ -169,9 +212,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
-    parser = build_parser()
+    parser = build_parser(command_named(words))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:  # argparse's usage errors and --help: a status, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     from till.journal import JournalError  # after parsing: `--help` and usage errors are quick

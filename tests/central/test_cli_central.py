@@ -4,7 +4,6 @@ fleet of `test_desk` on a real PostgreSQL: the same options and output as `till 
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -23,44 +22,14 @@ from tests.pg import CentralDb
 from tests.support import HANG_SECONDS
 from till.central.schema import store_login
 from till.clock import local_date, now_ms
-from till.commands import central as central_commands
 from till.digits import group_digits
 from till.journal import Journal
 from till.sandbox import Sandbox
 from till.staff import UserStore
 
 SUPERVISOR_PIN = "13572468"
-#: Until `till.cli` registers these commands itself, the tests register them the same way.
-DRIVER = """
-import argparse, sys
-import till.cli as cli
-from till.commands import central
-original = cli.build_parser
-def build():
-    parser = original()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "sync" not in sub.choices:
-        central.add_parsers(sub)
-        cli._log_level_everywhere(parser)
-    return parser
-cli.build_parser = build
-sys.exit(cli.main(sys.argv[1:]))
-"""
-
-
-@pytest.fixture(autouse=True)
-def central_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "sync" not in sub.choices:
-            central_commands.add_parsers(sub)
-            cli._log_level_everywhere(parser)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+#: `till` as a child process of its own, for the signal tests.
+DRIVER = "import sys, till.cli\nsys.exit(till.cli.main(sys.argv[1:]))\n"
 
 
 @pytest.fixture
