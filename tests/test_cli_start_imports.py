@@ -136,6 +136,7 @@ def test_a_sale_loads_neither_the_screens_nor_the_sandbox_nor_escpos(
             tmp_path, "--config", str(desk), "sell", "1voucher", "--amount", "50", "--json"
         )
     assert packages(modules, "textual", "escpos", "till.sandbox", "till.slips", "uvicorn") == set()
+    assert packages(modules, "receipts") == set()  # the config has no printer
 
 
 def test_the_flash_package_loads_its_client_on_first_use(tmp_path: Path) -> None:

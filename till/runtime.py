@@ -65,11 +65,11 @@ async def open_flash_client(
 
 def open_receipt_printer(settings: Settings) -> ReceiptPrinter | None:
     """The configured printer (nothing is opened until the first receipt), or None for 'none'."""
-    from receipts import open_printer
-
     cfg = settings.printer
     if cfg.kind == "none":
         return None
+    from receipts import open_printer
+
     return open_printer(
         cfg.kind,
         profile=cfg.profile,
