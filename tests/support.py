@@ -7,6 +7,7 @@ deadline of each wait (`HANG_SECONDS`) only bounds a hang, so a slow machine is 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import types
 from collections.abc import Callable
@@ -128,3 +129,13 @@ def hold_sandbox_delays(monkeypatch: pytest.MonkeyPatch) -> HeldDelays:
     held = HeldDelays()
     monkeypatch.setattr(sandbox_server, "asyncio", ModuleAs(asyncio, sleep=held.sleep))
     return held
+
+
+def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The commands under `parser`, by name (argparse keeps them in a private action)."""
+    return {
+        name: child
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, child in action.choices.items()
+    }

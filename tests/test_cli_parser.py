@@ -8,29 +8,21 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import subparsers
 from till.cli import COMMAND_MODULES, build_parser, command_named, main
-
-
-def children(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    return {
-        name: child
-        for action in parser._actions
-        if isinstance(action, argparse._SubParsersAction)
-        for name, child in action.choices.items()
-    }
 
 
 def every_parser(
     parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     """Each parser under `parser`, nested subcommands too, by its words (`journal show`)."""
-    for name, child in children(parser).items():
+    for name, child in subparsers(parser).items():
         yield (*path, name), child
         yield from every_parser(child, (*path, name))
 
 
 def test_the_command_map_names_every_command_once_and_nothing_else() -> None:
-    assert list(children(build_parser())) == list(COMMAND_MODULES)
+    assert list(subparsers(build_parser())) == list(COMMAND_MODULES)
 
 
 @pytest.mark.parametrize("command", sorted(COMMAND_MODULES))
@@ -38,11 +30,11 @@ def test_one_command_parser_is_the_whole_parser_s_for_that_command(command: str)
     """Same words, same help, same options, at every depth under the command."""
     whole = dict(every_parser(build_parser()))
     alone = build_parser(command)
-    assert list(children(alone)) == [
+    assert list(subparsers(alone)) == [
         c for c, m in COMMAND_MODULES.items() if m == COMMAND_MODULES[command]
     ]
     mine = dict(every_parser(alone))
-    assert set(mine) == {path for path in whole if path[0] in children(alone)}
+    assert set(mine) == {path for path in whole if path[0] in subparsers(alone)}
     for path, parser in mine.items():
         assert parser.format_help() == whole[path].format_help(), path
 

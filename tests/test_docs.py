@@ -18,6 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 import till.cli
+from tests.support import subparsers
 from till.commands.base import EXIT_STATUSES
 from till.config import Settings
 
@@ -105,15 +106,6 @@ def till_parser() -> argparse.ArgumentParser:
     parser = build()
     assert isinstance(parser, argparse.ArgumentParser)
     return parser
-
-
-def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    return {
-        name: child
-        for action in parser._actions
-        if isinstance(action, argparse._SubParsersAction)
-        for name, child in action.choices.items()
-    }
 
 
 def options(parser: argparse.ArgumentParser) -> set[str]:
