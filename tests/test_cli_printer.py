@@ -106,4 +106,5 @@ def test_preview_and_no_printer(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_the_exit_status_is_in_the_table() -> None:
-    assert "printer test" in dict(EXIT_STATUSES)[EXIT_PRINTER_FAULT]
+    for command in ("printer test", "reprint", "slip"):
+        assert command in dict(EXIT_STATUSES)[EXIT_PRINTER_FAULT]

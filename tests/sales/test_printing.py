@@ -11,6 +11,7 @@ import pytest
 from receipts import PreviewPrinter, open_printer
 from till.cli import main
 from till.clock import now_ms
+from till.commands.base import EXIT_PRINTER_FAULT
 from till.flash import FlashClient
 from till.journal import Journal, NewEntry
 from till.sales import SaleEngine
@@ -211,7 +212,7 @@ def test_a_reprint_the_printer_refused_is_not_a_copy(
         return str(config)
 
     with StandinPrinter(cover_open=True) as standin:
-        assert main(["--config", on(standin), "reprint", reference]) == 1
+        assert main(["--config", on(standin), "reprint", reference]) == EXIT_PRINTER_FAULT
         assert b"COPY" not in standin.data
     err = capsys.readouterr().err
     assert "not printed: cover open on network 127.0.0.1:" in err and "close the printer" in err

@@ -22,8 +22,9 @@ from tests.receipts.escpos_bytes import (
     printable_dots,
 )
 from tests.support import sandbox_client
+from till.clock import now_ms
 from till.digits import format_sts_token, group_digits
-from till.journal import Entry, Journal
+from till.journal import Entry, Journal, NewEntry
 from till.money import format_rands
 from till.sales import Backoff, SaleEngine
 from till.sandbox import Fault, Sandbox
@@ -402,6 +403,37 @@ async def test_declined_slip(engine: SaleEngine) -> None:
     assert "1VOUCHER REDEMPTION" in text and not PIN_16.search(text)
     check_bytes(document, outcome.reference, "DECLINED")
     check_widths(document)
+
+
+@pytest.mark.parametrize(
+    ("kind", "instruction"),
+    [
+        ("1voucher.purchase", "Do not pay again"),
+        ("cellular.pinless.purchase", "Do not pay again"),
+        ("prepaid-utilities.purchase", "Do not pay again"),
+        ("1voucher.disburse", "Do not pay out again"),
+        ("1voucher.redeem", "Do not redeem the PIN again"),
+        ("1voucher.refund", "Do not refund again"),
+        ("cash-out-pin.cancel", "Do not cancel the PIN again"),
+        ("1voucher.reverse", "Do not refund again"),
+    ],
+)
+def test_an_in_doubt_slip_says_what_not_to_do_again_for_its_kind(
+    journal: Journal, kind: str, instruction: str
+) -> None:
+    """A redemption or a refund in doubt must not tell anyone not to "pay again"."""
+    new = NewEntry(
+        kind=kind,
+        build_request=lambda ref: json.dumps({"reference": ref}).encode(),
+        store_id="S1",
+        terminal_id="T1",
+        amount=5000,
+    )
+    entry = journal.add(new, now=now_ms())
+    text = text_of(in_doubt_slip(entry, HEADER))
+    assert "NOT YET CONFIRMED" in text and instruction in text
+    if instruction != "Do not pay again":
+        assert "pay again" not in text
 
 
 async def test_in_doubt_slip(engine: SaleEngine, sandbox: Sandbox, journal: Journal) -> None:

@@ -144,6 +144,8 @@ async def test_f9_prints_the_slip_for_a_refund_cancel_and_redemption_in_doubt(
         await wait_for(pilot, lambda: isinstance(app.screen, InDoubtScreen), "the in-doubt list")
         await answer(pilot, redemption.reference)
         assert "Do not pay out cash" in text(app, "#open-details")
+        summary = text(app, "#open-summary")  # a refund, a cancel and a redemption: no sale
+        assert "in doubt: do not repeat any of them" in summary and "sell" not in summary
         await printed_slip_for(pilot, till, redemption.reference)
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")

@@ -53,8 +53,8 @@ async def _print(
         else:
             result = await slips.reprint(reference, approved_by=approver)
     show_preview(settings, result.document)
-    if not result.printed:
-        return fail(f"not printed: {result.error}")
+    if not result.printed:  # the printer's fault, as `till printer test` reports one
+        return fail(f"not printed: {result.error}", EXIT_PRINTER_FAULT)
     what = f"COPY {result.copy}" if result.copy else "receipt"
     print(f"printed {what} for {reference} on {printer.name}")
     if result.warning:

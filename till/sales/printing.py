@@ -119,7 +119,7 @@ class SlipPrinter:
         return await self.print_entry(entry, cashier=cashier, approved_by=approved_by)
 
     async def print_in_doubt(self, reference: str) -> PrintOutcome:
-        """The customer's slip for a sale not yet confirmed: no PIN, 'do not pay again'."""
+        """The customer's slip for a sale not yet confirmed: no PIN, and what not to do again."""
         entry = self.journal.get(reference)
         if entry is None:
             raise JournalError(f"no journal entry with reference {reference!r}")

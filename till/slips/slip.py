@@ -28,6 +28,7 @@ from till.slips.parts import (
     ONE_VOUCHER_DISBURSE,
     ONE_VOUCHER_PURCHASE,
     ONE_VOUCHER_REDEEM,
+    ONE_VOUCHER_REFUND,
     ONE_VOUCHER_REVERSE,
     PINLESS_PURCHASE,
     REVERSALS,
@@ -54,6 +55,14 @@ _COLLECT = {
     ONE_VOUCHER_REDEEM: "redemption receipt",
     CASH_OUT_PIN_CANCEL: "cancellation receipt",
     **dict.fromkeys(REVERSALS, "money back"),
+}
+#: What nobody may do again while it is in doubt, by kind; a sale's is "Do not pay again".
+_DO_NOT_REPEAT = {
+    ONE_VOUCHER_DISBURSE: "Do not pay out again",
+    ONE_VOUCHER_REDEEM: "Do not redeem the PIN again",
+    ONE_VOUCHER_REFUND: "Do not refund again",
+    CASH_OUT_PIN_CANCEL: "Do not cancel the PIN again",
+    **dict.fromkeys(REVERSALS, "Do not refund again"),
 }
 
 
@@ -241,7 +250,7 @@ def _in_doubt_body(entry: Entry, header: SlipHeader) -> list[Block]:
     body: list[Block] = [
         Title(title(entry)),
         Text("NOT YET CONFIRMED", "center", bold=True),
-        Text("Do not pay again", "center", bold=True),
+        Text(_DO_NOT_REPEAT.get(entry.kind, "Do not pay again"), "center", bold=True),
     ]
     body += amount_row("Amount", entry.amount or None)
     body += rows(

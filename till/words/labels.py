@@ -8,6 +8,7 @@ import it, and a one-shot command starts fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from till.clock import SECONDS, SECONDS_ZONE, format_local
 from till.money import format_rands
@@ -105,6 +106,16 @@ RETRY_ADVICE = (
     "settle it now, and hand over the PIN or token only once it is APPROVED."
 )
 NOT_SENT_ADVICE = "Nothing was sold: Flash did not take this request. It is safe to try again."
+
+
+def in_doubt_summary(kinds: Collection[str]) -> str:
+    """The In doubt screen's first line: "do not sell them again" only when each one is a sale
+    (a redemption or a refund in doubt has its own instruction below it)."""
+    count = len(kinds)
+    plural = "s" if count != 1 else ""
+    if all(kind.endswith(".purchase") for kind in kinds):
+        return f"{count} sale{plural} in doubt: do not sell them again."
+    return f"{count} transaction{plural} in doubt: do not repeat any of them."
 
 
 def in_doubt_advice(kind: str) -> str:

@@ -13,7 +13,7 @@ from till.tui.catalog import ONE_VOUCHER
 from till.tui.screens.base import FieldError, parse_amount
 from till.tui.steps import StepScreen
 
-#: Why a disbursement waits for a supervisor (the engine's policy does not ask for it yet).
+#: Why a disbursement waits for a supervisor (`till.staff.approvals` always asks for one).
 APPROVAL_REASON = "a supervisor must approve a disbursement: money paid out"
 
 

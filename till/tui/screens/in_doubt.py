@@ -21,7 +21,13 @@ from till.sales import ResolveReport, SaleEngine
 from till.tui.messages import SlipPrinted
 from till.tui.printing import print_slip, slip_message
 from till.tui.screens.base import EntryLine, FieldError, TillScreen
-from till.words import format_entry, in_doubt_advice, kind_label, rands_or_dash
+from till.words import (
+    format_entry,
+    in_doubt_advice,
+    in_doubt_summary,
+    kind_label,
+    rands_or_dash,
+)
 
 #: How often the ages on screen move on, in seconds.
 REFRESH_SECONDS = 5.0
@@ -167,7 +173,7 @@ class InDoubtScreen(TillScreen):
         count = len(self.entries)
         self.refresh_bindings()
         summary = (
-            f"{count} sale{'s' if count != 1 else ''} in doubt: do not sell them again.  "
+            f"{in_doubt_summary([entry.kind for entry in self.entries])}  "
             "Ctrl+R retries now, F9 prints the customer's slip."
             if count
             else "Nothing is in doubt: every sale has Flash's answer."
