@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from textual.widgets import OptionList, Static
 from receipts import Row
 from tests.test_cli_sales import reference_in
 from tests.tui.harness import till_app
-from till import clock
+from till import clock, logfile
 from till.cli import main
 from till.commands.output import format_entry, list_row
 from till.config import ConfigError, load_settings
@@ -98,6 +99,25 @@ def test_format_local_is_the_configured_zone_not_the_machines(machine_zone: str)
     assert clock.configured_zone() == "America/New_York"
     assert clock.format_local(SALE_AT_MS, fmt=clock.MINUTES_ZONE) == "2026-11-29 09:31 EST"
     assert clock.local_date(SALE_AT_MS, "Pacific/Auckland") == date(2026, 11, 30)
+
+
+def test_the_log_file_says_the_tills_time_with_its_zone(machine_zone: str, tmp_path: Path) -> None:
+    """A desk holding a receipt finds its log lines at the receipt's time, not hours away."""
+    path = tmp_path / "till.log"
+    target = logfile.LogTarget(path, "info", "", "S1", "T1")
+    assert logfile.open_log(target) is None
+    try:
+        record = logging.LogRecord("till.test", logging.INFO, __file__, 1, "sold", None, None)
+        record.created = (SALE_AT_MS + 120) / 1000
+        logging.getLogger("till.test").handle(record)
+        clock.use_zone("Pacific/Auckland")  # `[till] timezone`, whatever the machine says
+        logging.getLogger("till.test").handle(record)
+    finally:
+        logfile.close()
+    first, second = path.read_text().splitlines()
+    assert machine_says(SALE_AT_MS, "%H:%M") != "16:31"  # the machine's zone is in force
+    assert first.startswith("2026-11-29 16:31:00.120 SAST INFO till.test")
+    assert second.startswith("2026-11-30 03:31:00.120 NZDT INFO till.test")
 
 
 def test_a_time_is_never_rounded_into_the_next_second() -> None:

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from till import clock
+
 if TYPE_CHECKING:
     from logging.handlers import RotatingFileHandler
 
@@ -198,6 +200,17 @@ def begin(level: str | None = None) -> None:
         logging.getLogger().addHandler(_state.hold)
 
 
+class TillTimeFormatter(logging.Formatter):
+    """Each line's time in the till's zone, named ("2026-11-30 00:53:32.120 SAST"), as the
+    receipts and screens show it: in the machine's own zone (often UTC) a desk would find the
+    line hours away from the sale's receipt."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        ms = int(record.created * 1000)
+        moment = clock.local(ms)
+        return f"{moment:%Y-%m-%d %H:%M:%S}.{ms % 1000:03d} {moment:%Z}"
+
+
 class LogTarget(NamedTuple):
     """What the log file opens from: the file, its level, the key it must never show, and the
     till whose references it keeps whole. From validated settings (`Settings.log_target`), or
@@ -261,7 +274,7 @@ def open_log(settings: LoggedSettings | LogTarget) -> str | None:
                 logging.getLogger().addHandler(_state.hold)
             return _state.problem
         handler.setLevel(_level(level))
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(TillTimeFormatter(FORMAT))
         handler.addFilter(Redactor([key], reference_pattern(store, terminal)))
         root = logging.getLogger()
         root.addHandler(handler)
