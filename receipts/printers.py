@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from receipts.document import Document
-from receipts.escpos import DEFAULT_PROFILE, escpos_modules, profile_columns, quiet, render_escpos
+from receipts.escpos import (
+    DEFAULT_PROFILE,
+    escpos_modules,
+    profile_columns,
+    profile_media,
+    quiet,
+    render_escpos,
+)
+from receipts.layout import Media
 from receipts.status import RealTimeStatus, StatusUnanswered, answers, read_status
 from receipts.text import render_text
 
@@ -83,13 +91,16 @@ class PreviewPrinter:
     path: Path | None = None
     name: str = "preview"
     printed: list[str] = field(default_factory=list)
+    #: The paper it stands for (`profile_media` of the configured profile): its barcodes; by
+    #: default `columns` of 12 dots with hardware barcodes.
+    media: Media | None = None
 
     @property
     def blocking(self) -> bool:
         return self.path is not None
 
     def print(self, document: Document) -> str | None:
-        text = render_text(document, self.columns)
+        text = render_text(document, self.columns, self.media)
         if self.path is not None:  # it holds PINs: mode 0600, whatever the umask
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -281,8 +292,11 @@ def open_printer(
     preview_path: Path | None = None,
 ) -> ReceiptPrinter:
     """A printer from configuration values; nothing is opened until the first job."""
-    if kind == "preview":
-        return PreviewPrinter(columns=columns or 42, path=preview_path)
+    if kind == "preview":  # with a profile, it prints what that printer would
+        if profile is None:
+            return PreviewPrinter(columns=columns or 42, path=preview_path)
+        media = profile_media(profile, columns)
+        return PreviewPrinter(columns=media.columns, path=preview_path, media=media)
 
     def factory(cls_name: str, **options: Any) -> Callable[[], Any]:
         def connect() -> Any:

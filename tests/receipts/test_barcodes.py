@@ -3,6 +3,8 @@ where none fits or the printer draws none, none prints, and the text preview say
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -140,3 +142,20 @@ def test_preview_text_is_what_that_profile_prints() -> None:
     wide = preview_text(document, "TM-T20II").splitlines()
     assert wide[1].strip() == "|" * 31 and wide[2].strip() == PIN  # 369 of 576 dots: 31 of 48
     assert preview_text(document, None, 32) == render_text(document, 32)
+
+
+@pytest.mark.parametrize("profile", ["POS-5890", "TM-T20II", "Sunmi-V2"])
+def test_the_preview_printer_prints_what_its_profile_would(profile: str, tmp_path: Path) -> None:
+    """`kind = "preview"` with a `profile` wrote 42 columns and a barcode to its file while the
+    screen showed the profile's 32 columns and none: the file is the same text as the screen."""
+    from receipts import open_printer
+    from receipts.escpos import preview_text
+
+    document = Document.of(Text("PIN"), Barcode(PIN))
+    printer = open_printer("preview", profile=profile, preview_path=tmp_path / "preview.txt")
+    assert printer.print(document) is None
+    expected = preview_text(document, profile)
+    assert printer.columns == profile_media(profile).columns
+    assert (tmp_path / "preview.txt").read_text() == expected
+    assert printer.printed == [expected]
+    assert open_printer("preview").columns == 42  # no profile: as before
