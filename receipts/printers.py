@@ -275,6 +275,14 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _preview_printer(profile: str | None, columns: int | None, path: Path | None) -> PreviewPrinter:
+    """With a profile, the preview prints what that printer would (its columns, its barcodes)."""
+    if profile is None:
+        return PreviewPrinter(columns=columns or 42, path=path)
+    media = profile_media(profile, columns)
+    return PreviewPrinter(columns=media.columns, path=path, media=media)
+
+
 def open_printer(
     kind: PrinterKind,
     *,
@@ -292,11 +300,8 @@ def open_printer(
     preview_path: Path | None = None,
 ) -> ReceiptPrinter:
     """A printer from configuration values; nothing is opened until the first job."""
-    if kind == "preview":  # with a profile, it prints what that printer would
-        if profile is None:
-            return PreviewPrinter(columns=columns or 42, path=preview_path)
-        media = profile_media(profile, columns)
-        return PreviewPrinter(columns=media.columns, path=preview_path, media=media)
+    if kind == "preview":
+        return _preview_printer(profile, columns, preview_path)
 
     def factory(cls_name: str, **options: Any) -> Callable[[], Any]:
         def connect() -> Any:
