@@ -60,16 +60,36 @@ def quiet() -> Iterator[None]:
 
 
 @cache
-def escpos_modules() -> tuple[ModuleType, ModuleType]:
-    """Import python-escpos once, undoing its import-time side effects."""
+def _capabilities() -> ModuleType:
+    """python-escpos's profile database alone (~0.1 s), its import-time side effects undone."""
     cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "till" / "escpos"
     with contextlib.suppress(OSError):
         cache_dir.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
     with quiet():
         import escpos.capabilities as capabilities
+    return capabilities
+
+
+def escpos_modules() -> tuple[ModuleType, ModuleType]:
+    """Import python-escpos once, undoing its import-time side effects."""
+    capabilities = _capabilities()
+    with quiet():
         import escpos.printer as printer
     return printer, capabilities
+
+
+def unknown_profile(name: str) -> str | None:
+    """Why `name` is not a capability profile python-escpos knows, naming the closest ones;
+    None when it is one. The config checks it, so a misspelt profile never reaches a sale."""
+    import difflib
+
+    known = sorted(_capabilities().CAPABILITIES["profiles"])
+    if name in known:
+        return None
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    return f"is not a printer profile python-escpos knows{hint}: see docs/printers.md"
 
 
 def profile_columns(profile: str | None) -> int:

@@ -276,8 +276,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _preview_printer(profile: str | None, columns: int | None, path: Path | None) -> PreviewPrinter:
-    """With a profile, the preview prints what that printer would (its columns, its barcodes)."""
-    if profile is None:
+    """With a profile, the preview prints what that printer would (its columns, its barcodes);
+    the default profile's paper is `render_text`'s own, so python-escpos is not loaded for it."""
+    if profile is None or profile == DEFAULT_PROFILE:
         return PreviewPrinter(columns=columns or 42, path=path)
     media = profile_media(profile, columns)
     return PreviewPrinter(columns=media.columns, path=path, media=media)

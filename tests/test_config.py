@@ -96,6 +96,8 @@ BAD = [
     (GOOD + "colour = 3\n", "flash.colour", "unknown key"),
     (GOOD.replace("read_timeout = 12.5", 'read_timeout = "soon"'), "flash.read_timeout", "number"),
     (GOOD + "[printer]\nkind = 7\n", "printer.kind", "printer.kind"),
+    (GOOD + '[printer]\nprofile = "POS-5890X"\n', "printer.profile", "did you mean 'POS-5890'"),
+    (GOOD + '[printer]\nprofile = "no such printer"\n', "printer.profile", "docs/printers.md"),
     (GOOD + '[training]\nenabled = "maybe"\n', "training.enabled", "bool"),
     ("[till\nstore_id=", "config.toml", "not valid TOML"),
 ]
@@ -177,3 +179,10 @@ def test_the_journal_path_must_name_a_file(tmp_path: Path) -> None:
     for bad in ("", ".", "/"):
         with pytest.raises(ConfigError, match=r"journal\.path: must name the journal file"):
             load_settings(write(tmp_path, GOOD + f'[journal]\npath = "{bad}"\n'))
+
+
+def test_a_printer_profile_python_escpos_knows_is_kept(tmp_path: Path) -> None:
+    """Misspelt, it stopped the screens from selling ('The till could not start: ...')."""
+    for profile in ("TM-T20II", "POS-5890", "default"):
+        text = GOOD + f'[printer]\nprofile = "{profile}"\n'
+        assert load_settings(write(tmp_path, text)).printer.profile == profile

@@ -3,8 +3,8 @@ the one asked for.
 
 Exit statuses: 0 success, 1 the operation failed (Flash unreachable, declined, ...),
 2 the configuration or the command line is wrong, 3 a person is needed, 4-10 the journal file
-cannot be used, 11 `till printer test` found a printer fault (`till.commands.base.EXIT_STATUSES`
-lists each).
+cannot be used, 11 the printer faulted and nothing printed (`till printer test`, `reprint`,
+`slip`, `desk reprint`; `till.commands.base.EXIT_STATUSES` lists each).
 """
 
 from __future__ import annotations

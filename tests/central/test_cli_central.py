@@ -22,6 +22,7 @@ from tests.pg import CentralDb
 from tests.support import HANG_SECONDS
 from till.central.schema import store_login
 from till.clock import local_date, now_ms
+from till.commands.base import EXIT_PRINTER_FAULT
 from till.digits import group_digits
 from till.journal import Journal
 from till.sandbox import Sandbox
@@ -248,6 +249,20 @@ def test_desk_reprints_another_tills_sale_copy_1_then_copy_2(
         assert group_digits(fleet.pin("a1_voucher")).encode() in printed
     out = till(config, capsys, "desk", "show", reference)[1]
     assert "COPY 1" in out and "COPY 2" in out and "at the desk DESK" in out
+
+
+def test_a_desk_reprint_the_printer_refused_exits_11(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `till reprint` does: a desk script tells a printer fault from an unknown reference."""
+    config = write_config(fleet)
+    gone = fleet.tmp / "no-such-dir" / "printer.bin"
+    config.write_text(config.read_text().replace(str(fleet.tmp / "printer.bin"), str(gone)))
+    status, out, err = till(config, capsys, "desk", "reprint", fleet.reference("a1_voucher"))
+    assert status == EXIT_PRINTER_FAULT and out == ""
+    assert "did not print" in err and "Traceback" not in err
+    status, _, err = till(config, capsys, "desk", "reprint", "A-T9-ZZZZ-1")
+    assert status == 1, err
 
 
 def test_desk_reprint_needs_a_supervisor_when_staff_is_on(

@@ -159,3 +159,20 @@ def test_the_preview_printer_prints_what_its_profile_would(profile: str, tmp_pat
     assert (tmp_path / "preview.txt").read_text() == expected
     assert printer.printed == [expected]
     assert open_printer("preview").columns == 42  # no profile: as before
+
+
+def test_the_default_profile_s_preview_printer_loads_no_escpos() -> None:
+    """Every preview till has `profile = "default"`: its paper is render_text's own, and the
+    screens must not stop to load python-escpos (~0.1 s) for it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom receipts import open_printer\n"
+        "p = open_printer('preview', profile='default', columns=32)\n"
+        "print(p.columns, any(m.split('.')[0] == 'escpos' for m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["32", "False"]

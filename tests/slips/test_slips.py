@@ -415,7 +415,7 @@ async def test_declined_slip(engine: SaleEngine) -> None:
         ("1voucher.redeem", "Do not redeem the PIN again"),
         ("1voucher.refund", "Do not refund again"),
         ("cash-out-pin.cancel", "Do not cancel the PIN again"),
-        ("1voucher.reverse", "Do not refund again"),
+        ("1voucher.reverse", "Do not void again"),
     ],
 )
 def test_an_in_doubt_slip_says_what_not_to_do_again_for_its_kind(

@@ -55,7 +55,7 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (EXIT_JOURNAL_NOT_A_FILE, "[journal] path names a directory or other non-file"),
     (EXIT_JOURNAL_TOO_NEW, "the journal was written by a newer till"),
     (EXIT_JOURNAL_UNAVAILABLE, "the journal cannot be read or written (I/O error, locked)"),
-    (EXIT_PRINTER_FAULT, "printer test, reprint, slip: the printer faulted, nothing printed"),
+    (EXIT_PRINTER_FAULT, "printer test, reprint, slip, desk reprint: nothing printed"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl+C)"),
 )
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from till.commands.base import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_PRINTER_FAULT,
     EXIT_USAGE,
     UsageError,
     fail,
@@ -387,7 +388,7 @@ def cmd_desk_reprint(args: argparse.Namespace) -> int:
         warning = printer.print(document)
     except PrintError as exc:
         log.warning("desk COPY %d of %s not printed: %s", copy, args.reference, exc)
-        return fail(words.reprint_not_printed(copy, str(exc)), EXIT_FAILED)
+        return fail(words.reprint_not_printed(copy, str(exc)), EXIT_PRINTER_FAULT)
     show_preview(settings, document)
     print(words.reprint_printed(copy, args.reference, printer.name))
     if warning:

@@ -171,6 +171,17 @@ class PrinterSection(_Section):
     #: Open the cash drawer wired to the printer after each sale's receipt.
     drawer_kick: bool = False
 
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value != "default":  # the default needs no look-up (nor python-escpos's load)
+            from receipts.escpos import unknown_profile
+
+            problem = unknown_profile(value)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _needs_for_kind(self) -> PrinterSection:
         needed = {

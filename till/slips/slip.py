@@ -62,7 +62,7 @@ _DO_NOT_REPEAT = {
     ONE_VOUCHER_REDEEM: "Do not redeem the PIN again",
     ONE_VOUCHER_REFUND: "Do not refund again",
     CASH_OUT_PIN_CANCEL: "Do not cancel the PIN again",
-    **dict.fromkeys(REVERSALS, "Do not refund again"),
+    **dict.fromkeys(REVERSALS, "Do not void again"),
 }
 
 
