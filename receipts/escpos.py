@@ -68,9 +68,11 @@ def _capabilities() -> ModuleType:
         os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
     with quiet():
         import escpos.capabilities as capabilities
-    return capabilities
+    module: ModuleType = capabilities  # python-escpos has no type hints
+    return module
 
 
+@cache
 def escpos_modules() -> tuple[ModuleType, ModuleType]:
     """Import python-escpos once, undoing its import-time side effects."""
     capabilities = _capabilities()
