@@ -206,8 +206,11 @@ class TillTimeFormatter(logging.Formatter):
     line hours away from the sale's receipt."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        ms = int(record.created * 1000)
-        moment = clock.local(ms)
+        try:
+            ms = int(record.created * 1000)
+            moment = clock.local(ms)
+        except (OverflowError, ValueError, OSError):  # never lose the line over its time
+            return super().formatTime(record, datefmt)
         return f"{moment:%Y-%m-%d %H:%M:%S}.{ms % 1000:03d} {moment:%Z}"
 
 
