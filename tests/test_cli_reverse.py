@@ -3,19 +3,15 @@ socket and a real journal, through `till.cli.main`."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import till.cli
+from tests.test_cli_sales import Till, reference_in, write_config
 from till.clock import now_ms
-from till.journal import Entry, Journal
 from till.sandbox import Sandbox, running_sandbox
 from till.staff import UserStore
 
@@ -23,50 +19,12 @@ SUPERVISOR_PIN = "13572468"
 CASHIER_PIN = "11112222"
 
 
-@dataclass
-class Till:
-    sb: Sandbox
-    config: Path
-    journal_path: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(sys, "stdin", io.StringIO(stdin))
-            status = till.cli.main(["--config", str(self.config), *args])
-        captured = self.capsys.readouterr()
-        return status, captured.out, captured.err
-
-    def entry(self, reference: str) -> Entry:
-        with Journal.open(self.journal_path) as journal:
-            found = journal.get(reference)
-        assert found is not None
-        return found
-
-    def related(self, reference: str) -> list[Entry]:
-        with Journal.open(self.journal_path) as journal:
-            return journal.related(reference)
-
-
-def reference_in(out: str) -> str:
-    match = re.search(r"^\s+reference\s+(\S+)$", out, re.MULTILINE)
-    assert match, out
-    return match.group(1)
-
-
 def _till(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str = "", **sandbox: object
 ) -> Iterator[Till]:
     sb = Sandbox(seed=7, **sandbox)  # type: ignore[arg-type]
     with running_sandbox(sb) as base_url:
-        journal = tmp_path / "j.sqlite3"
-        config = tmp_path / "till.toml"
-        config.write_text(
-            '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
-            f'[flash]\nbase_url = "{base_url}"\naccount_number = "SANDBOX01"\n{extra}'
-            f'[journal]\npath = "{journal}"\n'
-        )
+        config, journal = write_config(tmp_path, base_url, extra)
         yield Till(sb, config, journal, capsys)
 
 

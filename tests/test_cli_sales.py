@@ -50,13 +50,18 @@ class Till:
         assert entry is not None
         return entry
 
+    def related(self, reference: str) -> list[Entry]:
+        with Journal.open(self.journal_path) as journal:
+            return journal.related(reference)
 
-def write_config(tmp_path: Path, base_url: str) -> tuple[Path, Path]:
+
+def write_config(tmp_path: Path, base_url: str, extra: str = "") -> tuple[Path, Path]:
+    """`extra`: more `[flash]` keys, or whole sections, before `[journal]`."""
     journal = tmp_path / "j.sqlite3"
     config = tmp_path / "till.toml"
     config.write_text(
         '[till]\nstore_id = "S1"\nterminal_id = "T1"\n'
-        f'[flash]\nbase_url = "{base_url}"\naccount_number = "SANDBOX01"\n'
+        f'[flash]\nbase_url = "{base_url}"\naccount_number = "SANDBOX01"\n{extra}'
         f'[journal]\npath = "{journal}"\n'
     )
     return config, journal
