@@ -17,6 +17,7 @@ from tests.support import LOG_LINES, sandbox_client, track_instances
 from till import logfile
 from till.config.paths import default_log_path
 from till.flash import FlashClient
+from till.journal import Journal
 from till.sandbox import Sandbox
 
 #: The central ledger's PostgreSQL fixtures (`pg_server`, `central_db`), for every folder.
@@ -68,6 +69,13 @@ def till_log(private_dirs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("TILL_LOG__LEVEL", "debug")
     yield default_log_path()
     logfile.close()
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    """A fresh journal file of the test's own, closed after it."""
+    with Journal.open(tmp_path / "journal.sqlite3") as j:
+        yield j
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +42,6 @@ class Clock:
     def tick(self, ms: int = 1_000) -> int:
         self.now += ms
         return self.now
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 @pytest.fixture

@@ -200,12 +200,6 @@ def test_pins_are_salted_scrypt_hashes(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
-
-
-@pytest.fixture
 def engine(journal: Journal, client: FlashClient) -> SaleEngine:
     return SaleEngine(
         journal,

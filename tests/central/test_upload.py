@@ -82,12 +82,6 @@ def key() -> SealKey:
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
-
-
-@pytest.fixture
 async def engine(journal: Journal, client: FlashClient) -> AsyncIterator[SaleEngine]:
     yield SaleEngine(
         journal, client, store_id=STORE, terminal_id="T1", backoff=Backoff(base_ms=1, cap_ms=1)

@@ -44,12 +44,6 @@ def hostile() -> Iterator[tuple[HostileFlash, str]]:
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
-
-
-@pytest.fixture
 async def till(
     hostile: tuple[HostileFlash, str], journal: Journal
 ) -> AsyncIterator[tuple[SaleEngine, PreviewPrinter, HostileFlash]]:

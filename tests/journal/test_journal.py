@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,12 +36,6 @@ def new(**fields: object) -> NewEntry:
     }
     values.update(fields)
     return NewEntry(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 def test_durability_settings_and_private_file(journal: Journal) -> None:

@@ -4,7 +4,6 @@ read-only reader beside a till that is writing."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,6 @@ from till.journal.outbox import Marks, Outbox, OutboxError
 from till.journal.schema import migrate
 
 from .test_journal import new
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 def change_numbers(outbox: Outbox) -> dict[str, int]:

@@ -9,7 +9,6 @@ before and after the job.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,6 @@ HEADER = SlipHeader(store_name="Corner Shop", address_lines=("12 Vilakazi St",),
 SLIP = Document.of(Text("Corner Shop"), Text("REF S1-T1-TEST-1"), Cut())
 #: Generous: only bounds a hang.
 HANG = 300
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 #: A stand-in that never answers is given 1 s to (not) answer; one that answers gets minutes,

@@ -6,8 +6,7 @@ import asyncio
 import json
 import random
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,12 +21,6 @@ from till.staff import ApprovalPolicy
 from till.tui.catalog import sale_items
 
 KEY_CHANGE_METER = "04141414141"
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 def make_engine(journal: Journal, client: FlashClient, **kwargs: Any) -> SaleEngine:

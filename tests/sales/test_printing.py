@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ from till.sandbox import Fault, Sandbox
 from till.slips import SlipHeader
 
 HEADER = SlipHeader(store_name="Corner Shop", address_lines=("12 Vilakazi St",), terminal_id="T1")
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 def closed_port() -> int:

@@ -9,7 +9,7 @@ and, when Flash refuses it, the sale stands and the cashier is told why.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,12 +32,6 @@ from till.tui.catalog import SaleItem, sale_items
 from till.words.void import REASON_CHARS, REVERSED_MARK, VOID_KINDS
 
 START_FLOAT = 100_000_000
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 def make_engine(journal: Journal, client: FlashClient, **kwargs: Any) -> SaleEngine:

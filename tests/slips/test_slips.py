@@ -7,7 +7,7 @@ import dataclasses
 import json
 import re
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +52,6 @@ WATER_METER = "07070707070"
 
 
 # -- a real engine on a real journal, against the in-process sandbox ---------------------------
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3") as j:
-        yield j
 
 
 async def _engine(sandbox: Sandbox, journal: Journal, **kwargs: Any) -> AsyncIterator[SaleEngine]:
