@@ -7,7 +7,9 @@ is SIGKILLed and restarted. The second test proves the check itself can see each
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bench.chaos import ChaosReport, compare, run_chaos
@@ -17,6 +19,22 @@ from till.flash.models import OneVoucherPurchaseRequest
 from till.journal import Journal, NewEntry
 from till.sales import SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, DEFAULT_API_KEY, Sandbox, running_sandbox
+
+
+@contextlib.asynccontextmanager
+async def engine_on_a_sandbox(
+    tmp_path: Path, seed: int
+) -> AsyncIterator[tuple[Sandbox, Journal, SaleEngine]]:
+    """A sale engine on its own journal and a sandbox over a real socket, for the set check."""
+    sandbox = Sandbox(seed=seed)
+    with (
+        running_sandbox(sandbox, startup_timeout=HANG_SECONDS) as base_url,
+        Journal.open(tmp_path / "j.sqlite3") as journal,
+    ):
+        async with FlashClient(
+            base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
+        ) as client:
+            yield sandbox, journal, SaleEngine(journal, client, store_id="S1", terminal_id="T1")
 
 
 def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -> None:
@@ -50,23 +68,15 @@ def test_quick_chaos_run_loses_nothing_and_sells_nothing_twice(tmp_path: Path) -
 async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
     tmp_path: Path,
 ) -> None:
-    sandbox = Sandbox(seed=11)
-    start_float = sandbox.float_cents
-    with (
-        running_sandbox(sandbox, startup_timeout=HANG_SECONDS) as base_url,
-        Journal.open(tmp_path / "j.sqlite3") as journal,
-    ):
-        async with FlashClient(
-            base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
-        ) as client:
-            engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1")
-            assert (await engine.sell_1voucher(1000)).status == "approved"
-            # Lost: Flash sold it, the journal never heard of it.
-            await client.purchase_1voucher(
-                OneVoucherPurchaseRequest(
-                    reference="S1-T1-ELSEWHERE-1", amount=2000, account_number=DEFAULT_ACCOUNT
-                )
+    async with engine_on_a_sandbox(tmp_path, seed=11) as (sandbox, journal, engine):
+        start_float = sandbox.float_cents
+        assert (await engine.sell_1voucher(1000)).status == "approved"
+        # Lost: Flash sold it, the journal never heard of it.
+        await engine.client.purchase_1voucher(
+            OneVoucherPurchaseRequest(
+                reference="S1-T1-ELSEWHERE-1", amount=2000, account_number=DEFAULT_ACCOUNT
             )
+        )
 
         def new(reference: str) -> bytes:
             return b"{}"
@@ -93,20 +103,12 @@ async def test_the_set_check_sees_lost_duplicated_phantom_unresolved_and_money(
 async def test_the_set_check_reads_voids_their_sale_and_their_money(tmp_path: Path) -> None:
     """A void gives its sale's amount back to the float; one Flash holds against another sale
     than the journal's is counted lost."""
-    sandbox = Sandbox(seed=12)
-    start_float = sandbox.float_cents
-    with (
-        running_sandbox(sandbox, startup_timeout=HANG_SECONDS) as base_url,
-        Journal.open(tmp_path / "j.sqlite3") as journal,
-    ):
-        async with FlashClient(
-            base_url=base_url, api_key=DEFAULT_API_KEY, account_number=DEFAULT_ACCOUNT
-        ) as client:
-            engine = SaleEngine(journal, client, store_id="S1", terminal_id="T1")
-            kept = await engine.sell_1voucher(1000)
-            voided = await engine.sell_cash_out_pin(300, 4000)
-            void = await engine.reverse_sale(voided.reference, reason="chaos")
-            assert void.status == "approved"
+    async with engine_on_a_sandbox(tmp_path, seed=12) as (sandbox, journal, engine):
+        start_float = sandbox.float_cents
+        kept = await engine.sell_1voucher(1000)
+        voided = await engine.sell_cash_out_pin(300, 4000)
+        void = await engine.reverse_sale(voided.reference, reason="chaos")
+        assert void.status == "approved"
         ledger = list(sandbox.ledger)
         moved = start_float - sandbox.float_cents
         report = ChaosReport(transactions=0)
