@@ -12,6 +12,13 @@ class LazyNames:
     """Serves a package's module-level `__getattr__` and `__dir__` from a name -> module map."""
 
     def __init__(self, namespace: dict[str, Any], where: Mapping[str, str]) -> None:
+        # The tools need `__all__` written out beside the map: the two must name the same.
+        public = set(namespace.get("__all__", ()))
+        if public != set(where):
+            odd = sorted(public.symmetric_difference(where))
+            raise ImportError(
+                f"{namespace.get('__name__')}: __all__ and the lazy map differ: {odd}"
+            )
         self._namespace = namespace
         self._where = where
 
