@@ -17,11 +17,13 @@ from receipts import PreviewPrinter, PrintError
 from tests.support import HANG_SECONDS, sandbox_client
 from till.config import Settings, load_settings
 from till.journal import Journal
+from till.outcome import Outcome
 from till.runtime import slip_header
 from till.sales import Backoff, SaleEngine
 from till.sales.printing import SlipPrinter
 from till.sandbox import Sandbox
 from till.tui.app import TillApp
+from till.tui.screens.cashout import CashOutScreen
 
 
 async def wait_for(
@@ -137,3 +139,16 @@ async def till_app(
     async with sandbox_engine(settings, sb, printer, backoff=quick_retry(), **ids) as engine:
         app = TillApp(settings, engine=engine, catalog_path=tmp_path / "catalog.json")
         yield Till(app, sb, engine.journal, printer, settings)
+
+
+async def sell_a_cash_out_pin(pilot: Pilot[Any]) -> Outcome:
+    """F6 and an R150 Cash Out PIN by keys (it needs no product list): whether the till still
+    sells after whatever the test broke. The outcome, once the screen shows one."""
+    await pilot.press("f6")
+    for text in ("1", "150", ""):
+        await pilot.press(*text, "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, CashOutScreen)
+    await wait_for(pilot, lambda: screen.step == "outcome", "the outcome, not 'Sending...'")
+    assert screen.outcome is not None
+    return screen.outcome

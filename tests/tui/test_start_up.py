@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.harness import till_app, wait_for
+from tests.tui.harness import sell_a_cash_out_pin, till_app
 from till.tui.app import TillApp
-from till.tui.screens.cashout import CashOutScreen
 
 
 async def test_a_start_up_that_fails_midway_never_leaves_a_sale_waiting(
@@ -21,13 +20,6 @@ async def test_a_start_up_that_fails_midway_never_leaves_a_sale_waiting(
 
     monkeypatch.setattr(TillApp, "_use_catalog", broken)  # after the engine is up
     async with till_app(tmp_path) as till, till.app.run_test(size=(80, 24)) as pilot:
-        app = till.app
-        await pilot.press("f6")
-        for text in ("1", "150", ""):  # sell a Cash Out PIN: no product list needed
-            await pilot.press(*text, "enter")
-        screen = app.screen
-        assert isinstance(screen, CashOutScreen)
-        await wait_for(pilot, lambda: screen.step == "outcome", "the outcome, not 'Sending...'")
-        assert screen.outcome is not None and screen.outcome.status == "approved"
+        assert (await sell_a_cash_out_pin(pilot)).status == "approved"
     logged = [r for r in caplog.records if "did not start fully" in r.getMessage()]
     assert logged and all(r.exc_info and r.levelno == logging.ERROR for r in logged)
