@@ -25,23 +25,31 @@ def _module_name(path: Path, root: Path = TILL) -> str:
     return ".".join(parts)
 
 
+def _package(path: Path, root: Path) -> list[str]:
+    """The package a module's relative imports start from, as its dotted parts."""
+    name = _module_name(path, root).split(".")
+    return name if path.name == "__init__.py" else name[:-1]
+
+
+def _from_module(node: ast.ImportFrom, package: list[str]) -> str:
+    """The module a `from ... import` names, a relative one resolved against `package`."""
+    if not node.level:
+        return node.module or ""
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def _imports(path: Path, root: Path = TILL) -> list[tuple[int, str]]:
     """(line, module) for every import in `path`, guarded or lazy ones too; relative imports
     resolved against the module's package."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = _module_name(path, root).split(".")
-    if path.name != "__init__.py":
-        package = package[:-1]
+    package = _package(path, root)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - (node.level - 1)]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
+            module = _from_module(node, package)
             found.append((node.lineno, module))
             # `from till import commands` imports the package too
             found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
@@ -160,17 +168,13 @@ def _imported_modules(path: Path, root: Path, known: set[str]) -> set[str]:
     one, else `a`; importing `a.b.c` also runs `a` and `a.b`, which count unless the importer
     lives inside them (a package's own `__init__` is not a circle with its modules)."""
     name = _module_name(path, root)
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    package = _package(path, root)
     named: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             named |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - (node.level - 1)]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
+            module = _from_module(node, package)
             for alias in node.names:
                 sub = f"{module}.{alias.name}"
                 named.add(sub if sub in known else module)
