@@ -6,10 +6,24 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from till.commands.base import UsageError
+from till.commands.base import UsageError, user_id
 
 if TYPE_CHECKING:
     from till.config.settings import Settings
+
+
+def reprint_options() -> argparse.ArgumentParser:
+    """`--approver` and `--pin-stdin` as both reprints take them (`till reprint`, `till desk
+    reprint`): a reprint puts a PIN on paper again, so a supervisor approves it."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--approver",
+        type=user_id,
+        metavar="ID",
+        help="the supervisor approving it (needed when [staff] is on)",
+    )
+    options.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    return options
 
 
 def verified_cashier(settings: Settings, args: argparse.Namespace) -> str | None:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from till.commands.approval import reprint_options
 from till.commands.base import (
     EXIT_FAILED,
     EXIT_OK,
@@ -503,13 +504,10 @@ def add_parsers(sub: Subparsers) -> None:
     show = actions.add_parser("show", help="every field of one sale", parents=[out])
     show.add_argument("reference", type=reference, metavar="REF")
     show.set_defaults(func=cmd_desk_show)
-    reprint = actions.add_parser("reprint", help="print any till's sale again here, as COPY n")
+    reprint = actions.add_parser(
+        "reprint", help="print any till's sale again here, as COPY n", parents=[reprint_options()]
+    )
     reprint.add_argument("reference", type=reference, metavar="REF")
-    reprint.add_argument(
-        "--approver", type=user_id, metavar="ID",
-        help="the supervisor approving it (needed when [staff] is on)",
-    )  # fmt: skip
-    reprint.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     reprint.set_defaults(func=cmd_desk_reprint)
 
     hq = sub.add_parser("hq", help="head office's reports")

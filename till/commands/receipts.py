@@ -7,13 +7,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from till.commands.approval import reprint_options
 from till.commands.base import (
     EXIT_OK,
     EXIT_PRINTER_FAULT,
     EXIT_USAGE,
     fail,
     reference,
-    user_id,
 )
 
 if TYPE_CHECKING:
@@ -198,16 +198,11 @@ def cmd_slip(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Subparsers) -> None:
     reprint = sub.add_parser(
-        "reprint", help="print a sale's receipt again (marked COPY n once one has printed)"
+        "reprint",
+        help="print a sale's receipt again (marked COPY n once one has printed)",
+        parents=[reprint_options()],
     )
     reprint.add_argument("reference", type=reference)
-    reprint.add_argument(
-        "--approver",
-        type=user_id,
-        metavar="ID",
-        help="the supervisor approving it (needed when [staff] is on)",
-    )
-    reprint.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     reprint.set_defaults(func=cmd_reprint)
     slip = sub.add_parser(
         "slip", help="print the customer's 'not yet confirmed' slip for an in-doubt sale"
