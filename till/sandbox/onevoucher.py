@@ -13,12 +13,20 @@ from .validation import mobile_number
 
 def issue(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     """Purchase or disburse: a new 1Voucher for ``amount``, debited from the float."""
+    return _new_voucher(sb, kind, path, data, by_sms=False)
+
+
+def _new_voucher(
+    sb: SandboxState, kind: str, path: str, data: dict[str, Any], *, by_sms: bool
+) -> dict[str, Any]:
+    """A new 1Voucher for ``amount``, debited from the float; `by_sms`: sent by SMS when the
+    request gives a ``mobileNumber`` (a refund)."""
     amount = data["amount"]
     sb.check_debit(catalog.ONE_VOUCHER, amount)
     v = sb.issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
     body = sb.base(data)
     body["amount"] = amount
-    body["voucher"] = v.to_json()
+    body["voucher"] = _maybe_sms(sb, v, data, body) if by_sms else v.to_json()
     return sb.commit(
         kind, path, data, body, amount=amount, float_delta=-amount, pin=v.pin, serial=v.serial
     )
@@ -85,15 +93,7 @@ def _maybe_sms(
 
 def refund(sb: SandboxState, kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
     """Refund a redemption as a new 1Voucher (the document carries no link to the redemption)."""
-    amount = data["amount"]
-    sb.check_debit(catalog.ONE_VOUCHER, amount)
-    v = sb.issue(catalog.ONE_VOUCHER, amount, data["reference"], pin_digits=16, days=1095)
-    body = sb.base(data)
-    body["amount"] = amount
-    body["voucher"] = _maybe_sms(sb, v, data, body)
-    return sb.commit(
-        kind, path, data, body, amount=amount, float_delta=-amount, pin=v.pin, serial=v.serial
-    )
+    return _new_voucher(sb, kind, path, data, by_sms=True)
 
 
 HANDLERS: dict[str, Handler] = {
