@@ -28,12 +28,20 @@ def _plain_error(sb: SandboxState, code: int, path: str) -> Response:
     )
 
 
-async def list_products(sb: SandboxState, request: Request) -> Response:
+def _refused(sb: SandboxState, request: Request) -> Response | None:
+    """A bad token (401), or another merchant's account (2102): what both look-ups check first."""
     failed = auth_failure(sb, request)
     if failed:
         return unauthorised(failed)
     if request.path_params["account"] != sb.account_number:
         return _plain_error(sb, 2102, request.url.path)
+    return None
+
+
+async def list_products(sb: SandboxState, request: Request) -> Response:
+    refused = _refused(sb, request)
+    if refused is not None:
+        return refused
     products = [p.list_entry(reversals=_reversal_era(sb)) for p in catalog.PRODUCTS]
     if sb.products_shape == "bare":
         return JSONResponse(products)
@@ -41,11 +49,9 @@ async def list_products(sb: SandboxState, request: Request) -> Response:
 
 
 async def lookup_product(sb: SandboxState, request: Request) -> Response:
-    failed = auth_failure(sb, request)
-    if failed:
-        return unauthorised(failed)
-    if request.path_params["account"] != sb.account_number:
-        return _plain_error(sb, 2102, request.url.path)
+    refused = _refused(sb, request)
+    if refused is not None:
+        return refused
     code = product_code(request.path_params["code"])
     product = catalog.PRODUCTS_BY_CODE.get(code) if code is not None else None
     if product is None:
