@@ -17,6 +17,8 @@ import pytest
 
 import till.sandbox.server as sandbox_server
 from till.flash import FlashClient
+from till.journal import Journal
+from till.sales import Backoff, SaleEngine
 from till.sandbox import DEFAULT_ACCOUNT, Sandbox
 
 
@@ -139,3 +141,16 @@ def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPa
         if isinstance(action, argparse._SubParsersAction)
         for name, child in action.choices.items()
     }
+
+
+def make_engine(journal: Journal, client: FlashClient, **options: Any) -> SaleEngine:
+    """The tests' sale engine as till S1-T1, retrying at once (1 ms backoff); `options` are
+    SaleEngine's own (a cashier, a clock, a policy)."""
+    return SaleEngine(
+        journal,
+        client,
+        store_id="S1",
+        terminal_id="T1",
+        backoff=Backoff(base_ms=1, cap_ms=1),
+        **options,
+    )

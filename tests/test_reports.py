@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from receipts import render_text
+from tests.support import make_engine
 from till.flash import FlashClient
 from till.journal import Journal, NewEntry
 from till.reports import (
@@ -26,7 +27,7 @@ from till.reports import (
     report_document,
     report_text,
 )
-from till.sales import Backoff, SaleEngine
+from till.sales import SaleEngine
 from till.sandbox import Fault, Sandbox
 
 T0 = 1_800_000_000_000
@@ -47,18 +48,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-def make_engine(journal: Journal, client: FlashClient, clock: Clock, **kwargs: Any) -> SaleEngine:
-    return SaleEngine(
-        journal,
-        client,
-        store_id="S1",
-        terminal_id="T1",
-        backoff=Backoff(base_ms=1, cap_ms=1),
-        clock=clock,
-        **kwargs,
-    )
 
 
 def pin_of(response: dict[str, Any] | None) -> str:
@@ -82,9 +71,9 @@ async def day(journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Cl
     book = ReportBook(journal)
     book.open_shift("c1", 50_000, now=clock())
     book.open_shift("c2", 20_000, now=clock())
-    c1 = make_engine(journal, client, clock, cashier="c1")
-    c2 = make_engine(journal, client, clock, cashier="c2")
-    training = make_engine(journal, client, clock, cashier="c1", training=True)
+    c1 = make_engine(journal, client, clock=clock, cashier="c1")
+    c2 = make_engine(journal, client, clock=clock, cashier="c2")
+    training = make_engine(journal, client, clock=clock, cashier="c1", training=True)
 
     clock.tick()
     voucher = await c1.sell_1voucher(10_000)
@@ -194,7 +183,7 @@ async def test_z_numbering_and_periods_chain(
     journal: Journal, client: FlashClient, clock: Clock
 ) -> None:
     book = ReportBook(journal)
-    engine = make_engine(journal, client, clock, cashier="c1")
+    engine = make_engine(journal, client, clock=clock, cashier="c1")
     await engine.sell_1voucher(1_000)
     z1 = book.z_report(now=clock.tick(), created_by="sup")
     clock.tick()
@@ -216,7 +205,7 @@ async def test_an_entry_in_the_zs_millisecond_counts_once(
     journal: Journal, client: FlashClient, clock: Clock
 ) -> None:
     book = ReportBook(journal)
-    engine = make_engine(journal, client, clock, cashier="c1")
+    engine = make_engine(journal, client, clock=clock, cashier="c1")
     await engine.sell_1voucher(1_000)  # created at exactly the Z's instant
     z1 = book.z_report(now=clock(), created_by="sup")
     z2 = book.z_report(now=clock.tick(), created_by="sup")
@@ -338,7 +327,7 @@ async def test_a_shift_across_a_z_is_reckoned_over_the_whole_shift(
     cash sold before it vanish from what the drawer should hold (a false shortage)."""
     book = ReportBook(journal)
     book.open_shift("c1", 50_000, now=clock())
-    engine = make_engine(journal, client, clock, cashier="c1")
+    engine = make_engine(journal, client, clock=clock, cashier="c1")
     clock.tick()
     await engine.sell_1voucher(10_000)
     z1 = book.z_report(now=clock.tick(), created_by="sup")
@@ -357,7 +346,7 @@ async def test_sales_open_at_an_overridden_z_are_reported_once_they_settle(
     journal: Journal, client: FlashClient, sandbox: Sandbox, clock: Clock
 ) -> None:
     book = ReportBook(journal)
-    engine = make_engine(journal, client, clock, cashier="c1")
+    engine = make_engine(journal, client, clock=clock, cashier="c1")
     sandbox.faults.inject(Fault("error_503", times=1))
     doubtful = await engine.sell_1voucher(7_500)
     assert doubtful.status == "in_doubt"
@@ -396,7 +385,7 @@ async def test_a_sale_settled_in_the_zs_millisecond_counts_once(
     """Each report takes entries as they stood at its end: an answer that lands in the very
     millisecond of the Z (or while it is being made) is the next report's, never both."""
     book = ReportBook(journal)
-    engine = make_engine(journal, client, clock, cashier="c1")
+    engine = make_engine(journal, client, clock=clock, cashier="c1")
     sandbox.faults.inject(Fault("error_503", times=1))
     doubtful = await engine.sell_1voucher(7_500)
     clock.tick()
@@ -476,7 +465,7 @@ async def test_voids_have_their_own_line_and_give_the_cash_back(
     back. Its own product line, a "Voids" total, the cashier's count; a declined one moves none."""
     book = ReportBook(journal)
     book.open_shift("c1", 10_000, now=clock())
-    c1 = make_engine(journal, client, clock, cashier="c1")
+    c1 = make_engine(journal, client, clock=clock, cashier="c1")
     clock.tick()
     sold = await c1.sell_1voucher(5_000)
     clock.tick()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import till.sales.engine as engine_module
-from tests.support import HANG_SECONDS, ModuleAs, hold_sandbox_delays, until
+from tests.support import HANG_SECONDS, ModuleAs, hold_sandbox_delays, make_engine, until
 from till.flash import FlashClient, FlashDeclined, FlashNotSent
 from till.journal import Journal
 from till.sales import Backoff, EngineHooks, InputError, ResolveReport, SaleEngine
@@ -21,17 +21,6 @@ from till.staff import ApprovalPolicy
 from till.tui.catalog import sale_items
 
 KEY_CHANGE_METER = "04141414141"
-
-
-def make_engine(journal: Journal, client: FlashClient, **kwargs: Any) -> SaleEngine:
-    return SaleEngine(
-        journal,
-        client,
-        store_id="S1",
-        terminal_id="T1",
-        backoff=Backoff(base_ms=1, cap_ms=1),
-        **kwargs,
-    )
 
 
 @pytest.fixture

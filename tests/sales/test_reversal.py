@@ -18,10 +18,10 @@ import pytest
 
 import till.sandbox.state as sandbox_state
 from receipts import PreviewPrinter, render_text
-from tests.support import sandbox_client
+from tests.support import make_engine, sandbox_client
 from till.flash import FlashClient
 from till.journal import Entry, Journal, NewEntry
-from till.sales import Backoff, InputError, Outcome, SaleEngine
+from till.sales import InputError, Outcome, SaleEngine
 from till.sales import reversal as reversal_module
 from till.sales.printing import SlipPrinter
 from till.sales.reversal import REASON_MAX, REVERSAL_KINDS, REVERSIBLE, plan, reversible
@@ -32,18 +32,6 @@ from till.tui.catalog import SaleItem, sale_items
 from till.words.void import REASON_CHARS, REVERSED_MARK, VOID_KINDS
 
 START_FLOAT = 100_000_000
-
-
-def make_engine(journal: Journal, client: FlashClient, **kwargs: Any) -> SaleEngine:
-    return SaleEngine(
-        journal,
-        client,
-        store_id="S1",
-        terminal_id="T1",
-        cashier="c1",
-        backoff=Backoff(base_ms=1, cap_ms=1),
-        **kwargs,
-    )
 
 
 @pytest.fixture
@@ -58,7 +46,7 @@ def printer() -> PreviewPrinter:
 
 @pytest.fixture
 async def engine(journal: Journal, client: FlashClient, printer: PreviewPrinter) -> SaleEngine:
-    made = make_engine(journal, client)
+    made = make_engine(journal, client, cashier="c1")
     made.slips = SlipPrinter(journal, printer, SlipHeader("Corner Shop"), clock=made.clock)
     return made
 
@@ -144,7 +132,7 @@ async def test_a_void_written_by_another_process_mid_cancel_stops_the_cancel(
 ) -> None:
     """The cancel checks again inside its own journal write, as a void does: a void another
     process wrote after the first check (here, just before the write) wins, nothing is sent."""
-    seller = make_engine(journal, client)
+    seller = make_engine(journal, client, cashier="c1")
     sale = await approved(seller.sell_cash_out_pin(300, 20_000))
 
     class RacedEngine(SaleEngine):
@@ -269,7 +257,7 @@ async def test_a_till_on_the_april_2023_document_has_no_voids(
 ) -> None:
     sandbox = Sandbox(seed=5, revision=APRIL_2023)
     async with sandbox_client(sandbox, api_revision=APRIL_2023) as client:
-        engine = make_engine(journal, client)
+        engine = make_engine(journal, client, cashier="c1")
         sale = await approved(engine.sell_1voucher(5_000))
         arrived = transaction_paths(sandbox)
         with pytest.raises(InputError, match=r'set \[flash\] api_revision = "2025-05"'):
@@ -298,7 +286,7 @@ async def test_the_product_lists_allow_reversal_is_heeded_when_it_says(
 async def test_a_void_needs_a_supervisor_when_staff_is_on(
     journal: Journal, client: FlashClient, sandbox: Sandbox
 ) -> None:
-    engine = make_engine(journal, client, policy=ApprovalPolicy(sale_limit=None))
+    engine = make_engine(journal, client, cashier="c1", policy=ApprovalPolicy(sale_limit=None))
     sale = await approved(engine.sell_1voucher(5_000))
     arrived = transaction_paths(sandbox)
     with pytest.raises(ApprovalRequired, match="a supervisor must approve a void"):
